@@ -1,0 +1,30 @@
+import type { Logger } from '../logger.js';
+import type { Actor } from '../services/actor.js';
+import type { AuditService } from '../services/audit/audit.service.js';
+import type { SessionService } from '../services/session/session.service.js';
+import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
+
+/** What the procedures are given: the services, built once by the composition root. */
+export interface ApiDeps {
+  log: Logger;
+  sessions: SessionService;
+  audit: AuditService;
+  rateLimits: RateLimits;
+  refusalGate: RefusalAuditGate;
+}
+
+/** How a procedure answers beyond its output. Over WebSocket there are no headers to set. */
+export interface ResponseControl {
+  setCredential(credential: string): void;
+  clearCredential(): void;
+  setHeader(name: string, value: string): void;
+}
+
+export interface ApiContext {
+  deps: ApiDeps;
+  actor: Actor & { ip: string };
+  /** The credential cookie as the request (or the WebSocket upgrade) carried it. */
+  credential: string | undefined;
+  transport: 'http' | 'ws';
+  response: ResponseControl;
+}

@@ -1,0 +1,38 @@
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { TRPCError } from '@trpc/server';
+import type { ApiErrorData, InputIssue } from '../../shared/errors.js';
+import { SessionAccessError } from '../services/session/session.errors.js';
+import { RateLimitedError } from './rate-limited.error.js';
+
+export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please try again in a moment.';
+
+interface IssueLike {
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+  message: string;
+}
+
+function inputIssues(cause: unknown): InputIssue[] | undefined {
+  if (typeof cause !== 'object' || cause === null || !('issues' in cause) || !Array.isArray(cause.issues)) return undefined;
+  return (cause.issues as IssueLike[]).map((issue) => ({
+    path: (issue.path ?? []).map((part) => String(typeof part === 'object' ? part.key : part)).join('.'),
+    message: issue.message,
+  }));
+}
+
+/**
+ * The one description of an error that clients see, on tRPC and on the REST aliases alike. It
+ * keeps what a person can act on and drops what could leak: stacks, SQL and driver text never leave.
+ */
+export function describeError(error: TRPCError, requestId: string | undefined): { message: string; data: ApiErrorData } {
+  const data: ApiErrorData = { code: error.code, httpStatus: getHTTPStatusCodeFromError(error), requestId };
+  let message = error.message;
+  const issues = error.code === 'BAD_REQUEST' ? inputIssues(error.cause) : undefined;
+  if (issues) {
+    data.issues = issues;
+    message = `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path} ${issue.message}` : issue.message)).join('; ')}`;
+  }
+  if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
+  if (error.cause instanceof RateLimitedError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
+  if (data.httpStatus >= 500) message = INTERNAL_MESSAGE;
+  return { message, data };
+}

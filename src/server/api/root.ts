@@ -1,0 +1,11 @@
+import { createCallerFactory, router } from './trpc.js';
+import { sessionRouter } from './routers/session/session.router.js';
+
+export const appRouter = router({
+  session: sessionRouter,
+});
+
+/** The API's type: the client imports this type (never the code) to be typed end to end. */
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

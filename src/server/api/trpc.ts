@@ -1,0 +1,63 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
+import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
+import type { RateLimitBucket } from '../security/rate-limits.js';
+import type { ApiContext } from './context.js';
+import { describeError } from './error-shape.js';
+import { RateLimitedError } from './rate-limited.error.js';
+
+const t = initTRPC.context<ApiContext>().create({
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const { message, data } = describeError(error, ctx?.actor.requestId ?? undefined);
+    return { code: shape.code, message, data };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const DENIAL_CODES: Record<SessionDenial, TRPC_ERROR_CODE_KEY> = {
+  unauthenticated: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  reset: 'NOT_FOUND',
+  expired: 'NOT_FOUND',
+};
+
+/** Turns the services' typed refusals into the API's error codes; everything else stays a 500. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof SessionAccessError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: DENIAL_CODES[cause.reason], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/** Counts the call against the client's budget for `bucket`; refuses with 429 when it is spent. */
+export function rateLimited(bucket: RateLimitBucket) {
+  return t.middleware(async ({ ctx, next }) => {
+    const { rateLimits, refusalGate, audit } = ctx.deps;
+    const decision = await rateLimits.consume(bucket, ctx.actor.ip);
+    ctx.response.setHeader('RateLimit-Policy', rateLimits.policy);
+    ctx.response.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
+    if (decision.allowed) return next();
+    ctx.response.setHeader('Retry-After', String(decision.resetSeconds));
+    if (await refusalGate.shouldRecord('rate_limit.exceeded', ctx.actor.ip)) {
+      await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor: ctx.actor, metadata: { procedure: bucket } });
+    }
+    const cause = new RateLimitedError(decision.resetSeconds);
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+  });
+}
+
+/** Procedures that hand the browser a cookie can only answer over HTTP. */
+export const httpOnly = t.middleware(({ ctx, next }) => {
+  if (ctx.transport !== 'http') {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'This procedure sets a cookie, so call it over HTTP, not over the WebSocket.' });
+  }
+  return next();
+});

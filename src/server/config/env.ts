@@ -1,0 +1,166 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/**
+ * Every setting the app reads from its environment, parsed once. Each field names the variable it
+ * comes from, so that a bad value can be reported by the name the operator typed.
+ */
+const duration = (example: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration such as ${example} (units ms, s, m, h, d)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const whole = (min: number, max: number, example: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}, e.g. ${example}` })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `must be at least ${min}, e.g. ${example}` }).max(max, { error: `must be at most ${max}, e.g. ${example}` }));
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const url = (protocols: string[], example: string) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a URL such as ${example}` },
+  );
+
+const originList = z.string().transform((text, ctx) => {
+  const origins: string[] = [];
+  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    try {
+      const parsed = new URL(item);
+      if (parsed.origin === 'null' || parsed.pathname !== '/' || parsed.search) throw new Error('not an origin');
+      origins.push(parsed.origin);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not an origin; use a comma-separated list such as https://app.example.com,http://localhost:5173` });
+      return z.NEVER;
+    }
+  }
+  return origins;
+});
+
+/** `TRUST_PROXY`: unset/false (the socket's address is the client), a hop count, or addresses/CIDRs that are proxies. */
+const trustProxy = z.string().transform((text, ctx): TrustProxy => {
+  const value = text.trim();
+  if (value === '' || value === 'false' || value === '0') return { kind: 'none' };
+  if (/^\d+$/.test(value)) return { kind: 'hops', hops: Number(value) };
+  const list = value.split(',').map((part) => part.trim()).filter(Boolean);
+  if (list.every((item) => /^[\da-f.:/]+$/i.test(item) || ['loopback', 'linklocal', 'uniquelocal'].includes(item))) {
+    return { kind: 'addresses', addresses: list };
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be false, a number of proxy hops (e.g. 1) or proxy addresses (e.g. loopback,10.0.0.0/8)' });
+  return z.NEVER;
+});
+
+export type TrustProxy = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'addresses'; addresses: string[] };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+  PORT: whole(0, 65535, 3000).default(3000),
+  HOST: z.string().min(1, { error: 'must be a host name or address, e.g. 127.0.0.1' }).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1, { error: 'must be a directory path, e.g. ./data' }).default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:'], 'postgres://user@127.0.0.1:5432/tabsync').optional(),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name, e.g. tabsync-files' }).optional(),
+  S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: flag.default(false),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  CORS_ORIGINS: originList.default([]),
+  TRUST_PROXY: trustProxy.default({ kind: 'none' }),
+  RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000, 10).default(10),
+  WS_MAX_PER_IP: whole(1, 100_000, 50).default(50),
+  WS_MAX_SUBSCRIPTIONS: whole(1, 10_000, 20).default(20),
+  MAX_UPLOAD_BYTES: whole(1, 5 * 1024 ** 4, 26214400).default(25 * 1024 * 1024),
+  SESSION_IDLE_TTL: duration('7d').default(7 * 86_400_000),
+  SESSION_MAX_AGE: duration('30d').default(30 * 86_400_000),
+  ORPHAN_GRACE: duration('24h').default(86_400_000),
+  CLEANUP_EVERY: duration('15m').default(15 * 60_000),
+  WORKER_CONCURRENCY: whole(1, 1000, 4).default(4),
+  AUDIT_RETENTION: duration('90d').default(90 * 86_400_000),
+  ADMIN_TOKEN: z.string().min(24, { error: 'must be at least 24 characters, e.g. the output of `openssl rand -hex 24`' }).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  VITE_DEV_CONTROLS: flag.default(false),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    databaseUrl: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'tabsync.sqlite')}`,
+    redisUrl: env.REDIS_URL,
+    s3: env.S3_BUCKET
+      ? {
+          bucket: env.S3_BUCKET,
+          endpoint: env.S3_ENDPOINT,
+          region: env.S3_REGION,
+          forcePathStyle: env.S3_FORCE_PATH_STYLE,
+          credentials:
+            env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+              ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+              : undefined,
+        }
+      : undefined,
+    corsOrigins: env.CORS_ORIGINS,
+    trustProxy: env.TRUST_PROXY,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    wsMaxPerIp: env.WS_MAX_PER_IP,
+    wsMaxSubscriptions: env.WS_MAX_SUBSCRIPTIONS,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    sessionIdleTtlMs: env.SESSION_IDLE_TTL,
+    sessionMaxAgeMs: env.SESSION_MAX_AGE,
+    orphanGraceMs: env.ORPHAN_GRACE,
+    cleanupEveryMs: env.CLEANUP_EVERY,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    auditRetentionMs: env.AUDIT_RETENTION,
+    adminToken: env.ADMIN_TOKEN,
+    logLevel: env.LOG_LEVEL,
+    devControls: env.VITE_DEV_CONTROLS,
+  };
+}
+
+/** Thrown for a bad environment: its message is one line, fit to print as the reason start-up stopped. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once. Empty strings count as unset, as shells and .env files produce them. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const raw = present[name];
+    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL/.test(name) ? '' : ` (got "${raw}")`;
+    throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const config = toConfig(parsed.data);
+  if (config.sessionIdleTtlMs > config.sessionMaxAgeMs) {
+    throw new ConfigError('Invalid environment variable SESSION_IDLE_TTL: must not be longer than SESSION_MAX_AGE, e.g. SESSION_IDLE_TTL=7d with SESSION_MAX_AGE=30d');
+  }
+  return config;
+}

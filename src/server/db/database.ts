@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Sequelize, Transaction } from 'sequelize';
+import { defineAuditLog } from './models/audit-log.js';
+import { defineChatMessage } from './models/chat-message.js';
+import { defineSessionFile } from './models/session-file.js';
+import { defineUserSession } from './models/user-session.js';
+import { createMigrator } from './migrator.js';
+
+export type Models = ReturnType<typeof defineModels>;
+
+export interface Database {
+  sequelize: Sequelize;
+  models: Models;
+  dialect: 'sqlite' | 'postgres';
+  /**
+   * Runs `work` in one transaction. On SQLite, transactions of this process take turns: SQLite has
+   * one writer at a time, and queueing here is cheaper than failing with SQLITE_BUSY and retrying.
+   */
+  transaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function defineModels(sequelize: Sequelize) {
+  const UserSession = defineUserSession(sequelize);
+  const AuditLog = defineAuditLog(sequelize);
+  const SessionFile = defineSessionFile(sequelize);
+  const ChatMessage = defineChatMessage(sequelize);
+  UserSession.hasMany(SessionFile, { foreignKey: 'sessionId', as: 'files' });
+  SessionFile.belongsTo(UserSession, { foreignKey: 'sessionId', as: 'session' });
+  UserSession.hasMany(ChatMessage, { foreignKey: 'sessionId', as: 'messages' });
+  ChatMessage.belongsTo(UserSession, { foreignKey: 'sessionId', as: 'session' });
+  UserSession.hasMany(AuditLog, { foreignKey: 'sessionId', as: 'auditLogs', constraints: false });
+  AuditLog.belongsTo(UserSession, { foreignKey: 'sessionId', as: 'session', constraints: false });
+  return { UserSession, AuditLog, SessionFile, ChatMessage };
+}
+
+/** Opens SQLite (`sqlite:<file>`) or PostgreSQL (`postgres://…`) and defines the models on it. */
+export function createDatabase(url: string, logger?: { info: (msg: string) => void }): Database {
+  const dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  let sequelize: Sequelize;
+  if (dialect === 'sqlite') {
+    const storage = url.slice('sqlite:'.length);
+    if (storage !== ':memory:') mkdirSync(path.dirname(storage), { recursive: true });
+    sequelize = new Sequelize({
+      dialect: 'sqlite',
+      storage,
+      logging: false,
+      // One connection: SQLite serialises writers anyway, and one pool member keeps transactions from waiting on each other's locks.
+      // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
+      transactionType: Transaction.TYPES.IMMEDIATE,
+      retry: { max: 10, match: [/SQLITE_BUSY/] },
+    });
+  } else {
+    sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 10, min: 0, idle: 10_000 } });
+  }
+  const models = defineModels(sequelize);
+  let writeQueue: Promise<unknown> = Promise.resolve();
+  return {
+    transaction(work) {
+      if (dialect !== 'sqlite') return sequelize.transaction(work);
+      const run = writeQueue.then(() => sequelize.transaction(work));
+      writeQueue = run.catch(() => undefined);
+      return run;
+    },
+    sequelize,
+    models,
+    dialect,
+    async migrate() {
+      if (dialect === 'sqlite') {
+        // WAL lets readers proceed beside the writer, and it stays set in the file.
+        await sequelize.query('PRAGMA journal_mode = WAL');
+      }
+      await createMigrator(sequelize, logger).up();
+    },
+    async ping() {
+      await sequelize.query('SELECT 1');
+    },
+    async close() {
+      await sequelize.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { DataTypes, type Model, type ModelStatic, type Optional, type Sequelize } from 'sequelize';
+import type { FileStatus } from '../../../shared/files.js';
+
+export interface SessionFileAttributes {
+  id: string;
+  sessionId: string;
+  objectKey: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string | null;
+  status: FileStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export type SessionFileRow = Model<SessionFileAttributes, Optional<SessionFileAttributes, 'sha256' | 'status' | 'createdAt' | 'updatedAt'>> &
+  SessionFileAttributes;
+
+export function defineSessionFile(sequelize: Sequelize): ModelStatic<SessionFileRow> {
+  return sequelize.define<SessionFileRow>(
+    'SessionFile',
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, validate: { isUUID: 4 } },
+      sessionId: { type: DataTypes.UUID, allowNull: false },
+      objectKey: { type: DataTypes.STRING(1024), allowNull: false },
+      name: { type: DataTypes.STRING(255), allowNull: false, validate: { len: [1, 255] } },
+      contentType: { type: DataTypes.STRING(255), allowNull: false },
+      size: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0, validate: { min: 0 } },
+      sha256: { type: DataTypes.STRING(64), allowNull: true, validate: { is: /^[0-9a-f]{64}$/ } },
+      status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'uploading', validate: { isIn: [['uploading', 'stored', 'failed', 'deleted']] } },
+      createdAt: { type: DataTypes.DATE, allowNull: false },
+      updatedAt: { type: DataTypes.DATE, allowNull: false },
+    },
+    { tableName: 'session_files', underscored: true, timestamps: true },
+  );
+}

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
+import type { ClientIpResolver } from './client-ip.js';
+import { clearedCredentialCookie, credentialCookie, readCredential } from './credential-cookie.js';
+
+export interface ContextFactoryOptions {
+  deps: ApiDeps;
+  clientIp: ClientIpResolver;
+  /** The cookie lives as long as a session can: its absolute lifetime. */
+  credentialMaxAgeSeconds: number;
+}
+
+export type HttpContextFactory = (req: IncomingMessage, res: ServerResponse, requestId: string) => ApiContext;
+export type WsContextFactory = (req: IncomingMessage, requestId: string) => ApiContext;
+
+function actorOf(req: IncomingMessage, clientIp: ClientIpResolver, requestId: string): ApiContext['actor'] {
+  return { ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null, requestId };
+}
+
+export function createHttpContextFactory(opts: ContextFactoryOptions): HttpContextFactory {
+  return (req, res, requestId) => {
+    const response: ResponseControl = {
+      setCredential: (credential) => { res.appendHeader('Set-Cookie', credentialCookie(req, credential, opts.credentialMaxAgeSeconds)); },
+      clearCredential: () => { res.appendHeader('Set-Cookie', clearedCredentialCookie(req)); },
+      setHeader: (name, value) => { res.setHeader(name, value); },
+    };
+    return { deps: opts.deps, actor: actorOf(req, opts.clientIp, requestId), credential: readCredential(req), transport: 'http', response };
+  };
+}
+
+const NO_RESPONSE: ResponseControl = { setCredential: () => undefined, clearCredential: () => undefined, setHeader: () => undefined };
+
+/** A socket's context is made once, from its upgrade request; each subscription still checks the credential. */
+export function createWsContextFactory(opts: ContextFactoryOptions): WsContextFactory {
+  return (req, requestId) => ({
+    deps: opts.deps,
+    actor: actorOf(req, opts.clientIp, requestId),
+    credential: readCredential(req),
+    transport: 'ws',
+    response: NO_RESPONSE,
+  });
+}

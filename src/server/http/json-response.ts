@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(payload));
+  res.end(payload);
+}
+
+export function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
+  sendJson(res, status, { error: { code, httpStatus: status, message, requestId } });
+}
+
+export class BodyError extends Error {
+  override name = 'BodyError';
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads a small JSON body; an empty body reads as undefined. */
+export async function readJsonBody(req: IncomingMessage, limitBytes = 16 * 1024): Promise<unknown> {
+  const type = req.headers['content-type'];
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new BodyError(413, `The request body must be at most ${limitBytes} bytes.`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  if (type && !/^application\/json\b/i.test(type)) throw new BodyError(415, 'Send the body as JSON with Content-Type: application/json.');
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new BodyError(400, 'The request body is not valid JSON. Send an object such as {"sessionId": "…"}.');
+  }
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import type { SessionView, ValidateResult } from '../../../shared/session.js';
+import type { Database } from '../../db/database.js';
+import type { UserSessionRow } from '../../db/models/user-session.js';
+import type { Actor, Clock } from '../actor.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { EventPublisher } from '../event-publisher.js';
+import { credentialMatches, hashCredential, isCredentialShaped, newCredential } from './credential.js';
+import { SessionAccessError, SessionGenerationError } from './session.errors.js';
+import { toSessionView } from './session.view.js';
+
+export interface SessionServiceOptions {
+  db: Database;
+  audit: AuditService;
+  events: EventPublisher;
+  clock: Clock;
+  idleTtlMs: number;
+  maxAgeMs: number;
+  /** Injectable so that tests can force a collision. */
+  newId?: () => string;
+  newCredential?: () => string;
+  maxGenerateAttempts?: number;
+  /** `last_seen_at` is written at most this often per session. */
+  touchIntervalMs?: number;
+}
+
+/** A new credential travels with the session it opens; the caller hands it to the browser. */
+export interface IssuedSession {
+  session: SessionView;
+  credential: string;
+}
+
+export interface ValidateOutcome {
+  result: ValidateResult;
+  /** The caller presented the credential of a session that has ended: the browser should drop it. */
+  clearCredential: boolean;
+}
+
+const ENDED = new Set(['reset', 'expired']);
+
+export class SessionService {
+  private readonly newId: () => string;
+  private readonly newCredential: () => string;
+  private readonly maxGenerateAttempts: number;
+  private readonly touchIntervalMs: number;
+
+  constructor(private readonly opts: SessionServiceOptions) {
+    this.newId = opts.newId ?? randomUUID;
+    this.newCredential = opts.newCredential ?? newCredential;
+    this.maxGenerateAttempts = opts.maxGenerateAttempts ?? 5;
+    this.touchIntervalMs = opts.touchIntervalMs ?? 60_000;
+  }
+
+  private get models() {
+    return this.opts.db.models;
+  }
+
+  /** Opens a session. Retries on a unique-key collision, and gives up after a bounded number of tries. */
+  async generate(actor: Actor): Promise<IssuedSession> {
+    for (let attempt = 1; attempt <= this.maxGenerateAttempts; attempt += 1) {
+      try {
+        return await this.opts.db.transaction((t) => this.insertSession(actor, t, { attempt }));
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintError)) throw error;
+      }
+    }
+    await this.opts.audit.record({ event: 'session.generated', outcome: 'failure', actor, metadata: { attempts: this.maxGenerateAttempts } });
+    throw new SessionGenerationError(this.maxGenerateAttempts);
+  }
+
+  /** Answers whether `sessionId` can be used by the holder of `credential`; never throws for a bad session. */
+  async validate(sessionId: string, credential: string | undefined, actor: Actor): Promise<ValidateOutcome> {
+    const row = await this.models.UserSession.findByPk(sessionId);
+    const denial = row ? await this.denialFor(row, credential, actor) : 'not_found';
+    if (denial) {
+      await this.opts.audit.record({
+        event: 'session.validation_failed',
+        outcome: 'failure',
+        sessionId: row ? sessionId : null,
+        actor,
+        metadata: row ? { reason: denial } : { reason: denial, requestedId: sessionId },
+      });
+      const ownEnded = row !== null && denial !== 'forbidden' && credentialMatches(credential, row.tokenHash);
+      return { result: { valid: false, reason: denial === 'unauthenticated' ? 'forbidden' : denial }, clearCredential: ownEnded };
+    }
+    const touched = await this.opts.db.transaction(async (t) => {
+      const refreshed = await this.touch(row as UserSessionRow, t);
+      await this.opts.audit.record({ event: 'session.validated', outcome: 'success', sessionId, actor }, t);
+      return refreshed;
+    });
+    const session = toSessionView(row as UserSessionRow);
+    if (touched) this.opts.events.publish(sessionId, { type: 'session.validated', session });
+    return { result: { valid: true, session }, clearCredential: false };
+  }
+
+  /** Ends the session and opens its replacement in one transaction; the credential rotates. */
+  async reset(sessionId: string, credential: string | undefined, actor: Actor): Promise<IssuedSession> {
+    const current = await this.authorizeIn(sessionId, credential, actor);
+    const now = this.opts.clock();
+    const issued = await this.opts.db.transaction(async (t) => {
+      const replacement = await this.insertSession(actor, t, { replaces: sessionId });
+      const [ended] = await this.models.UserSession.update(
+        { status: 'reset', endedAt: now, replacedBy: replacement.session.sessionId, version: current.version + 1 },
+        { where: { id: sessionId, status: 'active', version: current.version }, transaction: t },
+      );
+      // Another tab reset it (or it expired) between our read and this write: that stands, ours rolls back.
+      if (ended !== 1) throw new SessionAccessError('reset');
+      await this.opts.audit.record(
+        { event: 'session.reset', outcome: 'success', sessionId, actor, metadata: { newSessionId: replacement.session.sessionId } },
+        t,
+      );
+      return replacement;
+    });
+    this.opts.events.publish(sessionId, { type: 'session.reset', sessionId, newSessionId: issued.session.sessionId, at: now.toISOString() });
+    return issued;
+  }
+
+  /** The session the credential opens, or null; an ended session's credential is reported for clearing. */
+  async current(credential: string | undefined): Promise<{ session: SessionView | null; clearCredential: boolean }> {
+    if (!isCredentialShaped(credential)) return { session: null, clearCredential: credential !== undefined };
+    const row = await this.models.UserSession.findOne({ where: { tokenHash: hashCredential(credential) } });
+    if (!row) return { session: null, clearCredential: true };
+    const denial = await this.denialFor(row, credential, null);
+    if (denial) return { session: null, clearCredential: true };
+    await this.touch(row);
+    return { session: toSessionView(row), clearCredential: false };
+  }
+
+  /**
+   * The gate of every procedure that reads or changes a session: the credential must own it and it
+   * must be live. Throws SessionAccessError with the reason otherwise.
+   */
+  async authorize(sessionId: string, credential: string | undefined, actor: Actor | null = null): Promise<SessionView> {
+    const row = await this.authorizeIn(sessionId, credential, actor);
+    await this.touch(row);
+    return toSessionView(row);
+  }
+
+  /** Marks sessions whose idle or absolute lifetime has run out as expired; returns their ids. */
+  async expireDue(actor: Actor, limit = 500): Promise<string[]> {
+    const now = this.opts.clock();
+    const due = await this.models.UserSession.findAll({
+      attributes: ['id', 'version'],
+      where: { status: 'active', expiresAt: { [Op.lte]: now } },
+      order: [['expiresAt', 'ASC']],
+      limit,
+    });
+    const expired: string[] = [];
+    for (const row of due) {
+      if (await this.expire(row, actor)) expired.push(row.id);
+    }
+    return expired;
+  }
+
+  private async authorizeIn(sessionId: string, credential: string | undefined, actor: Actor | null): Promise<UserSessionRow> {
+    if (credential === undefined) throw new SessionAccessError('unauthenticated');
+    const row = await this.models.UserSession.findByPk(sessionId);
+    if (!row) throw new SessionAccessError('not_found');
+    const denial = await this.denialFor(row, credential, actor);
+    if (denial) throw new SessionAccessError(denial);
+    return row;
+  }
+
+  /**
+   * Why `row` cannot be used with `credential`, or null if it can. An ended session says how it
+   * ended to anyone holding its id (that grants nothing); a live one is only opened by its credential.
+   * A session found past its expiry is expired on the spot.
+   */
+  private async denialFor(row: UserSessionRow, credential: string | undefined, actor: Actor | null) {
+    if (row.status === 'active' && row.expiresAt.getTime() <= this.opts.clock().getTime()) {
+      await this.expire(row, actor ?? { ip: null, userAgent: null, requestId: null });
+      row.status = 'expired';
+    }
+    if (ENDED.has(row.status)) return row.status as 'reset' | 'expired';
+    if (credential === undefined) return 'unauthenticated' as const;
+    if (!credentialMatches(credential, row.tokenHash)) return 'forbidden' as const;
+    return null;
+  }
+
+  private async expire(row: Pick<UserSessionRow, 'id' | 'version'>, actor: Actor): Promise<boolean> {
+    const now = this.opts.clock();
+    const changed = await this.opts.db.transaction(async (t) => {
+      const [count] = await this.models.UserSession.update(
+        { status: 'expired', endedAt: now, version: row.version + 1 },
+        { where: { id: row.id, status: 'active' }, transaction: t },
+      );
+      if (count === 1) await this.opts.audit.record({ event: 'session.expired', outcome: 'success', sessionId: row.id, actor }, t);
+      return count === 1;
+    });
+    if (changed) this.opts.events.publish(row.id, { type: 'session.expired', sessionId: row.id, at: now.toISOString() });
+    return changed;
+  }
+
+  /** Refreshes last_seen_at (and with it the idle expiry) at most once per interval; says whether it wrote. */
+  private async touch(row: UserSessionRow, t?: Transaction): Promise<boolean> {
+    const now = this.opts.clock();
+    if (now.getTime() - row.lastSeenAt.getTime() < this.touchIntervalMs) return false;
+    const expiresAt = this.expiryFor(row.createdAt, now);
+    const write = (tx: Transaction) =>
+      this.models.UserSession.update({ lastSeenAt: now, expiresAt }, { where: { id: row.id, status: 'active' }, transaction: tx });
+    if (t) await write(t);
+    else await this.opts.db.transaction(write);
+    row.lastSeenAt = now;
+    row.expiresAt = expiresAt;
+    return true;
+  }
+
+  private expiryFor(createdAt: Date, lastSeenAt: Date): Date {
+    return new Date(Math.min(lastSeenAt.getTime() + this.opts.idleTtlMs, createdAt.getTime() + this.opts.maxAgeMs));
+  }
+
+  private async insertSession(actor: Actor, t: Transaction, metadata: Record<string, string | number>): Promise<IssuedSession> {
+    const now = this.opts.clock();
+    const credential = this.newCredential();
+    const row = await this.models.UserSession.create(
+      { id: this.newId(), tokenHash: hashCredential(credential), status: 'active', createdAt: now, lastSeenAt: now, expiresAt: this.expiryFor(now, now), version: 1 },
+      { transaction: t },
+    );
+    await this.opts.audit.record({ event: 'session.generated', outcome: 'success', sessionId: row.id, actor, metadata }, t);
+    return { session: toSessionView(row), credential };
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { CHAT_TEXT_MAX } from './limits.js';
+import { fileIdSchema } from './files.js';
+import { isoTimeSchema, sessionIdSchema } from './session.js';
+
+export const messageViewSchema = z.object({
+  messageId: z.uuid(),
+  sessionId: z.uuid(),
+  text: z.string(),
+  fileIds: z.array(z.uuid()),
+  createdAt: isoTimeSchema,
+});
+export type MessageView = z.infer<typeof messageViewSchema>;
+
+export const chatSendInputSchema = z.object({
+  sessionId: sessionIdSchema,
+  text: z
+    .string({ error: 'text is required.' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(CHAT_TEXT_MAX, { error: `must be at most ${CHAT_TEXT_MAX} characters long` }),
+  fileIds: z.array(fileIdSchema).max(20, { error: 'can list at most 20 files' }).optional(),
+});
+export type ChatSendInput = z.infer<typeof chatSendInputSchema>;
+
+/** An opaque cursor: the id of the oldest message of the page before. */
+export const chatListInputSchema = z.object({
+  sessionId: sessionIdSchema,
+  cursor: z.string().max(100).nullish(),
+});
+
+export const chatPageSchema = z.object({
+  messages: z.array(messageViewSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ChatPage = z.infer<typeof chatPageSchema>;

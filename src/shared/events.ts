@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { messageViewSchema } from './chat.js';
+import { fileViewSchema } from './files.js';
+import { isoTimeSchema, sessionIdSchema, sessionViewSchema } from './session.js';
+
+/** Every state change of a session, as its tabs receive it. */
+export const sessionEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('session.validated'), session: sessionViewSchema }),
+  z.object({ type: z.literal('session.reset'), sessionId: z.uuid(), newSessionId: z.uuid(), at: isoTimeSchema }),
+  z.object({ type: z.literal('session.expired'), sessionId: z.uuid(), at: isoTimeSchema }),
+  z.object({ type: z.literal('file.added'), file: fileViewSchema }),
+  z.object({ type: z.literal('file.stored'), file: fileViewSchema }),
+  z.object({ type: z.literal('file.failed'), file: fileViewSchema, reason: z.string() }),
+  z.object({ type: z.literal('file.removed'), fileId: z.uuid() }),
+  z.object({ type: z.literal('chat.message'), message: messageViewSchema }),
+]);
+export type SessionEvent = z.infer<typeof sessionEventSchema>;
+export type SessionEventType = SessionEvent['type'];
+
+/** Events after which a session takes no more: subscribers receive them, then the stream ends. */
+export const FINAL_EVENT_TYPES: ReadonlySet<SessionEventType> = new Set(['session.reset', 'session.expired']);
+
+export const eventsInputSchema = z.object({
+  sessionId: sessionIdSchema,
+  /** The id of the last event this tab has seen; events after it are replayed first. */
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,20}-\d{1,20}$/, { error: 'must be an event id this server sent' })
+    .nullish(),
+});
