@@ -25,6 +25,8 @@ export interface AppOverrides {
   clock?: Clock;
   newSessionId?: () => string;
   newCredential?: () => string;
+  /** Prefix of every Redis key this app writes, so that apps sharing one Redis can keep apart. */
+  redisPrefix?: string;
 }
 
 export interface App {
@@ -45,6 +47,7 @@ export interface App {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
+  const redisPrefix = overrides.redisPrefix ?? 'tabsync';
   const closers: (() => Promise<unknown>)[] = [];
 
   const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
@@ -58,7 +61,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
     const redis = new Redis(redisLocation.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'tabsync:commands' });
     redis.on('error', (error) => { log.warn({ err: error }, 'redis connection error'); });
-    closers.unshift(async () => { redis.disconnect(); });
+    closers.unshift(() => redis.quit());
     await new Promise<void>((resolve, reject) => {
       redis.once('ready', resolve);
       redis.once('end', () => { reject(new Error(`Redis at ${redisLocation.source} closed before it was ready.`)); });
@@ -79,8 +82,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       log,
       sessions,
       audit,
-      rateLimits: new RateLimits({ redis, perMinute: config.rateLimitPerMinute }),
-      refusalGate: new RefusalAuditGate(redis),
+      rateLimits: new RateLimits({ redis, perMinute: config.rateLimitPerMinute, keyPrefix: `${redisPrefix}:rl` }),
+      refusalGate: new RefusalAuditGate({ redis, keyPrefix: `${redisPrefix}:audit-gate` }),
     };
 
     const clientIp = createClientIpResolver(config.trustProxy);

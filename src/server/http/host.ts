@@ -78,7 +78,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     if (scope.url.pathname.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
 
     await new Promise<void>((resolve, reject) => {
-      corsMiddleware(req, res, (error?: unknown) => { if (error) reject(error instanceof Error ? error : new Error(String(error))); else resolve(); });
+      corsMiddleware(req, res, (error?: unknown) => { if (error) reject(error instanceof Error ? error : new Error("CORS check failed")); else resolve(); });
     });
     if (res.writableEnded) return; // a preflight, answered by cors
 

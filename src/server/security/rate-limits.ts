@@ -22,10 +22,10 @@ const WINDOW_SECONDS = 60;
 export class RateLimits {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(private readonly opts: { redis: Redis; perMinute: number; keyPrefix?: string }) {
+  constructor(private readonly opts: { redis: Redis; perMinute: number; keyPrefix: string }) {
     this.limiter = new RateLimiterRedis({
       storeClient: opts.redis,
-      keyPrefix: opts.keyPrefix ?? 'tabsync:rl',
+      keyPrefix: opts.keyPrefix,
       points: opts.perMinute,
       duration: WINDOW_SECONDS,
       rejectIfRedisNotReady: true,
@@ -64,14 +64,14 @@ export class RateLimits {
 export class RefusalAuditGate {
   private readonly gate: RateLimiterRedis;
 
-  constructor(redis: Redis, windowSeconds = WINDOW_SECONDS) {
+  constructor(opts: { redis: Redis; keyPrefix: string }) {
     this.gate = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: 'tabsync:audit-gate',
+      storeClient: opts.redis,
+      keyPrefix: opts.keyPrefix,
       points: 1,
-      duration: windowSeconds,
+      duration: WINDOW_SECONDS,
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ points: 1, duration: windowSeconds }),
+      insuranceLimiter: new RateLimiterMemory({ points: 1, duration: WINDOW_SECONDS }),
     });
   }
 

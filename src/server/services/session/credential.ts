@@ -12,13 +12,13 @@ export function hashCredential(credential: string): string {
 
 const CREDENTIAL_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-export function isCredentialShaped(value: string | undefined): value is string {
+export function isCredentialShaped(value: string | undefined): boolean {
   return value !== undefined && CREDENTIAL_SHAPE.test(value);
 }
 
 /** Compares in constant time, so response timing says nothing about how much of a guess was right. */
 export function credentialMatches(credential: string | undefined, storedHash: string): boolean {
-  if (!isCredentialShaped(credential)) return false;
+  if (credential === undefined || !isCredentialShaped(credential)) return false;
   const given = Buffer.from(hashCredential(credential), 'hex');
   const stored = Buffer.from(storedHash, 'hex');
   return given.length === stored.length && timingSafeEqual(given, stored);

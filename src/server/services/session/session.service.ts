@@ -73,7 +73,7 @@ export class SessionService {
   async validate(sessionId: string, credential: string | undefined, actor: Actor): Promise<ValidateOutcome> {
     const row = await this.models.UserSession.findByPk(sessionId);
     const denial = row ? await this.denialFor(row, credential, actor) : 'not_found';
-    if (denial) {
+    if (!row || denial) {
       await this.opts.audit.record({
         event: 'session.validation_failed',
         outcome: 'failure',
@@ -81,15 +81,16 @@ export class SessionService {
         actor,
         metadata: row ? { reason: denial } : { reason: denial, requestedId: sessionId },
       });
-      const ownEnded = row !== null && denial !== 'forbidden' && credentialMatches(credential, row.tokenHash);
-      return { result: { valid: false, reason: denial === 'unauthenticated' ? 'forbidden' : denial }, clearCredential: ownEnded };
+      const reason = denial === 'unauthenticated' || denial === null ? 'forbidden' : denial;
+      const ownEnded = row !== null && reason !== 'forbidden' && credentialMatches(credential, row.tokenHash);
+      return { result: { valid: false, reason }, clearCredential: ownEnded };
     }
     const touched = await this.opts.db.transaction(async (t) => {
-      const refreshed = await this.touch(row as UserSessionRow, t);
+      const refreshed = await this.touch(row, t);
       await this.opts.audit.record({ event: 'session.validated', outcome: 'success', sessionId, actor }, t);
       return refreshed;
     });
-    const session = toSessionView(row as UserSessionRow);
+    const session = toSessionView(row);
     if (touched) this.opts.events.publish(sessionId, { type: 'session.validated', session });
     return { result: { valid: true, session }, clearCredential: false };
   }
@@ -118,7 +119,8 @@ export class SessionService {
 
   /** The session the credential opens, or null; an ended session's credential is reported for clearing. */
   async current(credential: string | undefined): Promise<{ session: SessionView | null; clearCredential: boolean }> {
-    if (!isCredentialShaped(credential)) return { session: null, clearCredential: credential !== undefined };
+    if (credential === undefined) return { session: null, clearCredential: false };
+    if (!isCredentialShaped(credential)) return { session: null, clearCredential: true };
     const row = await this.models.UserSession.findOne({ where: { tokenHash: hashCredential(credential) } });
     if (!row) return { session: null, clearCredential: true };
     const denial = await this.denialFor(row, credential, null);

@@ -1,0 +1,20 @@
+import type { TestProject } from 'vitest/node';
+import { locateRedis, type RedisLocation } from '../../src/server/redis/locate-redis.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}
+
+let redis: RedisLocation | undefined;
+
+/** Finds Redis once for the whole run (or starts a private one), and says clearly when it cannot. */
+export async function setup(project: TestProject): Promise<void> {
+  redis = await locateRedis({ redisUrl: process.env.REDIS_URL, dataDir: 'data/test' });
+  project.provide('redisUrl', redis.url);
+}
+
+export async function teardown(): Promise<void> {
+  await redis?.stop();
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { pino } from 'pino';
+import { createApp, type App, type AppOverrides } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config/env.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  database?: DatabaseKind;
+  /** Environment variables on top of the test defaults (strings, as the environment has them). */
+  env?: Record<string, string>;
+  overrides?: AppOverrides;
+  /** Reuse a database (to run two instances on one); a new one is made otherwise. */
+  sharedDatabase?: TestDatabase;
+}
+
+/**
+ * A real app on a free port: real database, real Redis, its own Redis key prefix so that test
+ * files running side by side never share a rate-limit budget.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.sharedDatabase ?? (await createTestDatabase(options.database ?? 'sqlite'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: database.dataDir,
+    DATABASE_URL: database.url,
+    REDIS_URL: inject('redisUrl'),
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const app = await createApp(config, {
+    log: pino({ level: 'silent' }),
+    redisPrefix: `tabsync-test:${randomBytes(6).toString('hex')}`,
+    ...options.overrides,
+  });
+  const { url } = await app.listen();
+  return {
+    app,
+    url,
+    database,
+    async close() {
+      await app.close();
+      if (!options.sharedDatabase) await database.drop();
+    },
+  };
+}
