@@ -1,23 +1,25 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config/env.js';
 import { createDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
+import { EventBus } from './realtime/event-bus.js';
 import { locateRedis } from './redis/locate-redis.js';
 import { systemClock, type Clock } from './services/actor.js';
 import { AuditService } from './services/audit/audit.service.js';
-import { discardEvents } from './services/event-publisher.js';
+import { ChatService } from './services/chat/chat.service.js';
 import { SessionService } from './services/session/session.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits, RefusalAuditGate } from './security/rate-limits.js';
 import type { ApiDeps } from './api/context.js';
-import { createHttpContextFactory } from './http/api-context.js';
+import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost } from './http/host.js';
 import { createRestAlias } from './http/rest-aliases.js';
 import { createTrpcRoute, TRPC_PATH } from './http/trpc-route.js';
+import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -34,11 +36,15 @@ export interface App {
   log: Logger;
   db: Database;
   redisUrl: string;
-  services: { sessions: SessionService; audit: AuditService };
+  redisPrefix: string;
+  services: { sessions: SessionService; audit: AuditService; chat: ChatService; events: EventBus };
   server: http.Server;
+  websockets: WebSocketHost;
   listen(): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
+
+type Closer = () => Promise<unknown>;
 
 /**
  * The composition root: config → database → Redis → services → API → host. Nothing below reaches
@@ -48,64 +54,101 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const redisPrefix = overrides.redisPrefix ?? 'tabsync';
-  const closers: (() => Promise<unknown>)[] = [];
+  // Closed in reverse order of opening.
+  const closers: Closer[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => { log.warn({ err: error }, 'error while closing'); });
+  };
 
-  const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
-  closers.unshift(() => db.close());
   try {
+    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
+    closers.push(() => db.close());
     await db.migrate();
 
     const redisLocation = await locateRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-    closers.unshift(() => redisLocation.stop());
+    closers.push(() => redisLocation.stop());
     log.info({ source: redisLocation.source }, 'redis located');
+    const connectRedis = async (name: string, options: RedisOptions = {}) => {
+      const client = new Redis(redisLocation.url, { connectionName: `${redisPrefix}:${name}`, ...options });
+      client.on('error', (error) => { log.warn({ err: error, connection: name }, 'redis connection error'); });
+      closers.push(() => client.quit());
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', resolve);
+        client.once('end', () => { reject(new Error(`Redis connection "${name}" closed before it was ready.`)); });
+      });
+      return client;
+    };
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
-    const redis = new Redis(redisLocation.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'tabsync:commands' });
-    redis.on('error', (error) => { log.warn({ err: error }, 'redis connection error'); });
-    closers.unshift(() => redis.quit());
-    await new Promise<void>((resolve, reject) => {
-      redis.once('ready', resolve);
-      redis.once('end', () => { reject(new Error(`Redis at ${redisLocation.source} closed before it was ready.`)); });
+    const limiterRedis = await connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const events = new EventBus({
+      redis: await connectRedis('events'),
+      subscriber: await connectRedis('subscriber'),
+      prefix: redisPrefix,
+      log,
+      retentionMs: config.sessionMaxAgeMs,
     });
+    closers.push(() => events.close());
 
     const audit = new AuditService({ db, clock });
     const sessions = new SessionService({
       db,
       audit,
-      events: discardEvents,
+      events,
       clock,
       idleTtlMs: config.sessionIdleTtlMs,
       maxAgeMs: config.sessionMaxAgeMs,
       newId: overrides.newSessionId,
       newCredential: overrides.newCredential,
     });
+    const chat = new ChatService({ db, events, clock });
     const deps: ApiDeps = {
       log,
       sessions,
       audit,
-      rateLimits: new RateLimits({ redis, perMinute: config.rateLimitPerMinute, keyPrefix: `${redisPrefix}:rl` }),
-      refusalGate: new RefusalAuditGate({ redis, keyPrefix: `${redisPrefix}:audit-gate` }),
+      chat,
+      events,
+      rateLimits: new RateLimits({ redis: limiterRedis, perMinute: config.rateLimitPerMinute, keyPrefix: `${redisPrefix}:rl` }),
+      refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
     };
 
     const clientIp = createClientIpResolver(config.trustProxy);
-    const makeContext = createHttpContextFactory({ deps, clientIp, credentialMaxAgeSeconds: Math.floor(config.sessionMaxAgeMs / 1000) });
+    const originPolicy = new OriginPolicy(config.corsOrigins);
+    const contextOptions = {
+      deps,
+      clientIp,
+      credentialMaxAgeSeconds: Math.floor(config.sessionMaxAgeMs / 1000),
+      maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
+    };
+    const makeContext = createHttpContextFactory(contextOptions);
+    const websockets = createWebSocketHost({
+      log,
+      audit,
+      refusalGate: deps.refusalGate,
+      originPolicy,
+      makeContext: createWsContextFactory(contextOptions),
+      maxPerIp: config.wsMaxPerIp,
+    });
     const trpcRoute = createTrpcRoute(makeContext, log);
+    const generateAlias = createRestAlias('generate', makeContext);
+    const validateAlias = createRestAlias('validate', makeContext);
     const server = createHttpHost({
       log,
       audit,
       refusalGate: deps.refusalGate,
-      originPolicy: new OriginPolicy(config.corsOrigins),
+      originPolicy,
       clientIp,
+      upgrade: websockets.upgrade,
       routes: [
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {
           method: 'GET',
           path: '/readyz',
-          handle: (_req, res) => sendReadiness(res, { database: () => db.ping(), redis: async () => { await redis.ping(); } }),
+          handle: (_req, res) => sendReadiness(res, { database: () => db.ping(), redis: async () => { await limiterRedis.ping(); } }),
         },
         { method: 'GET', path: `${TRPC_PATH}/`, handle: trpcRoute },
         { method: 'POST', path: `${TRPC_PATH}/`, handle: trpcRoute },
-        { method: 'POST', path: '/api/session/generate-uuid', handle: (req, res, scope) => createRestAlias('generate', makeContext)(req, res, scope.requestId) },
-        { method: 'POST', path: '/api/session/validate-uuid', handle: (req, res, scope) => createRestAlias('validate', makeContext)(req, res, scope.requestId) },
+        { method: 'POST', path: '/api/session/generate-uuid', handle: (req, res, scope) => generateAlias(req, res, scope.requestId) },
+        { method: 'POST', path: '/api/session/validate-uuid', handle: (req, res, scope) => validateAlias(req, res, scope.requestId) },
       ],
     });
 
@@ -114,8 +157,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       log,
       db,
       redisUrl: redisLocation.url,
-      services: { sessions, audit },
+      redisPrefix,
+      services: { sessions, audit, chat, events },
       server,
+      websockets,
       listen: () =>
         new Promise((resolve, reject) => {
           server.once('error', reject);
@@ -126,15 +171,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           });
         }),
       close: async () => {
+        // Sockets first (clients are told to reconnect elsewhere), then requests in flight, then the parts.
+        await websockets.closeAll();
         await new Promise<void>((resolve) => {
-          server.close(() => { resolve(); });
-          server.closeAllConnections();
+          const force = setTimeout(() => { server.closeAllConnections(); }, 5000);
+          force.unref();
+          server.close(() => { clearTimeout(force); resolve(); });
+          server.closeIdleConnections();
         });
-        for (const close of closers) await close().catch((error: unknown) => { log.warn({ err: error }, 'error while closing'); });
+        await closeAll();
       },
     };
   } catch (error) {
-    for (const close of closers) await close().catch(() => undefined);
+    await closeAll();
     throw error;
   }
 }

@@ -26,7 +26,7 @@ export type ChatSendInput = z.infer<typeof chatSendInputSchema>;
 /** An opaque cursor: the id of the oldest message of the page before. */
 export const chatListInputSchema = z.object({
   sessionId: sessionIdSchema,
-  cursor: z.string().max(100).nullish(),
+  cursor: z.uuid({ error: 'must be the nextCursor of an earlier page' }).nullish(),
 });
 
 export const chatPageSchema = z.object({

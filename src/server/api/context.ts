@@ -2,6 +2,8 @@ import type { Logger } from '../logger.js';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { SessionService } from '../services/session/session.service.js';
+import type { ChatService } from '../services/chat/chat.service.js';
+import type { EventBus } from '../realtime/event-bus.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 
 /** What the procedures are given: the services, built once by the composition root. */
@@ -9,6 +11,8 @@ export interface ApiDeps {
   log: Logger;
   sessions: SessionService;
   audit: AuditService;
+  chat: ChatService;
+  events: EventBus;
   rateLimits: RateLimits;
   refusalGate: RefusalAuditGate;
 }
@@ -27,4 +31,11 @@ export interface ApiContext {
   credential: string | undefined;
   transport: 'http' | 'ws';
   response: ResponseControl;
+  /** A WebSocket's own budget of live subscriptions; absent over HTTP. */
+  subscriptions?: SubscriptionBudget;
+}
+
+export interface SubscriptionBudget {
+  active: number;
+  readonly max: number;
 }

@@ -20,6 +20,17 @@ function inputIssues(cause: unknown): InputIssue[] | undefined {
 }
 
 /**
+ * One issue as a phrase: the field, then what is wrong with it, unless the schema's own message
+ * already names the field ("sessionId is required.") or already says "Invalid input".
+ */
+function describeIssue(issue: InputIssue): string {
+  const message = issue.message.replace(/^Invalid input:\s*/i, '');
+  if (!issue.path) return message;
+  const field = issue.path.split('.').at(-1) ?? issue.path;
+  return message.startsWith(`${field} `) ? message : `${issue.path} ${message}`;
+}
+
+/**
  * The one description of an error that clients see, on tRPC and on the REST aliases alike. It
  * keeps what a person can act on and drops what could leak: stacks, SQL and driver text never leave.
  */
@@ -29,7 +40,7 @@ export function describeError(error: TRPCError, requestId: string | undefined): 
   const issues = error.code === 'BAD_REQUEST' ? inputIssues(error.cause) : undefined;
   if (issues) {
     data.issues = issues;
-    message = `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path} ${issue.message}` : issue.message)).join('; ')}`;
+    message = `Invalid input: ${issues.map(describeIssue).join('; ')}`;
   }
   if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
   if (error.cause instanceof RateLimitedError) data.retryAfterSeconds = error.cause.retryAfterSeconds;

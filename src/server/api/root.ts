@@ -1,8 +1,10 @@
 import { createCallerFactory, router } from './trpc.js';
+import { chatRouter } from './routers/chat/chat.router.js';
 import { sessionRouter } from './routers/session/session.router.js';
 
 export const appRouter = router({
   session: sessionRouter,
+  chat: chatRouter,
 });
 
 /** The API's type: the client imports this type (never the code) to be typed end to end. */

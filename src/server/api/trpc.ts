@@ -1,5 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
+import { sessionInputSchema } from '../../shared/session.js';
+import { InvalidRequestError, NotFoundError } from '../services/errors.js';
 import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
 import type { RateLimitBucket } from '../security/rate-limits.js';
 import type { ApiContext } from './context.js';
@@ -28,14 +30,21 @@ const DENIAL_CODES: Record<SessionDenial, TRPC_ERROR_CODE_KEY> = {
 /** Turns the services' typed refusals into the API's error codes; everything else stays a 500. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof SessionAccessError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: DENIAL_CODES[cause.reason], message: cause.message, cause });
-  }
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof SessionAccessError) throw new TRPCError({ code: DENIAL_CODES[cause.reason], message: cause.message, cause });
+  if (cause instanceof InvalidRequestError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
   return result;
 });
 
 export const publicProcedure = t.procedure.use(domainErrors);
+
+/** For procedures on one session: the request's credential must own it, and it must be live. */
+export const ownedSessionProcedure = publicProcedure.input(sessionInputSchema).use(async ({ ctx, input, next }) => {
+  const session = await ctx.deps.sessions.authorize(input.sessionId, ctx.credential, ctx.actor);
+  return next({ ctx: { session } });
+});
 
 /** Counts the call against the client's budget for `bucket`; refuses with 429 when it is spent. */
 export function rateLimited(bucket: RateLimitBucket) {

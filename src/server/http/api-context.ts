@@ -2,16 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { clearedCredentialCookie, credentialCookie, readCredential } from './credential-cookie.js';
+import { requestIdOf } from './request-id.js';
 
 export interface ContextFactoryOptions {
   deps: ApiDeps;
+  /** Live subscriptions one WebSocket may hold. */
+  maxSubscriptionsPerSocket: number;
   clientIp: ClientIpResolver;
   /** The cookie lives as long as a session can: its absolute lifetime. */
   credentialMaxAgeSeconds: number;
 }
 
 export type HttpContextFactory = (req: IncomingMessage, res: ServerResponse, requestId: string) => ApiContext;
-export type WsContextFactory = (req: IncomingMessage, requestId: string) => ApiContext;
+export type WsContextFactory = (req: IncomingMessage) => ApiContext;
 
 function actorOf(req: IncomingMessage, clientIp: ClientIpResolver, requestId: string): ApiContext['actor'] {
   return { ip: clientIp(req), userAgent: req.headers['user-agent'] ?? null, requestId };
@@ -32,11 +35,12 @@ const NO_RESPONSE: ResponseControl = { setCredential: () => undefined, clearCred
 
 /** A socket's context is made once, from its upgrade request; each subscription still checks the credential. */
 export function createWsContextFactory(opts: ContextFactoryOptions): WsContextFactory {
-  return (req, requestId) => ({
+  return (req) => ({
     deps: opts.deps,
-    actor: actorOf(req, opts.clientIp, requestId),
+    actor: actorOf(req, opts.clientIp, requestIdOf(req)),
     credential: readCredential(req),
     transport: 'ws',
     response: NO_RESPONSE,
+    subscriptions: { active: 0, max: opts.maxSubscriptionsPerSocket },
   });
 }

@@ -6,8 +6,11 @@ import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { ClientIpResolver } from './client-ip.js';
-import { sendError } from './json-response.js';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import type { ApiErrorCode } from '../../shared/errors.js';
+import { sendError, sendJson } from './json-response.js';
 import { requestIdOf } from './request-id.js';
+import { TRPC_PATH } from './trpc-route.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
 export interface RequestScope {
@@ -41,6 +44,18 @@ export interface HostOptions {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const EXPOSED_HEADERS = ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'];
 
+/**
+ * An error the host itself answers. A tRPC client reads errors only in tRPC's envelope (with
+ * `data.code`); any other client reads the REST one the aliases use.
+ */
+function sendHostError(res: ServerResponse, scope: RequestScope, status: number, code: ApiErrorCode, message: string): void {
+  if (scope.url.pathname.startsWith(`${TRPC_PATH}/`)) {
+    sendJson(res, status, { error: { code: TRPC_ERROR_CODES_BY_KEY[code], message, data: { code, httpStatus: status, requestId: scope.requestId } } });
+  } else {
+    sendError(res, status, code, message, scope.requestId);
+  }
+}
+
 function matchRoute(routes: Route[], method: string, pathname: string): Route | undefined {
   return routes.find((route) => (route.method === method || (method === 'HEAD' && route.method === 'GET')) &&
     (route.path.endsWith('/') ? pathname.startsWith(route.path) : pathname === route.path));
@@ -61,15 +76,20 @@ export function createHttpHost(opts: HostOptions): http.Server {
 
   /** A page of a foreign origin may not change state here, whatever cookie its request carries. */
   async function refuseForeignOrigin(req: IncomingMessage, res: ServerResponse, scope: RequestScope, origin: string): Promise<void> {
-    sendError(res, 403, 'FORBIDDEN', `Requests from ${origin} may not use this app. Open the app from its own address.`, scope.requestId);
-    if (await opts.refusalGate.shouldRecord('origin.rejected', scope.ip)) {
-      await opts.audit.record({
-        event: 'origin.rejected',
-        outcome: 'refused',
-        actor: { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId },
-        metadata: { origin: origin.slice(0, 200), method: req.method ?? '', path: scope.url.pathname.slice(0, 200) },
-      });
+    // Recorded before the answer, as every other refusal is, so the row exists once the client hears no.
+    try {
+      if (await opts.refusalGate.shouldRecord('origin.rejected', scope.ip)) {
+        await opts.audit.record({
+          event: 'origin.rejected',
+          outcome: 'refused',
+          actor: { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId },
+          metadata: { origin: origin.slice(0, 200), method: req.method ?? '', path: scope.url.pathname.slice(0, 200) },
+        });
+      }
+    } catch (error) {
+      log.error({ err: error, requestId: scope.requestId }, 'could not record a refused origin');
     }
+    sendHostError(res, scope, 403, 'FORBIDDEN', `Requests from ${origin} may not use this app. Open the app from its own address.`);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {
@@ -91,7 +111,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     const route = matchRoute(opts.routes, req.method ?? 'GET', scope.url.pathname);
     if (route) await route.handle(req, res, scope);
     else if (opts.fallback && SAFE_METHODS.has(req.method ?? 'GET')) await opts.fallback(req, res, scope);
-    else sendError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method ?? ''} ${scope.url.pathname}.`, scope.requestId);
+    else sendHostError(res, scope, 404, 'NOT_FOUND', `Nothing is served at ${req.method ?? ''} ${scope.url.pathname}.`);
   }
 
   function scopeOf(req: IncomingMessage): RequestScope {
@@ -107,7 +127,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     });
     handle(req, res, scope).catch((error: unknown) => {
       log.error({ err: error, requestId: scope.requestId }, 'request failed');
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side. Please try again in a moment.', scope.requestId);
+      if (!res.headersSent) sendHostError(res, scope, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side. Please try again in a moment.');
       else res.destroy();
     });
   });

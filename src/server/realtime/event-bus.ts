@@ -1,0 +1,202 @@
+import type { Redis } from 'ioredis';
+import { FINAL_EVENT_TYPES, sessionEventSchema, type SessionEvent } from '../../shared/events.js';
+import type { Logger } from '../logger.js';
+import type { EventPublisher } from '../services/event-publisher.js';
+import { EventQueue } from './event-queue.js';
+import { compareStreamIds } from './stream-id.js';
+
+export interface BusEvent {
+  id: string;
+  event: SessionEvent;
+}
+
+export interface EventBusOptions {
+  /** Commands: XADD, XRANGE. */
+  redis: Redis;
+  /** A connection of its own, in subscriber mode: one per server instance. */
+  subscriber: Redis;
+  prefix: string;
+  log: Logger;
+  /** A session's log lives as long as the session can, then Redis drops it. */
+  retentionMs: number;
+  /** Entries kept per session (approximately; Redis trims in whole nodes). */
+  maxLength?: number;
+  /** Events a slow subscriber may lag behind before it is made to resume. */
+  subscriberBuffer?: number;
+}
+
+/*
+ * Appends to the session's stream, sets its expiry and publishes the entry in one atomic step, so
+ * the order on the channel is the order in the stream. KEYS[1] stream, KEYS[2] channel;
+ * ARGV[1] max length, ARGV[2] retention ms, ARGV[3] event JSON.
+ */
+const APPEND_AND_PUBLISH = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[3])
+return id`;
+
+/**
+ * The event bus: a capped Redis stream per session (the log a reconnecting tab replays) plus
+ * pub/sub for live delivery. Each instance holds one subscriber connection and fans events out
+ * to its local subscriptions.
+ */
+export class EventBus implements EventPublisher {
+  private readonly local = new Map<string, Set<EventQueue<BusEvent>>>();
+  private readonly subscribing = new Map<string, Promise<unknown>>();
+  private readonly maxLength: number;
+  private readonly subscriberBuffer: number;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly opts: EventBusOptions) {
+    this.maxLength = opts.maxLength ?? 1000;
+    this.subscriberBuffer = opts.subscriberBuffer ?? 1000;
+    opts.subscriber.on('message', (channel: string, message: string) => { this.deliver(channel, message); });
+  }
+
+  private streamKey(sessionId: string): string {
+    return `${this.opts.prefix}:events:${sessionId}`;
+  }
+
+  private channel(sessionId: string): string {
+    return `${this.opts.prefix}:live:${sessionId}`;
+  }
+
+  /** Appends and publishes; returns the event id. */
+  async append(sessionId: string, event: SessionEvent): Promise<string> {
+    const id = await this.opts.redis.eval(
+      APPEND_AND_PUBLISH,
+      2,
+      this.streamKey(sessionId),
+      this.channel(sessionId),
+      this.maxLength,
+      this.opts.retentionMs,
+      JSON.stringify(event),
+    );
+    return String(id);
+  }
+
+  /** Fire-and-forget for services: a failure is logged, never thrown into the request that caused it. */
+  publish(sessionId: string, event: SessionEvent): void {
+    const delivery = this.append(sessionId, event).catch((error: unknown) => {
+      this.opts.log.error({ err: error, sessionId, type: event.type }, 'event could not be published');
+    });
+    this.pending.add(delivery);
+    void delivery.finally(() => this.pending.delete(delivery));
+  }
+
+  /** Resolves once every publish started so far has reached Redis (for shutdown and tests). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  /** Events of the session after `lastEventId` (all retained ones when it is null). */
+  async since(sessionId: string, lastEventId: string | null): Promise<BusEvent[]> {
+    const entries = await this.opts.redis.xrange(this.streamKey(sessionId), lastEventId ? `(${lastEventId}` : '-', '+');
+    return entries.flatMap(([id, fields]) => {
+      const event = parseEvent(fields[1]);
+      return event ? [{ id, event }] : [];
+    });
+  }
+
+  /** The session's last event, if it is still retained. */
+  async last(sessionId: string): Promise<BusEvent | undefined> {
+    const [entry] = await this.opts.redis.xrevrange(this.streamKey(sessionId), '+', '-', 'COUNT', 1);
+    const event = entry ? parseEvent(entry[1][1]) : undefined;
+    return entry && event ? { id: entry[0], event } : undefined;
+  }
+
+  /**
+   * Every event after `lastEventId`, then the live ones: in order, each once, with no gap. The
+   * live channel is joined first, the log read second, and live events the log already gave are
+   * dropped by id. Ends after a final event (reset, expiry) or when `signal` aborts.
+   */
+  async *subscribe(sessionId: string, lastEventId: string | null | undefined, signal?: AbortSignal): AsyncGenerator<BusEvent> {
+    const queue = new EventQueue<BusEvent>(this.subscriberBuffer);
+    const onAbort = () => { queue.close(); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.join(sessionId, queue);
+      let lastSeen = lastEventId ?? null;
+      if (lastEventId) {
+        for (const entry of await this.since(sessionId, lastEventId)) {
+          lastSeen = entry.id;
+          yield entry;
+          if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
+        }
+      }
+      for await (const entry of queue) {
+        if (lastSeen && compareStreamIds(entry.id, lastSeen) <= 0) continue;
+        lastSeen = entry.id;
+        yield entry;
+        if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      await this.leave(sessionId, queue);
+    }
+  }
+
+  /** Local subscriptions, for metrics and tests. */
+  get localSubscriptions(): number {
+    let count = 0;
+    for (const set of this.local.values()) count += set.size;
+    return count;
+  }
+
+  private async join(sessionId: string, queue: EventQueue<BusEvent>): Promise<void> {
+    let set = this.local.get(sessionId);
+    if (!set) {
+      set = new Set();
+      this.local.set(sessionId, set);
+    }
+    set.add(queue);
+    // The first local subscriber of a session joins its channel; the others wait for that join.
+    let joining = this.subscribing.get(sessionId);
+    if (!joining) {
+      joining = this.opts.subscriber.subscribe(this.channel(sessionId));
+      this.subscribing.set(sessionId, joining);
+      joining.catch(() => this.subscribing.delete(sessionId));
+    }
+    await joining;
+  }
+
+  private async leave(sessionId: string, queue: EventQueue<BusEvent>): Promise<void> {
+    queue.close();
+    const set = this.local.get(sessionId);
+    if (!set) return;
+    set.delete(queue);
+    if (set.size > 0) return;
+    this.local.delete(sessionId);
+    this.subscribing.delete(sessionId);
+    await this.opts.subscriber.unsubscribe(this.channel(sessionId)).catch(() => undefined);
+  }
+
+  private deliver(channel: string, message: string): void {
+    const sessionId = channel.slice(channel.lastIndexOf(':') + 1);
+    const set = this.local.get(sessionId);
+    if (!set) return;
+    const space = message.indexOf(' ');
+    const event = parseEvent(message.slice(space + 1));
+    if (!event) return;
+    const entry = { id: message.slice(0, space), event };
+    for (const queue of set) queue.push(entry);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    for (const set of this.local.values()) for (const queue of set) queue.close();
+    this.local.clear();
+  }
+}
+
+/** An entry that is not a valid event (written by something else) is skipped, never delivered. */
+function parseEvent(json: string | undefined): SessionEvent | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const parsed = sessionEventSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

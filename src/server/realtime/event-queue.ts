@@ -1,0 +1,63 @@
+/** Raised into a subscriber that fell too far behind; its client resumes from its last event id. */
+export class SubscriberOverflowError extends Error {
+  override name = 'SubscriberOverflowError';
+  constructor(limit: number) {
+    super(`This tab fell more than ${limit} events behind; reconnect to catch up from the last event it saw.`);
+  }
+}
+
+/**
+ * A bounded queue between a publisher that must never wait and one consumer that may be slow.
+ * Past the bound the consumer is failed (and resumes from its last id) instead of the publisher
+ * being held up or memory growing without end.
+ */
+export class EventQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(item: T): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: item, done: false });
+      return;
+    }
+    if (this.items.length >= this.limit) {
+      this.fail(new SubscriberOverflowError(this.limit));
+      return;
+    }
+    this.items.push(item);
+  }
+
+  fail(error: Error): void {
+    this.failure = error;
+    this.items.length = 0;
+    this.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    const item = this.items.shift();
+    if (item !== undefined) return { value: item, done: false };
+    if (this.failure) throw this.failure;
+    if (this.closed) return { value: undefined, done: true };
+    return new Promise((resolve) => { this.waiting = resolve; });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return { next: () => this.next() };
+  }
+}

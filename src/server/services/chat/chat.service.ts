@@ -1,0 +1,59 @@
+import { Op } from 'sequelize';
+import { v7 as uuidv7 } from 'uuid';
+import { CHAT_PAGE_SIZE } from '../../../shared/limits.js';
+import type { ChatPage, MessageView } from '../../../shared/chat.js';
+import type { Database } from '../../db/database.js';
+import type { ChatMessageAttributes } from '../../db/models/chat-message.js';
+import type { Clock } from '../actor.js';
+import { InvalidRequestError } from '../errors.js';
+import type { EventPublisher } from '../event-publisher.js';
+
+function toMessageView(row: ChatMessageAttributes): MessageView {
+  return { messageId: row.id, sessionId: row.sessionId, text: row.text, fileIds: row.attachments, createdAt: row.createdAt.toISOString() };
+}
+
+/**
+ * The session's conversation. Callers have already proven they own the session (SessionService.
+ * authorize); this service holds the rules of messages themselves.
+ */
+export class ChatService {
+  constructor(private readonly deps: { db: Database; events: EventPublisher; clock: Clock }) {}
+
+  /** Stores a message (ids are UUIDv7, so they sort by time) and announces it to the session's tabs. */
+  async send(sessionId: string, text: string, fileIds: readonly string[] = []): Promise<MessageView> {
+    const attachments = [...new Set(fileIds)];
+    if (attachments.length > 0) {
+      const found = await this.deps.db.models.SessionFile.findAll({
+        attributes: ['id'],
+        where: { id: attachments, sessionId, status: ['uploading', 'stored'] },
+      });
+      const known = new Set(found.map((row) => row.id));
+      const unknown = attachments.filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new InvalidRequestError(`These files are not part of this session (or were removed): ${unknown.join(', ')}.`);
+    }
+    const row = await this.deps.db.transaction((t) =>
+      this.deps.db.models.ChatMessage.create({ id: uuidv7(), sessionId, text, attachments, createdAt: this.deps.clock() }, { transaction: t }),
+    );
+    const message = toMessageView(row);
+    this.deps.events.publish(sessionId, { type: 'chat.message', message });
+    return message;
+  }
+
+  /**
+   * One page of the conversation, newest page first: `cursor` is the `nextCursor` of the page
+   * before. Within a page messages run oldest to newest, as they are shown.
+   */
+  async list(sessionId: string, cursor?: string | null): Promise<ChatPage> {
+    const rows = await this.deps.db.models.ChatMessage.findAll({
+      where: { sessionId, ...(cursor ? { id: { [Op.lt]: cursor } } : {}) },
+      order: [['id', 'DESC']],
+      limit: CHAT_PAGE_SIZE + 1,
+    });
+    const page = rows.slice(0, CHAT_PAGE_SIZE);
+    const oldest = page.at(-1);
+    return {
+      messages: page.reverse().map(toMessageView),
+      nextCursor: rows.length > CHAT_PAGE_SIZE && oldest ? oldest.id : null,
+    };
+  }
+}
