@@ -5,6 +5,7 @@ import { SessionAccessError } from '../services/session/session.errors.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please try again in a moment.';
+export const NOT_JSON_MESSAGE = 'The request input is not valid JSON. Send an object such as {"sessionId": "…"}.';
 
 interface IssueLike {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
@@ -42,6 +43,8 @@ export function describeError(error: TRPCError, requestId: string | undefined): 
     data.issues = issues;
     message = `Invalid input: ${issues.map(describeIssue).join('; ')}`;
   }
+  // tRPC hands on JSON.parse's own words ("Unexpected end of JSON input"): say what to send instead.
+  if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) message = NOT_JSON_MESSAGE;
   if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
   if (error.cause instanceof RateLimitedError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
   if (data.httpStatus >= 500) message = INTERNAL_MESSAGE;

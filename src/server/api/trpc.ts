@@ -1,10 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { sessionInputSchema } from '../../shared/session.js';
-import { InvalidRequestError, NotFoundError } from '../services/errors.js';
-import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
 import type { RateLimitBucket } from '../security/rate-limits.js';
 import type { ApiContext } from './context.js';
+import { toApiError } from './domain-errors.js';
 import { describeError } from './error-shape.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
@@ -19,22 +17,12 @@ const t = initTRPC.context<ApiContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-const DENIAL_CODES: Record<SessionDenial, TRPC_ERROR_CODE_KEY> = {
-  unauthenticated: 'UNAUTHORIZED',
-  forbidden: 'FORBIDDEN',
-  not_found: 'NOT_FOUND',
-  reset: 'NOT_FOUND',
-  expired: 'NOT_FOUND',
-};
-
 /** Turns the services' typed refusals into the API's error codes; everything else stays a 500. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
-  const cause = result.error.cause;
-  if (cause instanceof SessionAccessError) throw new TRPCError({ code: DENIAL_CODES[cause.reason], message: cause.message, cause });
-  if (cause instanceof InvalidRequestError) throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
-  if (cause instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
+  const mapped = toApiError(result.error.cause);
+  if (mapped instanceof TRPCError) throw mapped;
   return result;
 });
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { FINAL_EVENT_TYPES, type eventsInputSchema } from '../../../../shared/events.js';
 import { SessionAccessError } from '../../../services/session/session.errors.js';
 import type { ApiContext } from '../../context.js';
+import { toApiError } from '../../domain-errors.js';
 
 type EventsInput = z.infer<typeof eventsInputSchema>;
 
@@ -21,7 +22,8 @@ export async function* eventsHandler({ ctx, input, signal }: { ctx: ApiContext; 
     try {
       await ctx.deps.sessions.authorize(input.sessionId, ctx.credential, ctx.actor);
     } catch (error) {
-      if (!(error instanceof SessionAccessError) || (error.reason !== 'reset' && error.reason !== 'expired')) throw error;
+      // A generator's errors arrive after the middlewares have returned, so they are mapped here.
+      if (!(error instanceof SessionAccessError) || (error.reason !== 'reset' && error.reason !== 'expired')) throw toApiError(error);
       const last = await ctx.deps.events.last(input.sessionId);
       if (last && FINAL_EVENT_TYPES.has(last.event.type) && last.id !== input.lastEventId) yield tracked(last.id, last.event);
       return;

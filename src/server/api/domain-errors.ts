@@ -1,0 +1,20 @@
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
+import { InvalidRequestError, NotFoundError } from '../services/errors.js';
+import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
+
+const DENIAL_CODES: Record<SessionDenial, TRPC_ERROR_CODE_KEY> = {
+  unauthenticated: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  reset: 'NOT_FOUND',
+  expired: 'NOT_FOUND',
+};
+
+/** The API's code for a service's typed refusal; anything else is left as it is (a 500). */
+export function toApiError(error: unknown): unknown {
+  if (error instanceof SessionAccessError) return new TRPCError({ code: DENIAL_CODES[error.reason], message: error.message, cause: error });
+  if (error instanceof InvalidRequestError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+  if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
+  return error;
+}
