@@ -28,7 +28,13 @@ export default tseslint.config(
   {
     files: ['src/client/**'],
     languageOptions: { globals: { ...globals.browser } },
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/server/**', '**/jobs/**'] }] },
+    // The client may see the server's types (AppRouter is the API), never its code.
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/server/**', '**/jobs/**'], allowTypeImports: true, message: 'The client imports only types from the server.' }] },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './files.js';
 export * from './limits.js';
 export * from './session.js';
+export * from './event-id.js';

@@ -3,7 +3,7 @@ import { FINAL_EVENT_TYPES, sessionEventSchema, type SessionEvent } from '../../
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
 import { EventQueue } from './event-queue.js';
-import { compareStreamIds } from './stream-id.js';
+import { compareEventIds } from '../../shared/event-id.js';
 
 export interface BusEvent {
   id: string;
@@ -126,7 +126,7 @@ export class EventBus implements EventPublisher {
         }
       }
       for await (const entry of queue) {
-        if (lastSeen && compareStreamIds(entry.id, lastSeen) <= 0) continue;
+        if (lastSeen && compareEventIds(entry.id, lastSeen) <= 0) continue;
         lastSeen = entry.id;
         yield entry;
         if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
