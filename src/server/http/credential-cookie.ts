@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { CREDENTIAL_COOKIE } from '../../shared/limits.js';
 
-const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+const LOOPBACK_HOSTS = /^(localhost|[\w-]+(?:\.[\w-]+)*\.localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
 export function readCredential(req: IncomingMessage): string | undefined {
   const header = req.headers.cookie;
@@ -13,7 +13,8 @@ export function readCredential(req: IncomingMessage): string | undefined {
 /** Secure everywhere but on localhost, where browsers allow plain HTTP for development. */
 function isSecureContext(req: IncomingMessage): boolean {
   const host = req.headers.host ?? '';
-  return !(LOOPBACK_HOSTS.test(host) || host.endsWith('.localhost'));
+  // `*.localhost` counts with or without a port ("app.localhost:5173").
+  return !LOOPBACK_HOSTS.test(host);
 }
 
 /** The credential cookie: HttpOnly, SameSite=Lax, persistent for the session's absolute lifetime. */

@@ -14,6 +14,8 @@ export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): R
       path: scope.url.pathname.slice(TRPC_PATH.length + 1),
       router: appRouter,
       createContext: () => makeContext(req, res, scope.requestId),
+      // tRPC sets its own Vary, replacing the host's `Vary: Origin`; the CORS headers depend on the Origin, so add it back.
+      responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path, requestId: scope.requestId }, 'procedure failed');
       },
