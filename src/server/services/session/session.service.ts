@@ -39,6 +39,14 @@ export interface ValidateOutcome {
 
 const ENDED = new Set(['reset', 'expired']);
 
+/** Any UUID (v4 or v7). Anything else names no session and is never sent to the database. */
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the audit keeps of an id that named no session: a UUID as asked; anything else is free text (a pasted cookie, a megabyte of junk) and is not kept. */
+function requestedIdFacts(sessionId: string): { requestedId: string } | { malformedId: true } {
+  return UUID_SHAPE.test(sessionId) ? { requestedId: sessionId } : { malformedId: true };
+}
+
 export class SessionService {
   private readonly newId: () => string;
   private readonly newCredential: () => string;
@@ -71,7 +79,7 @@ export class SessionService {
 
   /** Answers whether `sessionId` can be used by the holder of `credential`; never throws for a bad session. */
   async validate(sessionId: string, credential: string | undefined, actor: Actor): Promise<ValidateOutcome> {
-    const row = await this.models.UserSession.findByPk(sessionId);
+    const row = await this.findSession(sessionId);
     const denial = row ? await this.denialFor(row, credential, actor) : 'not_found';
     if (!row || denial) {
       await this.opts.audit.record({
@@ -79,7 +87,7 @@ export class SessionService {
         outcome: 'failure',
         sessionId: row ? sessionId : null,
         actor,
-        metadata: row ? { reason: denial } : { reason: denial, requestedId: sessionId },
+        metadata: row ? { reason: denial } : { reason: denial, ...requestedIdFacts(sessionId) },
       });
       const reason = denial === 'unauthenticated' || denial === null ? 'forbidden' : denial;
       const ownEnded = row !== null && reason !== 'forbidden' && credentialMatches(credential, row.tokenHash);
@@ -157,11 +165,20 @@ export class SessionService {
 
   private async authorizeIn(sessionId: string, credential: string | undefined, actor: Actor | null): Promise<UserSessionRow> {
     if (credential === undefined) throw new SessionAccessError('unauthenticated');
-    const row = await this.models.UserSession.findByPk(sessionId);
+    const row = await this.findSession(sessionId);
     if (!row) throw new SessionAccessError('not_found');
     const denial = await this.denialFor(row, credential, actor);
     if (denial) throw new SessionAccessError(denial);
     return row;
+  }
+
+  /**
+   * The session named by `sessionId`, or null. A string that is not a UUID names none: PostgreSQL
+   * would reject it as a uuid and SQLite cuts the statement at a NUL byte, so it never reaches a query.
+   */
+  private async findSession(sessionId: string): Promise<UserSessionRow | null> {
+    if (!UUID_SHAPE.test(sessionId)) return null;
+    return this.models.UserSession.findByPk(sessionId);
   }
 
   /**
