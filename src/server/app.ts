@@ -9,16 +9,23 @@ import { locateRedis } from './redis/locate-redis.js';
 import { systemClock, type Clock } from './services/actor.js';
 import { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
+import { FilesService } from './services/files/files.service.js';
 import { SessionService } from './services/session/session.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits, RefusalAuditGate } from './security/rate-limits.js';
+import { JobQueues } from './queues/job-queues.js';
+import { createObjectStore } from './storage/create-object-store.js';
+import type { ObjectStore } from './storage/object-store.js';
 import type { ApiDeps } from './api/context.js';
 import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
 import { createClientIpResolver } from './http/client-ip.js';
+import { createRequestIdReader } from './http/request-id.js';
+import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
 import { sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost } from './http/host.js';
 import { createRestAlias } from './http/rest-aliases.js';
-import { createTrpcRoute, TRPC_PATH } from './http/trpc-route.js';
+import { TRPC_PATH } from './http/paths.js';
+import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
@@ -29,6 +36,8 @@ export interface AppOverrides {
   newCredential?: () => string;
   /** Prefix of every Redis key this app writes, so that apps sharing one Redis can keep apart. */
   redisPrefix?: string;
+  /** The object store (a test wraps the real one to inject faults); the configured one otherwise. */
+  storage?: ObjectStore;
 }
 
 export interface App {
@@ -37,7 +46,10 @@ export interface App {
   db: Database;
   redisUrl: string;
   redisPrefix: string;
-  services: { sessions: SessionService; audit: AuditService; chat: ChatService; events: EventBus };
+  services: { sessions: SessionService; audit: AuditService; chat: ChatService; events: EventBus; files: FilesService };
+  storage: ObjectStore;
+  /** The producer side of the background jobs (the workers run apart: jobs/). */
+  queues: JobQueues;
   server: http.Server;
   websockets: WebSocketHost;
   listen(): Promise<{ port: number; url: string }>;
@@ -89,6 +101,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     closers.push(() => events.close());
 
+    const storage = overrides.storage ?? createObjectStore(config);
+    closers.push(() => storage.close());
+    const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
+    closers.push(() => queues.close());
+
     const audit = new AuditService({ db, clock });
     const sessions = new SessionService({
       db,
@@ -101,21 +118,25 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       newCredential: overrides.newCredential,
     });
     const chat = new ChatService({ db, events, clock });
+    const files = new FilesService({ db, storage, audit, events, clock, uploads: queues, maxUploadBytes: config.maxUploadBytes });
     const deps: ApiDeps = {
       log,
       sessions,
       audit,
       chat,
+      files,
       events,
       rateLimits: new RateLimits({ redis: limiterRedis, perMinute: config.rateLimitPerMinute, keyPrefix: `${redisPrefix}:rl` }),
       refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
     };
 
     const clientIp = createClientIpResolver(config.trustProxy);
+    const requestId = createRequestIdReader(config.trustProxy.kind !== 'none');
     const originPolicy = new OriginPolicy(config.corsOrigins);
     const contextOptions = {
       deps,
       clientIp,
+      requestId,
       credentialMaxAgeSeconds: Math.floor(config.sessionMaxAgeMs / 1000),
       maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
     };
@@ -131,24 +152,28 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const trpcRoute = createTrpcRoute(makeContext, log);
     const generateAlias = createRestAlias('generate', makeContext);
     const validateAlias = createRestAlias('validate', makeContext);
+    const fileRoutes = createFilesRoutes({ sessions, files, log });
     const server = createHttpHost({
       log,
       audit,
       refusalGate: deps.refusalGate,
       originPolicy,
       clientIp,
+      requestId,
       upgrade: websockets.upgrade,
       routes: [
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {
           method: 'GET',
           path: '/readyz',
-          handle: (_req, res) => sendReadiness(res, { database: () => db.ping(), redis: async () => { await limiterRedis.ping(); } }),
+          handle: (_req, res) => sendReadiness(res, { database: () => db.ping(), redis: async () => { await limiterRedis.ping(); }, objectStore: () => storage.ping() }),
         },
         { method: 'GET', path: `${TRPC_PATH}/`, handle: trpcRoute },
         { method: 'POST', path: `${TRPC_PATH}/`, handle: trpcRoute },
         { method: 'POST', path: '/api/session/generate-uuid', handle: (req, res, scope) => generateAlias(req, res, scope.requestId) },
         { method: 'POST', path: '/api/session/validate-uuid', handle: (req, res, scope) => validateAlias(req, res, scope.requestId) },
+        { method: 'POST', path: FILES_PATH, handle: fileRoutes.upload },
+        { method: 'GET', path: `${FILES_PATH}/`, handle: fileRoutes.download },
       ],
     });
 
@@ -158,7 +183,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       db,
       redisUrl: redisLocation.url,
       redisPrefix,
-      services: { sessions, audit, chat, events },
+      services: { sessions, audit, chat, events, files },
+      storage,
+      queues,
       server,
       websockets,
       listen: () =>

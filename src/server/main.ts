@@ -1,3 +1,4 @@
+import { createWorkerApp, type WorkerApp } from '../../jobs/worker-app.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/env.js';
 import { RedisUnavailableError } from './redis/locate-redis.js';
@@ -8,13 +9,17 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   const { url } = await app.listen();
   app.log.info({ url, database: app.db.dialect }, `Tabsync is listening on ${url}`);
+  // The workers share the server's Redis (which may be a private one only this process knows) and key prefix.
+  const workers: WorkerApp | undefined = process.argv.includes('--with-workers')
+    ? await createWorkerApp(config, { log: app.log.child({ part: 'workers' }), redisUrl: app.redisUrl, redisPrefix: app.redisPrefix })
+    : undefined;
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
-    app.close().then(
+    (workers ? workers.close() : Promise.resolve()).then(() => app.close()).then(
       () => process.exit(0),
       (error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');

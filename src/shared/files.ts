@@ -18,6 +18,8 @@ export const fileViewSchema = z.object({
 export type FileView = z.infer<typeof fileViewSchema>;
 
 export const filesListInputSchema = z.object({ sessionId: sessionIdSchema });
+export type FilesListInput = z.infer<typeof filesListInputSchema>;
 export const filesRemoveInputSchema = z.object({ sessionId: sessionIdSchema, fileId: fileIdSchema });
+export type FilesRemoveInput = z.infer<typeof filesRemoveInputSchema>;
 export const uploadResultSchema = z.object({ fileId: z.uuid() });
 export type UploadResult = z.infer<typeof uploadResultSchema>;

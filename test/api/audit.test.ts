@@ -115,7 +115,7 @@ describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
     expect(replacement?.metadata).toMatchObject({ replaces: session.sessionId });
   });
 
-  it('joins REST alias rows to the response by request id, and keeps a well-formed X-Request-Id from a proxy', async () => {
+  it('joins REST alias rows to the response by request id, and ignores an X-Request-Id a client sets directly', async () => {
     const userAgent = unique('contract-test/rest');
     const generated = await postJson(t.url, REST_GENERATE, undefined, { 'user-agent': userAgent });
     const credential = theCredentialCookie(generated.headers).value;
@@ -126,13 +126,28 @@ describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
       cookie: cookieHeader(credential),
       'x-request-id': proxyRequestId,
     });
-    expect(validated.headers.get('x-request-id')).toBe(proxyRequestId);
+    expect(validated.headers.get('x-request-id')).not.toBe(proxyRequestId);
 
     const rows = await rowsBy(userAgent);
     expect(rows.map((row) => [row.event, row.requestId])).toEqual([
       ['session.generated', generated.headers.get('x-request-id')],
-      ['session.validated', proxyRequestId],
+      ['session.validated', validated.headers.get('x-request-id')],
     ]);
+  });
+
+  it('keeps a well-formed X-Request-Id set by a trusted proxy', async () => {
+    const proxied = await startTestApp({ sharedDatabase: t.database, env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } });
+    try {
+      const userAgent = unique('contract-test/proxied');
+      const proxyRequestId = unique('proxy-request');
+      const generated = await postJson(proxied.url, REST_GENERATE, undefined, { 'user-agent': userAgent, 'x-request-id': proxyRequestId });
+      expect(generated.headers.get('x-request-id')).toBe(proxyRequestId);
+      credentials.add(theCredentialCookie(generated.headers).value);
+      const rows = await rowsBy(userAgent);
+      expect(rows.map((row) => [row.event, row.requestId])).toEqual([['session.generated', proxyRequestId]]);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('records who was refused a reset, without a row claiming the reset happened', async () => {

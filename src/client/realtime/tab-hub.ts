@@ -73,7 +73,7 @@ export class TabHub {
   setSession(sessionId: string | null): void {
     if (sessionId === this.sessionId) return;
     this.switchTo(sessionId);
-    void this.channel.postMessage({ kind: 'session', sessionId });
+    this.post({ kind: 'session', sessionId });
   }
 
   async close(): Promise<void> {
@@ -82,6 +82,12 @@ export class TabHub {
     this.subscription = undefined;
     await this.elector.die();
     await this.channel.close();
+  }
+
+  /** Tells the other tabs; a closing tab's late callbacks (its socket closing) tell no one. */
+  private post(message: TabMessage): void {
+    if (this.closed) return;
+    this.channel.postMessage(message).catch(() => undefined);
   }
 
   private switchTo(sessionId: string | null): void {
@@ -109,9 +115,10 @@ export class TabHub {
   }
 
   private setStatus(status: ConnectionStatus, relay: boolean): void {
+    if (this.closed) return;
     this.status = status;
     for (const listener of this.statusListeners) listener(status);
-    if (relay) void this.channel.postMessage({ kind: 'status', status });
+    if (relay) this.post({ kind: 'status', status });
   }
 
   private lead(): void {
@@ -126,7 +133,7 @@ export class TabHub {
     if (!sessionId || this.closed) return;
     this.subscription = this.opts.source(sessionId, this.lastEventId, {
       onEvent: (id, event) => {
-        if (this.deliver(sessionId, id, event)) void this.channel.postMessage({ kind: 'event', sessionId, id, event });
+        if (this.deliver(sessionId, id, event)) this.post({ kind: 'event', sessionId, id, event });
       },
       onStatus: (status) => { this.setStatus(status, true); },
       onEnd: () => {

@@ -3,6 +3,7 @@ import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { SessionService } from '../services/session/session.service.js';
 import type { ChatService } from '../services/chat/chat.service.js';
+import type { FilesService } from '../services/files/files.service.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 
@@ -12,6 +13,7 @@ export interface ApiDeps {
   sessions: SessionService;
   audit: AuditService;
   chat: ChatService;
+  files: FilesService;
   events: EventBus;
   rateLimits: RateLimits;
   refusalGate: RefusalAuditGate;

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { InvalidRequestError, NotFoundError } from '../services/errors.js';
+import { FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
 import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
 
 const DENIAL_CODES: Record<SessionDenial, TRPC_ERROR_CODE_KEY> = {
@@ -16,5 +17,7 @@ export function toApiError(error: unknown): unknown {
   if (error instanceof SessionAccessError) return new TRPCError({ code: DENIAL_CODES[error.reason], message: error.message, cause: error });
   if (error instanceof InvalidRequestError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
+  if (error instanceof FileTooLargeError) return new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: error.message, cause: error });
+  if (error instanceof UploadInterruptedError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   return error;
 }

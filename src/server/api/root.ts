@@ -1,10 +1,12 @@
 import { createCallerFactory, router } from './trpc.js';
 import { chatRouter } from './routers/chat/chat.router.js';
+import { filesRouter } from './routers/files/files.router.js';
 import { sessionRouter } from './routers/session/session.router.js';
 
 export const appRouter = router({
   session: sessionRouter,
   chat: chatRouter,
+  files: filesRouter,
 });
 
 /** The API's type: the client imports this type (never the code) to be typed end to end. */

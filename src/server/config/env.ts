@@ -84,6 +84,9 @@ const envSchema = z.object({
   S3_FORCE_PATH_STYLE: flag.default(false),
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  // The AWS SDK's own names: S3-compatible servers that mishandle the SDK's default checksums need WHEN_REQUIRED.
+  AWS_REQUEST_CHECKSUM_CALCULATION: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED'], { error: 'must be WHEN_SUPPORTED or WHEN_REQUIRED' }).optional(),
+  AWS_RESPONSE_CHECKSUM_VALIDATION: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED'], { error: 'must be WHEN_SUPPORTED or WHEN_REQUIRED' }).optional(),
   CORS_ORIGINS: originList.default([]),
   TRUST_PROXY: trustProxy.default({ kind: 'none' }),
   RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000, 10).default(10),
@@ -122,6 +125,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
             env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
               ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
               : undefined,
+          requestChecksumCalculation: env.AWS_REQUEST_CHECKSUM_CALCULATION,
+          responseChecksumValidation: env.AWS_RESPONSE_CHECKSUM_VALIDATION,
         }
       : undefined,
     corsOrigins: env.CORS_ORIGINS,

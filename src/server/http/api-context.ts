@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { clearedCredentialCookie, credentialCookie, readCredential } from './credential-cookie.js';
-import { requestIdOf } from './request-id.js';
+import type { RequestIdReader } from './request-id.js';
 
 export interface ContextFactoryOptions {
   deps: ApiDeps;
   /** Live subscriptions one WebSocket may hold. */
   maxSubscriptionsPerSocket: number;
   clientIp: ClientIpResolver;
+  requestId: RequestIdReader;
   /** The cookie lives as long as a session can: its absolute lifetime. */
   credentialMaxAgeSeconds: number;
 }
@@ -37,7 +38,7 @@ const NO_RESPONSE: ResponseControl = { setCredential: () => undefined, clearCred
 export function createWsContextFactory(opts: ContextFactoryOptions): WsContextFactory {
   return (req) => ({
     deps: opts.deps,
-    actor: actorOf(req, opts.clientIp, requestIdOf(req)),
+    actor: actorOf(req, opts.clientIp, opts.requestId(req)),
     credential: readCredential(req),
     transport: 'ws',
     response: NO_RESPONSE,

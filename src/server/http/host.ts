@@ -9,8 +9,8 @@ import type { ClientIpResolver } from './client-ip.js';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { ApiErrorCode } from '../../shared/errors.js';
 import { sendError, sendJson } from './json-response.js';
-import { requestIdOf } from './request-id.js';
-import { TRPC_PATH } from './trpc-route.js';
+import type { RequestIdReader } from './request-id.js';
+import { TRPC_PATH } from './paths.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
 export interface RequestScope {
@@ -35,6 +35,7 @@ export interface HostOptions {
   refusalGate: RefusalAuditGate;
   originPolicy: OriginPolicy;
   clientIp: ClientIpResolver;
+  requestId: RequestIdReader;
   routes: Route[];
   /** Answers what no route does (the built client); a JSON 404 otherwise. */
   fallback?: RouteHandler;
@@ -115,7 +116,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
   }
 
   function scopeOf(req: IncomingMessage): RequestScope {
-    return { requestId: requestIdOf(req), ip: opts.clientIp(req), url: new URL(req.url ?? '/', 'http://localhost') };
+    return { requestId: opts.requestId(req), ip: opts.clientIp(req), url: new URL(req.url ?? '/', 'http://localhost') };
   }
 
   const server = http.createServer((req, res) => {

@@ -3,8 +3,16 @@ import type { IncomingMessage } from 'node:http';
 
 const ACCEPTABLE = /^[\w.-]{8,64}$/;
 
-/** Keeps a well-formed X-Request-Id from a proxy so logs join up across hops; otherwise makes one. */
-export function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && ACCEPTABLE.test(given) ? given : randomUUID();
+export type RequestIdReader = (req: IncomingMessage) => string;
+
+/**
+ * Each request's id, joining its log lines, audit rows and the `X-Request-Id` answer. Behind a
+ * trusted proxy, a well-formed id the proxy set is kept so logs join up across hops; a client
+ * talking to us directly cannot choose the id its audit rows carry.
+ */
+export function createRequestIdReader(trustForwarded: boolean): RequestIdReader {
+  return (req) => {
+    const given = trustForwarded ? req.headers['x-request-id'] : undefined;
+    return typeof given === 'string' && ACCEPTABLE.test(given) ? given : randomUUID();
+  };
 }

@@ -3,8 +3,7 @@ import type { Logger } from '../logger.js';
 import { appRouter } from '../api/root.js';
 import type { HttpContextFactory } from './api-context.js';
 import type { RouteHandler } from './host.js';
-
-export const TRPC_PATH = '/api/trpc';
+import { TRPC_PATH } from './paths.js';
 
 export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): RouteHandler {
   return (req, res, scope) =>

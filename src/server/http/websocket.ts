@@ -9,7 +9,7 @@ import type { RefusalAuditGate } from '../security/rate-limits.js';
 import { appRouter } from '../api/root.js';
 import type { WsContextFactory } from './api-context.js';
 import type { RequestScope, UpgradeHandler } from './host.js';
-import { TRPC_PATH } from './trpc-route.js';
+import { TRPC_PATH } from './paths.js';
 
 export interface WebSocketHostOptions {
   log: Logger;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { clientKey } from './client-key.js';
 
 /** The procedures that are rate limited, each with its own budget per client. */
 export type RateLimitBucket = 'session.generate' | 'session.validate' | 'session.reset';
@@ -39,7 +40,7 @@ export class RateLimits {
 
   async consume(bucket: RateLimitBucket, client: string): Promise<RateLimitDecision> {
     try {
-      const res = await this.limiter.consume(`${bucket}:${client}`);
+      const res = await this.limiter.consume(`${bucket}:${clientKey(client)}`);
       return this.decision(res, true);
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return this.decision(rejection, false);
@@ -77,7 +78,7 @@ export class RefusalAuditGate {
 
   async shouldRecord(event: string, client: string): Promise<boolean> {
     try {
-      await this.gate.consume(`${event}:${client}`);
+      await this.gate.consume(`${event}:${clientKey(client)}`);
       return true;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return false;

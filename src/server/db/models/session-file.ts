@@ -25,7 +25,17 @@ export function defineSessionFile(sequelize: Sequelize): ModelStatic<SessionFile
       objectKey: { type: DataTypes.STRING(1024), allowNull: false },
       name: { type: DataTypes.STRING(255), allowNull: false, validate: { len: [1, 255] } },
       contentType: { type: DataTypes.STRING(255), allowNull: false },
-      size: { type: DataTypes.BIGINT, allowNull: false, defaultValue: 0, validate: { min: 0 } },
+      // PostgreSQL returns BIGINT as a string (it may exceed 2^53); file sizes never do, so they read as numbers.
+      size: {
+        type: DataTypes.BIGINT,
+        allowNull: false,
+        defaultValue: 0,
+        validate: { min: 0 },
+        get(this: SessionFileRow): number {
+          const stored: unknown = this.getDataValue('size');
+          return Number(stored);
+        },
+      },
       sha256: { type: DataTypes.STRING(64), allowNull: true, validate: { is: /^[0-9a-f]{64}$/ } },
       status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'uploading', validate: { isIn: [['uploading', 'stored', 'failed', 'deleted']] } },
       createdAt: { type: DataTypes.DATE, allowNull: false },

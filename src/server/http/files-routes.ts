@@ -1,0 +1,193 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { fileIdSchema } from '../../shared/files.js';
+import { sessionIdSchema } from '../../shared/session.js';
+import { toApiError } from '../api/domain-errors.js';
+import { describeError } from '../api/error-shape.js';
+import type { Logger } from '../logger.js';
+import type { Actor } from '../services/actor.js';
+import { InvalidRequestError } from '../services/errors.js';
+import { FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
+import type { FilesService } from '../services/files/files.service.js';
+import type { SessionService } from '../services/session/session.service.js';
+import { readCredential } from './credential-cookie.js';
+import type { RequestScope, RouteHandler } from './host.js';
+import { sendJson } from './json-response.js';
+
+export const FILES_PATH = '/api/files';
+
+export interface FilesRoutesOptions {
+  sessions: SessionService;
+  files: FilesService;
+  log: Logger;
+}
+
+/** What a multipart body may hold besides its one file: a form's few small fields. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/** The longest name accepted before it is made safe (and cut to length). */
+const MAX_RAW_NAME = 8192;
+
+const uploadQuerySchema = z.object({
+  sessionId: sessionIdSchema,
+  name: z.string().max(MAX_RAW_NAME, { error: `must be at most ${MAX_RAW_NAME} characters long` }).optional(),
+});
+
+function actorOf(req: IncomingMessage, scope: RequestScope): Actor {
+  return { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId };
+}
+
+function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
+/**
+ * Answers a failed request in the REST shape the aliases use. A body left unread is not read on:
+ * the connection closes after the answer, so a client sending a huge body stops at once.
+ */
+function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestScope, log: Logger, error: unknown): void {
+  if (res.headersSent) {
+    // The answer was under way (a download the client stopped reading): nothing more can be said.
+    log.debug({ err: error, requestId: scope.requestId }, 'file transfer ended early');
+    res.destroy();
+    return;
+  }
+  const trpcError = error instanceof z.ZodError ? new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: error }) : getTRPCErrorFromUnknown(toApiError(error));
+  if (trpcError.code === 'INTERNAL_SERVER_ERROR') log.error({ err: trpcError.cause ?? trpcError, requestId: scope.requestId }, 'file route failed');
+  if (!req.complete) res.setHeader('Connection', 'close');
+  const { message, data } = describeError(trpcError, scope.requestId);
+  sendJson(res, data.httpStatus, { error: { message, ...data } });
+}
+
+/**
+ * The request body as a stream of its own: a refusal part-way (too large) stops reading without
+ * destroying the request, so the 413 can still be sent; a client that goes away fails the stream.
+ */
+function bodyOf(req: IncomingMessage): Readable {
+  const body = new PassThrough({ highWaterMark: 64 * 1024 });
+  req.once('error', (error) => body.destroy(error));
+  req.once('close', () => { if (!req.complete) body.destroy(new UploadInterruptedError()); });
+  req.pipe(body);
+  return body;
+}
+
+/** The `file` part of a multipart/form-data body, as soon as its bytes begin. */
+function multipartFile(req: IncomingMessage, maxBytes: number): Promise<{ stream: Readable; filename: string }> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      // One byte over the limit reaches the store's counter, which refuses it; busboy's own cut-off is the backstop.
+      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 20, fieldSize: 4096, parts: 30 } });
+    } catch {
+      reject(new InvalidRequestError('The multipart body has no boundary. Send the file as multipart/form-data or as the raw body.'));
+      return;
+    }
+    let found = false;
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file' || found) {
+        stream.resume();
+        return;
+      }
+      found = true;
+      stream.once('limit', () => stream.destroy(new FileTooLargeError(maxBytes)));
+      resolve({ stream, filename: info.filename ?? '' });
+    });
+    parser.once('error', (error) => { reject(new InvalidRequestError(`The multipart body is malformed: ${error instanceof Error ? error.message : 'unreadable'}.`)); });
+    parser.once('close', () => {
+      if (!found) reject(new InvalidRequestError('The form has no file. Send it in a multipart field named "file".'));
+    });
+    bodyOf(req).pipe(parser);
+  });
+}
+
+/** `attachment` with the name twice: plain ASCII for old clients, UTF-8 (RFC 6266/8187) for the rest. */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** One satisfiable `bytes=a-b`, `bytes=a-` or `bytes=-n` range; anything else serves the whole file. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || size === 0) return undefined;
+  const [, from = '', to = ''] = match;
+  if (from === '' && to === '') return undefined;
+  const start = from === '' ? Math.max(0, size - Number(to)) : Number(from);
+  const end = from === '' || to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  return start <= end && start < size ? { start, end } : undefined;
+}
+
+/**
+ * `POST /api/files?sessionId=…&name=…` (the raw body, or multipart/form-data with a `file` field)
+ * and `GET /api/files/<fileId>`. Thin: they read the request, authorize the credential for the
+ * session, and hand the streams to FilesService.
+ */
+export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHandler; download: RouteHandler } {
+  const { sessions, files, log } = opts;
+
+  const upload: RouteHandler = async (req, res, scope) => {
+    try {
+      const query = uploadQuerySchema.parse({
+        sessionId: scope.url.searchParams.get('sessionId') ?? undefined,
+        name: scope.url.searchParams.get('name') ?? undefined,
+      });
+      const multipart = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
+      const declaredSize = declaredLength(req);
+      const actor = actorOf(req, scope);
+      await sessions.authorize(query.sessionId, readCredential(req), actor);
+      // A form's length includes its boundaries and other fields; the file part itself is counted as it streams.
+      await files.refuseIfTooLarge(query.sessionId, multipart && declaredSize !== undefined ? declaredSize - MULTIPART_OVERHEAD_BYTES : declaredSize, actor);
+
+      let result;
+      if (multipart) {
+        const part = await multipartFile(req, files.maxUploadBytes);
+        result = await files.upload({ sessionId: query.sessionId, name: query.name ?? part.filename, body: part.stream }, actor);
+      } else {
+        if (query.name === undefined || query.name.trim() === '') {
+          throw new InvalidRequestError('Name the file: add ?name=<file name> to the URL, or send it as multipart/form-data.');
+        }
+        result = await files.upload({ sessionId: query.sessionId, name: query.name, declaredSize, body: bodyOf(req) }, actor);
+      }
+      res.setHeader('Location', `${FILES_PATH}/${result.fileId}`);
+      sendJson(res, 201, result);
+    } catch (error) {
+      sendFailure(req, res, scope, log, error);
+    }
+  };
+
+  const download: RouteHandler = async (req, res, scope) => {
+    try {
+      const fileId = fileIdSchema.safeParse(scope.url.pathname.slice(FILES_PATH.length + 1));
+      if (!fileId.success) throw new InvalidRequestError('The file id in the URL must be a UUID, as in /api/files/<fileId>.');
+      const actor = actorOf(req, scope);
+      const file = await files.describe(fileId.data);
+      await sessions.authorize(file.sessionId, readCredential(req), actor);
+      const range = parseRange(req.headers.range, file.size);
+      const download = await files.openDownload(file.sessionId, file.fileId, range);
+
+      res.statusCode = range ? 206 : 200;
+      res.setHeader('Content-Type', download.file.contentType);
+      res.setHeader('Content-Length', download.size);
+      res.setHeader('Content-Disposition', contentDisposition(download.file.name));
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Accept-Ranges', 'bytes');
+      if (download.file.sha256) res.setHeader('ETag', `"${download.file.sha256}"`);
+      if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${download.file.size}`);
+      if (req.method === 'HEAD') {
+        download.body.destroy();
+        res.end();
+        return;
+      }
+      await pipeline(download.body, res);
+    } catch (error) {
+      sendFailure(req, res, scope, log, error);
+    }
+  };
+
+  return { upload, download };
+}

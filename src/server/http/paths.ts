@@ -1,0 +1,2 @@
+/** Where tRPC is served, over HTTP and WebSocket alike. */
+export const TRPC_PATH = '/api/trpc';

@@ -1,0 +1,237 @@
+import { Op, type Transaction } from 'sequelize';
+import type { Database } from '../../db/database.js';
+import type { SessionFileRow } from '../../db/models/session-file.js';
+import { isUuid, parseStagingKey, sessionIdOfKey, SESSIONS_PREFIX, STAGING_PREFIX } from '../../storage/keys.js';
+import { listAll, MAX_DELETE_BATCH, type ObjectStore } from '../../storage/object-store.js';
+import type { Actor, Clock } from '../actor.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { EventPublisher } from '../event-publisher.js';
+import { toFileView } from './file.view.js';
+
+export interface OrphanCleanupOptions {
+  db: Database;
+  storage: ObjectStore;
+  audit: AuditService;
+  events: EventPublisher;
+  clock: Clock;
+  /** How long a reset or expired session's objects are kept before they go (ORPHAN_GRACE). */
+  graceMs: number;
+  /** An upload still `uploading` after this long is abandoned; so is an incomplete multipart upload. */
+  staleUploadMs?: number;
+  /** Keys per delete call, at most 1000. */
+  batchSize?: number;
+}
+
+export interface CleanupReport {
+  /** Objects of sessions that ended more than the grace period ago. */
+  endedSessionObjects: number;
+  /** Objects under `sessions/` that no session owns. */
+  unknownSessionObjects: number;
+  /** Staged uploads that no live upload owns. */
+  stagingObjects: number;
+  /** Uploads marked failed because they never finished. */
+  abandonedUploads: number;
+  /** Incomplete multipart uploads aborted; null where the store cannot list them. */
+  incompleteUploadsAborted: number | null;
+  /** Objects listed and kept (active sessions, ended within the grace period, live uploads). */
+  kept: number;
+  /** Deletes the store refused; they are tried again on the next run. */
+  failedDeletes: number;
+  durationMs: number;
+}
+
+type Reason = 'session_ended' | 'session_unknown' | 'staging_orphaned';
+
+interface Candidate {
+  key: string;
+  /** The session the object belongs to, when it names one. */
+  sessionId: string | null;
+  reason: Reason;
+}
+
+interface SessionState {
+  status: string;
+  endedAt: Date | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes what sessions leave behind in the object store: objects of sessions that were reset or
+ * expired more than the grace period ago, objects under `sessions/` whose session is unknown,
+ * staged bytes with no live upload and incomplete multipart uploads. It lists the store page by
+ * page, deletes in batches of up to 1000 keys, and reads each session's status again right before
+ * a batch is deleted: an object of an active session is never deleted.
+ */
+export class OrphanCleanupService {
+  private readonly staleUploadMs: number;
+  private readonly batchSize: number;
+
+  constructor(private readonly opts: OrphanCleanupOptions) {
+    this.staleUploadMs = opts.staleUploadMs ?? DAY_MS;
+    this.batchSize = Math.min(opts.batchSize ?? MAX_DELETE_BATCH, MAX_DELETE_BATCH);
+  }
+
+  async run(actor: Actor): Promise<CleanupReport> {
+    const started = Date.now();
+    const report: CleanupReport = {
+      endedSessionObjects: 0,
+      unknownSessionObjects: 0,
+      stagingObjects: 0,
+      abandonedUploads: 0,
+      incompleteUploadsAborted: null,
+      kept: 0,
+      failedDeletes: 0,
+      durationMs: 0,
+    };
+    await this.sweepSessions(report, actor);
+    await this.sweepStaging(report, actor);
+    const multipart = await this.opts.storage.abortIncompleteUploads(new Date(this.opts.clock().getTime() - this.staleUploadMs));
+    report.incompleteUploadsAborted = multipart.supported ? multipart.aborted : null;
+    report.durationMs = Date.now() - started;
+    await this.opts.audit.record({
+      event: 'cleanup.completed',
+      outcome: report.failedDeletes === 0 ? 'success' : 'failure',
+      actor,
+      metadata: { ...report, incompleteUploadsAborted: report.incompleteUploadsAborted ?? 'unsupported' },
+    });
+    return report;
+  }
+
+  /** Objects under `sessions/`: those of sessions ended past the grace period, or of no session at all. */
+  private async sweepSessions(report: CleanupReport, actor: Actor): Promise<void> {
+    const pending: Candidate[] = [];
+    for await (const page of listAll(this.opts.storage, SESSIONS_PREFIX)) {
+      const states = await this.sessionStates(page.map((object) => sessionIdOfKey(object.key) ?? null));
+      for (const object of page) {
+        const sessionId = sessionIdOfKey(object.key) ?? null;
+        const reason = this.verdict(sessionId, states);
+        if (reason) pending.push({ key: object.key, sessionId, reason });
+        else report.kept += 1;
+      }
+      while (pending.length >= this.batchSize) await this.deleteSessionBatch(pending.splice(0, this.batchSize), report, actor);
+    }
+    if (pending.length > 0) await this.deleteSessionBatch(pending, report, actor);
+  }
+
+  /** Why the object of `sessionId` may go, or null if it stays. */
+  private verdict(sessionId: string | null, states: Map<string, SessionState>): Reason | null {
+    const state = sessionId ? states.get(sessionId) : undefined;
+    if (!state) return 'session_unknown';
+    if (state.status === 'active' || state.endedAt === null) return null;
+    return state.endedAt.getTime() <= this.opts.clock().getTime() - this.opts.graceMs ? 'session_ended' : null;
+  }
+
+  private async sessionStates(ids: readonly (string | null)[]): Promise<Map<string, SessionState>> {
+    const wanted = [...new Set(ids.filter((id): id is string => id !== null && isUuid(id)))];
+    const states = new Map<string, SessionState>();
+    if (wanted.length === 0) return states;
+    const rows = await this.opts.db.models.UserSession.findAll({ attributes: ['id', 'status', 'endedAt'], where: { id: wanted } });
+    for (const row of rows) states.set(row.id, { status: row.status, endedAt: row.endedAt });
+    return states;
+  }
+
+  private async deleteSessionBatch(batch: Candidate[], report: CleanupReport, actor: Actor): Promise<void> {
+    // Read again at delete time: whatever changed since the listing, an active session's object stays.
+    const states = await this.sessionStates(batch.map((candidate) => candidate.sessionId));
+    const confirmed = batch.filter((candidate) => {
+      const stillGoes = this.verdict(candidate.sessionId, states) !== null;
+      if (!stillGoes) report.kept += 1;
+      return stillGoes;
+    });
+    const deleted = await this.deleteObjects(confirmed, report);
+    for (const candidate of deleted) {
+      if (candidate.reason === 'session_ended') report.endedSessionObjects += 1;
+      else report.unknownSessionObjects += 1;
+    }
+    await this.opts.db.transaction(async (t) => {
+      const ended = deleted.filter((candidate) => candidate.reason === 'session_ended');
+      const sessionIds = [...new Set(ended.flatMap((candidate) => (candidate.sessionId ? [candidate.sessionId] : [])))];
+      if (sessionIds.length > 0) {
+        await this.opts.db.models.SessionFile.update(
+          { status: 'deleted', updatedAt: this.opts.clock() },
+          { where: { sessionId: sessionIds, objectKey: ended.map((candidate) => candidate.key), status: { [Op.ne]: 'deleted' } }, transaction: t },
+        );
+      }
+      await this.recordDeletions(deleted, actor, t);
+    });
+  }
+
+  /** Staged bytes whose upload is not live: no row, a row past `uploading`, or one stuck past the stale limit. */
+  private async sweepStaging(report: CleanupReport, actor: Actor): Promise<void> {
+    const { SessionFile } = this.opts.db.models;
+    const staleBefore = new Date(this.opts.clock().getTime() - this.staleUploadMs);
+    const liveUploads = async (fileIds: string[]) => {
+      const rows = await SessionFile.findAll({ attributes: ['id', 'sessionId', 'status', 'createdAt'], where: { id: fileIds } });
+      return new Map(rows.map((row) => [row.id, row]));
+    };
+    const pending: (Candidate & { fileId: string | null })[] = [];
+    const flush = async (batch: typeof pending) => {
+      const rows = await liveUploads(batch.flatMap((candidate) => (candidate.fileId ? [candidate.fileId] : [])));
+      const confirmed = batch.filter((candidate) => {
+        const row = candidate.fileId ? rows.get(candidate.fileId) : undefined;
+        const live = row?.status === 'uploading' && row.createdAt > staleBefore;
+        if (live) report.kept += 1;
+        return !live;
+      });
+      const deleted = await this.deleteObjects(confirmed, report);
+      report.stagingObjects += deleted.length;
+      const abandoned = deleted.flatMap((candidate) => {
+        const row = candidate.fileId ? rows.get(candidate.fileId) : undefined;
+        return row?.status === 'uploading' ? [row.id] : [];
+      });
+      const failed = await this.opts.db.transaction(async (t) => {
+        let marked: SessionFileRow[] = [];
+        if (abandoned.length > 0) {
+          await SessionFile.update({ status: 'failed', updatedAt: this.opts.clock() }, { where: { id: abandoned, status: 'uploading' }, transaction: t });
+          marked = await SessionFile.findAll({ where: { id: abandoned, status: 'failed' }, transaction: t });
+        }
+        await this.recordDeletions(deleted, actor, t);
+        return marked;
+      });
+      report.abandonedUploads += failed.length;
+      for (const row of failed) {
+        this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: 'The upload never finished. Please upload the file again.' });
+      }
+    };
+
+    for await (const page of listAll(this.opts.storage, STAGING_PREFIX)) {
+      const fileIds = page.flatMap((object) => parseStagingKey(object.key) ?? []);
+      const rows = await liveUploads(fileIds);
+      for (const object of page) {
+        const fileId = parseStagingKey(object.key);
+        const row = fileId ? rows.get(fileId) : undefined;
+        if (row?.status === 'uploading' && row.createdAt > staleBefore) report.kept += 1;
+        else pending.push({ key: object.key, sessionId: row?.sessionId ?? null, reason: 'staging_orphaned', fileId });
+      }
+      while (pending.length >= this.batchSize) await flush(pending.splice(0, this.batchSize));
+    }
+    if (pending.length > 0) await flush(pending);
+  }
+
+  /** Deletes the candidates' objects in one call; returns those that are gone. */
+  private async deleteObjects<T extends Candidate>(batch: T[], report: CleanupReport): Promise<T[]> {
+    if (batch.length === 0) return [];
+    const { deleted, failed } = await this.opts.storage.deleteMany(batch.map((candidate) => candidate.key));
+    report.failedDeletes += failed.length;
+    const gone = new Set(deleted);
+    return batch.filter((candidate) => gone.has(candidate.key));
+  }
+
+  /** One `file.deleted` row per session and reason in the batch, with the count of its objects. */
+  private async recordDeletions(deleted: readonly Candidate[], actor: Actor, transaction: Transaction): Promise<void> {
+    const groups = new Map<string, { sessionId: string | null; reason: Reason; objects: number }>();
+    for (const candidate of deleted) {
+      const id = `${candidate.sessionId ?? ''}|${candidate.reason}`;
+      const group = groups.get(id) ?? { sessionId: candidate.sessionId, reason: candidate.reason, objects: 0 };
+      group.objects += 1;
+      groups.set(id, group);
+    }
+    for (const group of groups.values()) {
+      await this.opts.audit.record(
+        { event: 'file.deleted', outcome: 'success', sessionId: group.sessionId, actor, metadata: { reason: group.reason, objects: group.objects } },
+        transaction,
+      );
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { expect } from 'vitest';
+import { createWorkerApp, type WorkerApp, type WorkerAppOverrides } from '../../jobs/worker-app.js';
+import type { AppOverrides } from '../../src/server/app.js';
+import type { SessionFileAttributes } from '../../src/server/db/models/session-file.js';
+import { listAll, type ObjectStore } from '../../src/server/storage/object-store.js';
+import type { SessionEvent } from '../../src/shared/events.js';
+import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import type { DatabaseKind } from '../support/databases.js';
+import { startS3rver, type S3Server } from '../support/s3rver.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { createTestClient } from '../support/trpc-client.js';
+
+export type StoreKind = 'local' | 's3';
+/** Every storage and upload test runs on both adapters. */
+export const STORE_KINDS: StoreKind[] = ['local', 's3'];
+
+export const MiB = 1024 * 1024;
+/** A 1×1 PNG. */
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+/** The start of a 64-bit Linux program, padded. */
+export const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), randomBytes(4096)]);
+/** The start of a Windows program ("MZ"), padded. */
+export const PE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), randomBytes(4096)]);
+
+export interface FilesHarnessOptions {
+  database: DatabaseKind;
+  store: StoreKind;
+  env?: Record<string, string>;
+  /** Start workers in this process beside the app (default true). */
+  workers?: boolean;
+  workerOverrides?: WorkerAppOverrides;
+  appOverrides?: AppOverrides;
+}
+
+export interface FilesHarness {
+  t: TestApp;
+  url: string;
+  storage: ObjectStore;
+  redisPrefix: string;
+  workers: WorkerApp | undefined;
+  s3: S3Server | undefined;
+  /** The environment the app was configured with (for child worker processes). */
+  env: Record<string, string>;
+  startWorkers(overrides?: WorkerAppOverrides): Promise<WorkerApp>;
+  close(): Promise<void>;
+}
+
+/** A real app (database, Redis, object store: local disk or s3rver) and, unless told not to, its workers in-process. */
+export async function startFilesHarness(options: FilesHarnessOptions): Promise<FilesHarness> {
+  const s3 = options.store === 's3' ? await startS3rver() : undefined;
+  const redisPrefix = `tabsync-test:${randomBytes(6).toString('hex')}`;
+  const env = { RATE_LIMIT_PER_MINUTE: '100000', ...s3?.env, ...options.env };
+  let t: TestApp;
+  try {
+    t = await startTestApp({ database: options.database, env, overrides: { redisPrefix, ...options.appOverrides } });
+  } catch (error) {
+    await s3?.stop();
+    throw error;
+  }
+  const started: WorkerApp[] = [];
+  const startWorkers = async (overrides: WorkerAppOverrides = {}) => {
+    const workers = await createWorkerApp(t.app.config, {
+      log: pino({ level: 'silent' }),
+      redisUrl: t.app.redisUrl,
+      redisPrefix,
+      scheduleMaintenance: false,
+      shutdownGraceMs: 5000,
+      ...options.workerOverrides,
+      ...overrides,
+    });
+    started.push(workers);
+    return workers;
+  };
+  const workers = options.workers === false ? undefined : await startWorkers();
+  return {
+    t,
+    url: t.url,
+    storage: t.app.storage,
+    redisPrefix,
+    workers,
+    s3,
+    env: { ...env, DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, REDIS_URL: t.app.redisUrl },
+    startWorkers,
+    async close() {
+      for (const worker of started) await worker.close();
+      await Promise.all([t.app.queues.upload, t.app.queues.cleanupOrphans, t.app.queues.expireSessions].map((queue) => queue.obliterate({ force: true })));
+      await t.close();
+      await s3?.stop();
+    },
+  };
+}
+
+export interface Browser {
+  sessionId: string;
+  cookie: string;
+  client: ReturnType<typeof createTestClient>['client'];
+}
+
+/** A browser with a fresh session: its id, its credential cookie and a tRPC client carrying it. */
+export async function newBrowser(url: string): Promise<Browser> {
+  const { client, jar } = createTestClient(url);
+  const session = await client.session.generate.mutate();
+  const credential = jar.get(CREDENTIAL_COOKIE);
+  if (!credential) throw new Error('session.generate set no credential cookie');
+  return { sessionId: session.sessionId, cookie: `${CREDENTIAL_COOKIE}=${credential}`, client };
+}
+
+export interface UploadOptions {
+  sessionId: string;
+  name?: string;
+  cookie?: string;
+  contentType?: string;
+  origin?: string;
+  /** Send the body chunked (no Content-Length). */
+  chunked?: boolean;
+}
+
+export function uploadUrl(base: string, sessionId: string, name?: string): string {
+  const url = new URL('/api/files', base);
+  url.searchParams.set('sessionId', sessionId);
+  if (name !== undefined) url.searchParams.set('name', name);
+  return url.toString();
+}
+
+/** POSTs `body` raw, as a browser's fetch(file) does. */
+export function uploadRaw(base: string, body: Buffer, options: UploadOptions): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
+  const payload: BodyInit = options.chunked ? chunkedStream(body) : new Uint8Array(body);
+  return fetch(uploadUrl(base, options.sessionId, options.name), { method: 'POST', headers, body: payload, duplex: 'half' } as RequestInit);
+}
+
+/** POSTs `body` as multipart/form-data in a field named `file`, as a browser's form does. */
+export function uploadForm(base: string, body: Buffer, fileName: string, options: Omit<UploadOptions, 'name'> & { name?: string }): Promise<Response> {
+  const form = new FormData();
+  form.append('note', 'a field before the file');
+  form.append('file', new Blob([new Uint8Array(body)], { type: options.contentType ?? 'application/octet-stream' }), fileName);
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
+  return fetch(uploadUrl(base, options.sessionId, options.name), { method: 'POST', headers, body: form });
+}
+
+function chunkedStream(body: Buffer, chunkSize = 256 * 1024): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= body.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(new Uint8Array(body.subarray(offset, offset + chunkSize)));
+      offset += chunkSize;
+    },
+  });
+}
+
+export async function uploadedFileId(response: Response): Promise<string> {
+  const text = await response.text();
+  expect(response.status, text).toBe(201);
+  const body = JSON.parse(text) as { fileId: string };
+  return body.fileId;
+}
+
+export function download(base: string, fileId: string, cookie?: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(new URL(`/api/files/${fileId}`, base), { headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+}
+
+/** Polls the row until its status is no longer `uploading`. */
+export async function settledFile(t: TestApp, fileId: string, timeoutMs = 20_000): Promise<SessionFileAttributes> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await t.app.db.models.SessionFile.findByPk(fileId);
+    if (row && row.status !== 'uploading') return row.get({ plain: true });
+    if (Date.now() > deadline) throw new Error(`file ${fileId} is still ${row?.status ?? 'missing'} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function allKeys(storage: ObjectStore, prefix = ''): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of listAll(storage, prefix)) keys.push(...page.map((object) => object.key));
+  return keys;
+}
+
+export async function readAll(body: ReadableStream<Uint8Array> | null): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The session's events once `ready` holds for them. A worker marks a row before it publishes the
+ * event, so a test that saw the row waits for the event too.
+ */
+export async function eventsOnce(h: FilesHarness, sessionId: string, ready: (events: SessionEvent[]) => boolean): Promise<SessionEvent[]> {
+  let events: SessionEvent[] = [];
+  await eventually(async () => {
+    events = (await h.t.app.services.events.since(sessionId, null)).map((entry) => entry.event);
+    return ready(events);
+  }, 10_000, 'the expected events');
+  return events;
+}
+
+/** Resolves once `check` holds, polling. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

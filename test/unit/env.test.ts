@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/server/config/env.js';
+import { parseDuration } from '../../src/server/config/duration.js';
+
+const errorFor = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+describe('configuration', () => {
+  it('runs on its embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', rateLimitPerMinute: 10, maxUploadBytes: 25 * 1024 * 1024, s3: undefined });
+    expect(config.databaseUrl).toMatch(/^sqlite:.*data[/\\]tabsync\.sqlite$/);
+    expect(config.sessionIdleTtlMs).toBe(7 * 86_400_000);
+    expect(config.sessionMaxAgeMs).toBe(30 * 86_400_000);
+    expect(config.orphanGraceMs).toBe(86_400_000);
+  });
+
+  it('reads every duration form', () => {
+    expect(['500ms', '30s', '15m', '24h', '7d', '1500'].map(parseDuration)).toEqual([500, 30_000, 900_000, 86_400_000, 604_800_000, 1500]);
+    expect(['', '7 days', '-5s', '1.5h', 'h'].map(parseDuration)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid environment variable PORT \(got "abc"\): must be a whole number from 0 to 65535, e\.g\. 3000$/],
+    [{ PORT: '70000' }, /PORT .*must be at most 65535/],
+    [{ SESSION_IDLE_TTL: 'soon' }, /SESSION_IDLE_TTL \(got "soon"\): must be a duration such as 7d/],
+    [{ CORS_ORIGINS: 'example.com' }, /CORS_ORIGINS .*is not an origin.*https:\/\/app\.example\.com/],
+    [{ TRUST_PROXY: 'everyone' }, /TRUST_PROXY .*proxy hops/],
+    [{ REDIS_URL: 'localhost:6379' }, /^Invalid environment variable REDIS_URL: must be a URL such as redis:\/\/127\.0\.0\.1:6379$/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL .*must be one of/],
+    [{ SESSION_IDLE_TTL: '40d' }, /SESSION_IDLE_TTL: must not be longer than SESSION_MAX_AGE/],
+  ])('refuses %o with one line naming the variable and a good example', (env, message) => {
+    expect(errorFor(env)).toMatch(message);
+  });
+
+  it('never echoes a secret it refuses', () => {
+    expect(errorFor({ ADMIN_TOKEN: 'short-secret' })).not.toContain('short-secret');
+    expect(errorFor({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).not.toContain('hunter2');
+  });
+
+  it('stops `npm run server` with that one line and exit code 1', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { env: { ...process.env, PORT: 'abc' }, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('tabsync: Invalid environment variable PORT (got "abc"): must be a whole number from 0 to 65535, e.g. 3000');
+  });
+});
