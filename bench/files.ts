@@ -24,20 +24,10 @@ import { sessionFileKey } from '../src/server/storage/keys.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { startS3rver, type S3Server } from '../test/support/s3rver.js';
 import { CREDENTIAL_COOKIE } from '../src/shared/limits.js';
+import { freePort } from '../src/server/redis/free-port.js';
 
 export type StoreKind = 'local' | 's3';
 const MB = 1_000_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => { if (address && typeof address === 'object') resolve(address.port); else reject(new Error('no port')); });
-    });
-  });
-}
 
 async function privateRedis(): Promise<{ url: string; stop(): void }> {
   const port = await freePort();

@@ -1,5 +1,5 @@
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRedisConnector } from '../src/server/redis/connect-redis.js';
 import type { Config } from '../src/server/config/env.js';
 import { createDatabase, type Database } from '../src/server/db/database.js';
 import { createLogger, type Logger } from '../src/server/logger.js';
@@ -75,18 +75,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     await db.migrate();
 
     const redisUrl = overrides.redisUrl ?? (await locateSharedRedis(config));
-    const connectRedis = async (name: string, options: RedisOptions = {}) => {
-      const client = new Redis(redisUrl, { connectionName: `${redisPrefix}:worker:${name}`, ...options });
-      client.on('error', (error) => { log.warn({ err: error, connection: name }, 'redis connection error'); });
-      closers.push(() => client.quit());
-      if (!options.lazyConnect) {
-        await new Promise<void>((resolve, reject) => {
-          client.once('ready', resolve);
-          client.once('end', () => { reject(new Error(`Redis connection "${name}" closed before it was ready.`)); });
-        });
-      }
-      return client;
-    };
+    const connectRedis = createRedisConnector({ url: redisUrl, namePrefix: `${redisPrefix}:worker`, log, onClose: (close) => closers.push(close) }).connect;
 
     const events = new EventBus({
       redis: await connectRedis('events'),

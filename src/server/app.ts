@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRedisConnector } from './redis/connect-redis.js';
 import type { Config } from './config/env.js';
 import { createDatabase, type Database } from './db/database.js';
 import { createLogger, type Logger } from './logger.js';
@@ -80,16 +80,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const redisLocation = await locateRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
     closers.push(() => redisLocation.stop());
     log.info({ source: redisLocation.source }, 'redis located');
-    const connectRedis = async (name: string, options: RedisOptions = {}) => {
-      const client = new Redis(redisLocation.url, { connectionName: `${redisPrefix}:${name}`, ...options });
-      client.on('error', (error) => { log.warn({ err: error, connection: name }, 'redis connection error'); });
-      closers.push(() => client.quit());
-      await new Promise<void>((resolve, reject) => {
-        client.once('ready', resolve);
-        client.once('end', () => { reject(new Error(`Redis connection "${name}" closed before it was ready.`)); });
-      });
-      return client;
-    };
+    const connectRedis = createRedisConnector({ url: redisLocation.url, namePrefix: redisPrefix, log, onClose: (close) => closers.push(close) }).connect;
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
     const limiterRedis = await connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     const events = new EventBus({

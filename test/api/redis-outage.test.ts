@@ -1,17 +1,8 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { expect, it } from 'vitest';
 import { startTestApp } from '../support/test-app.js';
 import { createTestClient, isTrpcError } from '../support/trpc-client.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => { resolve(port); });
-    });
-  });
-}
+import { freePort } from '../../src/server/redis/free-port.js';
 
 it('keeps limiting from memory while Redis is unreachable (fault injected: Redis killed)', async () => {
   const port = await freePort();
