@@ -17,6 +17,7 @@ import { QUEUE_NAMES, type QueueName } from '../src/shared/jobs.js';
 import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.processor.js';
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
 import { createUploadProcessor } from './processors/upload.processor.js';
+import { ShutdownStack } from '../src/server/shutdown-stack.js';
 
 /** Tuning a test (or an operator embedding the workers) may change. */
 export type WorkerTuning = Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount' | 'drainDelay'>;
@@ -51,7 +52,6 @@ export interface WorkerApp {
   close(): Promise<void>;
 }
 
-type Closer = () => Promise<unknown>;
 
 const EXPIRE_EVERY_MS = 60_000;
 
@@ -64,10 +64,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
   const log = overrides.log ?? createLogger(config.logLevel).child({ part: 'workers' });
   const clock = overrides.clock ?? systemClock;
   const redisPrefix = overrides.redisPrefix ?? 'tabsync';
-  const closers: Closer[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((error: unknown) => { log.warn({ err: error }, 'error while closing'); });
-  };
+  const closers = new ShutdownStack(log);
 
   try {
     const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
@@ -75,7 +72,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     await db.migrate();
 
     const redisUrl = overrides.redisUrl ?? (await locateSharedRedis(config));
-    const connectRedis = createRedisConnector({ url: redisUrl, namePrefix: `${redisPrefix}:worker`, log, onClose: (close) => closers.push(close) }).connect;
+    const connectRedis = createRedisConnector({ url: redisUrl, namePrefix: `${redisPrefix}:worker`, log, shutdown: closers }).connect;
 
     const events = new EventBus({
       redis: await connectRedis('events'),
@@ -139,13 +136,13 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       close: () => {
         closing ??= (async () => {
           await closeWorkers(Object.values(workers), graceMs, log);
-          await closeAll();
+          await closers.closeAll();
         })();
         return closing;
       },
     };
   } catch (error) {
-    await closeAll();
+    await closers.closeAll();
     throw error;
   }
 }

@@ -27,6 +27,7 @@ import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
+import { ShutdownStack } from './shutdown-stack.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -56,7 +57,6 @@ export interface App {
   close(): Promise<void>;
 }
 
-type Closer = () => Promise<unknown>;
 
 /**
  * The composition root: config → database → Redis → services → API → host. Nothing below reaches
@@ -66,11 +66,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const log = overrides.log ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const redisPrefix = overrides.redisPrefix ?? 'tabsync';
-  // Closed in reverse order of opening.
-  const closers: Closer[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((error: unknown) => { log.warn({ err: error }, 'error while closing'); });
-  };
+  const closers = new ShutdownStack(log);
 
   try {
     const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
@@ -80,7 +76,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const redisLocation = await locateRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
     closers.push(() => redisLocation.stop());
     log.info({ source: redisLocation.source }, 'redis located');
-    const connectRedis = createRedisConnector({ url: redisLocation.url, namePrefix: redisPrefix, log, onClose: (close) => closers.push(close) }).connect;
+    const connectRedis = createRedisConnector({ url: redisLocation.url, namePrefix: redisPrefix, log, shutdown: closers }).connect;
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
     const limiterRedis = await connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     const events = new EventBus({
@@ -197,11 +193,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           server.close(() => { clearTimeout(force); resolve(); });
           server.closeIdleConnections();
         });
-        await closeAll();
+        await closers.closeAll();
       },
     };
   } catch (error) {
-    await closeAll();
+    await closers.closeAll();
     throw error;
   }
 }
