@@ -1,12 +1,7 @@
 import type { QueryInterface, Sequelize } from 'sequelize';
-import { SequelizeStorage, Umzug, type MigrationFn } from 'umzug';
+import { SequelizeStorage, Umzug } from 'umzug';
 import { initialSchema } from './migrations/0001-initial-schema.js';
-
-export interface Migration {
-  name: string;
-  up: MigrationFn<QueryInterface>;
-  down: MigrationFn<QueryInterface>;
-}
+import type { Migration } from './migrations/migration.js';
 
 /** In order; a new migration is a new file added to the end of this list. */
 const MIGRATIONS: Migration[] = [initialSchema];

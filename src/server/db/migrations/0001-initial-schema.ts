@@ -1,5 +1,5 @@
 import { DataTypes } from 'sequelize';
-import type { Migration } from '../migrator.js';
+import type { Migration } from './migration.js';
 
 /** The four tables of the data model, with the indexes their hot queries use. */
 export const initialSchema: Migration = {
