@@ -113,7 +113,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       chat,
       files,
       events,
-      rateLimits: new RateLimits({ redis: limiterRedis, perMinute: config.rateLimitPerMinute, keyPrefix: `${redisPrefix}:rl` }),
+      rateLimits: new RateLimits({
+        redis: limiterRedis,
+        keyPrefix: `${redisPrefix}:rl`,
+        perMinute: {
+          'session.generate': config.rateLimitPerMinute,
+          'session.validate': config.rateLimitPerMinute,
+          'session.reset': config.rateLimitPerMinute,
+          'chat.send': config.chatRateLimitPerMinute,
+          'files.upload': config.uploadRateLimitPerMinute,
+          'session.messages': config.sessionMessagesPerMinute,
+        },
+      }),
       refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
     };
 

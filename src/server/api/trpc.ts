@@ -39,7 +39,7 @@ export function rateLimited(bucket: RateLimitBucket) {
   return t.middleware(async ({ ctx, next }) => {
     const { rateLimits, refusalGate, audit } = ctx.deps;
     const decision = await rateLimits.consume(bucket, ctx.actor.ip);
-    ctx.response.setHeader('RateLimit-Policy', rateLimits.policy);
+    ctx.response.setHeader('RateLimit-Policy', rateLimits.policy(bucket));
     ctx.response.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
     if (decision.allowed) return next();
     ctx.response.setHeader('Retry-After', String(decision.resetSeconds));

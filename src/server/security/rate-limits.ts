@@ -2,8 +2,10 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientKey } from './client-key.js';
 
-/** The procedures that are rate limited, each with its own budget per client. */
-export type RateLimitBucket = 'session.generate' | 'session.validate' | 'session.reset';
+/** Per-client budgets: each procedure (or route) with one of its own. */
+export type RateLimitBucket = 'session.generate' | 'session.validate' | 'session.reset' | 'chat.send' | 'files.upload';
+/** Per-session quotas: what one session may do, whichever client does it. */
+export type SessionQuotaBucket = 'session.messages';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -13,45 +15,69 @@ export interface RateLimitDecision {
   resetSeconds: number;
 }
 
+export interface RateLimitsOptions {
+  redis: Redis;
+  keyPrefix: string;
+  /** Points per minute of each bucket. */
+  perMinute: Record<RateLimitBucket | SessionQuotaBucket, number>;
+}
+
 const WINDOW_SECONDS = 60;
 
 /**
- * Per-client budgets counted in Redis, so every instance shares them. While Redis is unreachable
- * an in-memory limiter of the same size takes over in each instance (rate-limiter-flexible's
+ * Budgets counted in Redis, so every instance shares them. While Redis is unreachable an
+ * in-memory limiter of the same size takes over in each instance (rate-limiter-flexible's
  * insurance), so an outage neither opens the gate nor closes it.
  */
 export class RateLimits {
-  private readonly limiter: RateLimiterRedis;
+  private readonly limiters = new Map<RateLimitBucket | SessionQuotaBucket, RateLimiterRedis>();
 
-  constructor(private readonly opts: { redis: Redis; perMinute: number; keyPrefix: string }) {
-    this.limiter = new RateLimiterRedis({
-      storeClient: opts.redis,
-      keyPrefix: opts.keyPrefix,
-      points: opts.perMinute,
-      duration: WINDOW_SECONDS,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ points: opts.perMinute, duration: WINDOW_SECONDS }),
-    });
+  constructor(private readonly opts: RateLimitsOptions) {
+    for (const [bucket, points] of Object.entries(opts.perMinute) as [RateLimitBucket | SessionQuotaBucket, number][]) {
+      this.limiters.set(
+        bucket,
+        new RateLimiterRedis({
+          storeClient: opts.redis,
+          keyPrefix: `${opts.keyPrefix}:${bucket}`,
+          points,
+          duration: WINDOW_SECONDS,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SECONDS }),
+        }),
+      );
+    }
   }
 
-  get policy(): string {
-    return `${this.opts.perMinute};w=${WINDOW_SECONDS}`;
+  /** The `RateLimit-Policy` header of a bucket. */
+  policy(bucket: RateLimitBucket | SessionQuotaBucket): string {
+    return `${this.opts.perMinute[bucket]};w=${WINDOW_SECONDS}`;
   }
 
-  async consume(bucket: RateLimitBucket, client: string): Promise<RateLimitDecision> {
+  /** Spends one point of the client's budget (IPv6 clients share one per /64). */
+  consume(bucket: RateLimitBucket, clientIp: string): Promise<RateLimitDecision> {
+    return this.spend(bucket, clientKey(clientIp));
+  }
+
+  /** Spends one point of the session's quota. */
+  consumeSession(bucket: SessionQuotaBucket, sessionId: string): Promise<RateLimitDecision> {
+    return this.spend(bucket, sessionId);
+  }
+
+  private async spend(bucket: RateLimitBucket | SessionQuotaBucket, key: string): Promise<RateLimitDecision> {
+    const limiter = this.limiters.get(bucket);
+    if (!limiter) throw new Error(`No rate limit is configured for ${bucket}.`);
     try {
-      const res = await this.limiter.consume(`${bucket}:${clientKey(client)}`);
-      return this.decision(res, true);
+      return this.decision(bucket, await limiter.consume(key), true);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return this.decision(rejection, false);
+      if (rejection instanceof RateLimiterRes) return this.decision(bucket, rejection, false);
       throw rejection;
     }
   }
 
-  private decision(res: RateLimiterRes, allowed: boolean): RateLimitDecision {
+  private decision(bucket: RateLimitBucket | SessionQuotaBucket, res: RateLimiterRes, allowed: boolean): RateLimitDecision {
     return {
       allowed,
-      limit: this.opts.perMinute,
+      limit: this.opts.perMinute[bucket],
       remaining: Math.max(0, res.remainingPoints),
       resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
     };
