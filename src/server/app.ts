@@ -20,9 +20,10 @@ import type { ApiDeps } from './api/context.js';
 import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
 import { createClientIpResolver } from './http/client-ip.js';
 import { createRequestIdReader } from './http/request-id.js';
+import { createSecureRequestTest } from './http/request-security.js';
 import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
 import { sendHealth, sendReadiness } from './http/health.js';
-import { createHttpHost } from './http/host.js';
+import { createHttpHost, type HostTimeouts } from './http/host.js';
 import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
@@ -39,6 +40,8 @@ export interface AppOverrides {
   redisPrefix?: string;
   /** The object store (a test wraps the real one to inject faults); the configured one otherwise. */
   storage?: ObjectStore;
+  /** Shorter limits on slow clients, so a test need not wait out the real ones. */
+  timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number }>;
 }
 
 export interface App {
@@ -57,6 +60,13 @@ export interface App {
   close(): Promise<void>;
 }
 
+
+/**
+ * Slow clients are cut off deliberately rather than by Node's defaults: headers must arrive within
+ * 15 s, a whole request (a 25 MiB upload over a slow link included) within 5 min; an upload that
+ * stalls is ended sooner by UPLOAD_IDLE_TIMEOUT.
+ */
+const HOST_TIMEOUTS: HostTimeouts = { headersMs: 15_000, requestMs: 5 * 60_000, keepAliveMs: 5_000 };
 
 /**
  * The composition root: config → database → Redis → services → API → host. Nothing below reaches
@@ -135,6 +145,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       deps,
       clientIp,
       requestId,
+      isSecure: createSecureRequestTest(config.trustProxy),
       credentialMaxAgeSeconds: Math.floor(config.sessionMaxAgeMs / 1000),
       maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
     };
@@ -146,6 +157,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       originPolicy,
       makeContext: createWsContextFactory(contextOptions),
       maxPerIp: config.wsMaxPerIp,
+      handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
     });
     const trpcRoute = createTrpcRoute(makeContext, log);
     const generateAlias = createRestAlias('generate', makeContext);
@@ -159,6 +171,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clientIp,
       requestId,
       upgrade: websockets.upgrade,
+      timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
       routes: [
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {

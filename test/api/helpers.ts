@@ -128,7 +128,7 @@ export function parseSetCookie(line: string): SetCookie {
 export function credentialCookies(source: Headers | http.IncomingHttpHeaders | undefined): SetCookie[] {
   if (source === undefined) return [];
   const lines = source instanceof Headers ? source.getSetCookie() : (source['set-cookie'] ?? []);
-  return lines.map(parseSetCookie).filter((cookie) => cookie.name === CREDENTIAL_COOKIE);
+  return lines.map(parseSetCookie).filter((cookie) => cookie.name === CREDENTIAL_COOKIE || cookie.name === `__Host-${CREDENTIAL_COOKIE}`);
 }
 
 /** The one credential cookie a response must set. */

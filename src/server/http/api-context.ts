@@ -3,6 +3,7 @@ import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { clearedCredentialCookie, credentialCookie, readCredential } from './credential-cookie.js';
 import type { RequestIdReader } from './request-id.js';
+import type { SecureRequestTest } from './request-security.js';
 
 export interface ContextFactoryOptions {
   deps: ApiDeps;
@@ -10,6 +11,8 @@ export interface ContextFactoryOptions {
   maxSubscriptionsPerSocket: number;
   clientIp: ClientIpResolver;
   requestId: RequestIdReader;
+  /** Decides the cookie's Secure flag (and `__Host-` name) from how the request arrived. */
+  isSecure: SecureRequestTest;
   /** The cookie lives as long as a session can: its absolute lifetime. */
   credentialMaxAgeSeconds: number;
 }
@@ -23,9 +26,10 @@ function actorOf(req: IncomingMessage, clientIp: ClientIpResolver, requestId: st
 
 export function createHttpContextFactory(opts: ContextFactoryOptions): HttpContextFactory {
   return (req, res, requestId) => {
+    const secure = opts.isSecure(req);
     const response: ResponseControl = {
-      setCredential: (credential) => { res.appendHeader('Set-Cookie', credentialCookie(req, credential, opts.credentialMaxAgeSeconds)); },
-      clearCredential: () => { res.appendHeader('Set-Cookie', clearedCredentialCookie(req)); },
+      setCredential: (credential) => { res.appendHeader('Set-Cookie', credentialCookie(credential, opts.credentialMaxAgeSeconds, secure)); },
+      clearCredential: () => { res.appendHeader('Set-Cookie', clearedCredentialCookie(secure)); },
       setHeader: (name, value) => { res.setHeader(name, value); },
     };
     return { deps: opts.deps, actor: actorOf(req, opts.clientIp, requestId), credential: readCredential(req), transport: 'http', response };

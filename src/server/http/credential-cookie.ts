@@ -2,34 +2,33 @@ import type { IncomingMessage } from 'node:http';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { CREDENTIAL_COOKIE } from '../../shared/limits.js';
 
-const LOOPBACK_HOSTS = /^(localhost|[\w-]+(?:\.[\w-]+)*\.localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+/**
+ * Over TLS the cookie takes the `__Host-` prefix: browsers then accept it only with Secure,
+ * Path=/ and no Domain, so neither a sibling subdomain nor a plain-HTTP page can plant or shadow it.
+ */
+export const SECURE_CREDENTIAL_COOKIE = `__Host-${CREDENTIAL_COOKIE}`;
 
+/** The credential, from the `__Host-` cookie when the browser has one, else the plain one (plain HTTP). */
 export function readCredential(req: IncomingMessage): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
-  return parseCookie(header)[CREDENTIAL_COOKIE];
+  const cookies = parseCookie(header);
+  return cookies[SECURE_CREDENTIAL_COOKIE] ?? cookies[CREDENTIAL_COOKIE];
 }
 
-/** Secure everywhere but on localhost, where browsers allow plain HTTP for development. */
-function isSecureContext(req: IncomingMessage): boolean {
-  const host = req.headers.host ?? '';
-  // `*.localhost` counts with or without a port ("app.localhost:5173").
-  return !LOOPBACK_HOSTS.test(host);
-}
-
-/** The credential cookie: HttpOnly, SameSite=Lax, persistent for the session's absolute lifetime. */
-export function credentialCookie(req: IncomingMessage, credential: string, maxAgeSeconds: number): string {
+/** The credential cookie: HttpOnly, SameSite=Lax, persistent for the session's absolute lifetime; Secure over TLS. */
+export function credentialCookie(credential: string, maxAgeSeconds: number, secure: boolean): string {
   return stringifySetCookie({
-    name: CREDENTIAL_COOKIE,
+    name: secure ? SECURE_CREDENTIAL_COOKIE : CREDENTIAL_COOKIE,
     value: credential,
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    secure: isSecureContext(req),
+    secure,
     maxAge: maxAgeSeconds,
   });
 }
 
-export function clearedCredentialCookie(req: IncomingMessage): string {
-  return stringifySetCookie({ name: CREDENTIAL_COOKIE, value: '', httpOnly: true, sameSite: 'lax', path: '/', secure: isSecureContext(req), maxAge: 0 });
+export function clearedCredentialCookie(secure: boolean): string {
+  return credentialCookie('', 0, secure);
 }

@@ -6,11 +6,11 @@ import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { ClientIpResolver } from './client-ip.js';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import type { ApiErrorCode } from '../../shared/errors.js';
-import { sendError, sendJson } from './json-response.js';
+import { sendError } from './json-response.js';
+import { sendHostError } from './host-error.js';
 import type { RequestIdReader } from './request-id.js';
-import { TRPC_PATH } from './paths.js';
+import { parseRequestTarget } from './request-target.js';
+import { rawHttpAnswer } from './raw-answer.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
 export interface RequestScope {
@@ -20,7 +20,18 @@ export interface RequestScope {
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => unknown;
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, scope: RequestScope) => void;
+/** `upgraded` is called once a WebSocket owns the socket (and its error handling). */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, scope: RequestScope, upgraded: () => void) => void;
+
+/** The server's own limits on how long a client may take. */
+export interface HostTimeouts {
+  /** To send the request line and headers (slow-loris headers). */
+  headersMs: number;
+  /** To send the whole request, body included (uploads are also cut off when idle: files-routes). */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+}
 
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
@@ -40,22 +51,23 @@ export interface HostOptions {
   /** Answers what no route does (the built client); a JSON 404 otherwise. */
   fallback?: RouteHandler;
   upgrade?: UpgradeHandler;
+  timeouts: HostTimeouts;
+}
+
+const BAD_TARGET_MESSAGE = 'The request target is not a valid URL path. Send a path such as /api/trpc/session.current.';
+
+function badTargetBody(requestId: string): string {
+  return JSON.stringify({ error: { code: 'BAD_REQUEST', httpStatus: 400, message: BAD_TARGET_MESSAGE, requestId } });
+}
+
+function refuseRequestTarget(res: ServerResponse, requestId: string): void {
+  res.setHeader('X-Request-Id', requestId);
+  res.setHeader('Connection', 'close');
+  sendError(res, 400, 'BAD_REQUEST', BAD_TARGET_MESSAGE, requestId);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const EXPOSED_HEADERS = ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'];
-
-/**
- * An error the host itself answers. A tRPC client reads errors only in tRPC's envelope (with
- * `data.code`); any other client reads the REST one the aliases use.
- */
-function sendHostError(res: ServerResponse, scope: RequestScope, status: number, code: ApiErrorCode, message: string): void {
-  if (scope.url.pathname.startsWith(`${TRPC_PATH}/`)) {
-    sendJson(res, status, { error: { code: TRPC_ERROR_CODES_BY_KEY[code], message, data: { code, httpStatus: status, requestId: scope.requestId } } });
-  } else {
-    sendError(res, status, code, message, scope.requestId);
-  }
-}
 
 function matchRoute(routes: Route[], method: string, pathname: string): Route | undefined {
   return routes.find((route) => (route.method === method || (method === 'HEAD' && route.method === 'GET')) &&
@@ -115,13 +127,20 @@ export function createHttpHost(opts: HostOptions): http.Server {
     else sendHostError(res, scope, 404, 'NOT_FOUND', `Nothing is served at ${req.method ?? ''} ${scope.url.pathname}.`);
   }
 
-  function scopeOf(req: IncomingMessage): RequestScope {
-    return { requestId: opts.requestId(req), ip: opts.clientIp(req), url: new URL(req.url ?? '/', 'http://localhost') };
+  /** The scope of a request, or undefined when its target is no URL at all. */
+  function scopeOf(req: IncomingMessage): RequestScope | undefined {
+    const url = parseRequestTarget(req.url);
+    return url && { requestId: opts.requestId(req), ip: opts.clientIp(req), url };
   }
 
-  const server = http.createServer((req, res) => {
+  // Node enforces headersTimeout and requestTimeout only when it checks its connections: often enough to honour them.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }, (req, res) => {
     const started = process.hrtime.bigint();
     const scope = scopeOf(req);
+    if (!scope) {
+      refuseRequestTarget(res, opts.requestId(req));
+      return;
+    }
     res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.info({ requestId: scope.requestId, method: req.method, path: scope.url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
@@ -132,10 +151,20 @@ export function createHttpHost(opts: HostOptions): http.Server {
       else res.destroy();
     });
   });
+  server.headersTimeout = opts.timeouts.headersMs;
+  server.requestTimeout = opts.timeouts.requestMs;
+  server.keepAliveTimeout = opts.timeouts.keepAliveMs;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client may reset the connection while we answer: that is its business, not a crash of ours.
+    const onSocketError = (error: Error) => { log.debug({ err: error }, 'upgrade connection failed'); };
+    socket.on('error', onSocketError);
     const scope = scopeOf(req);
-    if (opts.upgrade) opts.upgrade(req, socket, head, scope);
+    if (!scope) {
+      socket.end(rawHttpAnswer(400, badTargetBody(opts.requestId(req))));
+      return;
+    }
+    if (opts.upgrade) opts.upgrade(req, socket, head, scope, () => socket.off('error', onSocketError));
     else socket.destroy();
   });
   return server;

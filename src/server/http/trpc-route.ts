@@ -1,22 +1,54 @@
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
+import { TRPC_MAX_BATCH, TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import type { Logger } from '../logger.js';
 import { appRouter } from '../api/root.js';
 import type { HttpContextFactory } from './api-context.js';
 import type { RouteHandler } from './host.js';
+import { sendHostError } from './host-error.js';
 import { TRPC_PATH } from './paths.js';
 
+/** tRPC keeps its procedures flat by dotted path ("session.events") at run time. */
+const SUBSCRIPTION_PATHS = new Set(
+  Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+    .filter(([, procedure]) => procedure._def.type === 'subscription')
+    .map(([path]) => path),
+);
+
+/** Subscriptions are a WebSocket feature here: over HTTP they would escape the per-socket limits. */
+function asksForSubscription(paths: string): boolean {
+  return paths.split(',').some((path) => SUBSCRIPTION_PATHS.has(path));
+}
+
+function declaredLength(header: string | undefined): number | undefined {
+  return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
 export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): RouteHandler {
-  return (req, res, scope) =>
-    nodeHTTPRequestHandler({
+  return (req, res, scope) => {
+    const path = scope.url.pathname.slice(TRPC_PATH.length + 1);
+    if (asksForSubscription(path)) {
+      sendHostError(res, scope, 405, 'METHOD_NOT_SUPPORTED', `Subscriptions are served over the WebSocket at ${TRPC_PATH} only. Open a WebSocket there and subscribe.`);
+      return;
+    }
+    // Refused before a byte is read; a body that grows past the limit unannounced is cut off by tRPC's own counter.
+    if ((declaredLength(req.headers['content-length']) ?? 0) > TRPC_MAX_BODY_BYTES) {
+      res.setHeader('Connection', 'close');
+      sendHostError(res, scope, 413, 'PAYLOAD_TOO_LARGE', `The request body must be at most ${TRPC_MAX_BODY_BYTES / 1024} KiB.`);
+      return;
+    }
+    return nodeHTTPRequestHandler({
       req,
       res,
-      path: scope.url.pathname.slice(TRPC_PATH.length + 1),
+      path,
       router: appRouter,
+      maxBodySize: TRPC_MAX_BODY_BYTES,
+      maxBatchSize: TRPC_MAX_BATCH,
       createContext: () => makeContext(req, res, scope.requestId),
       // tRPC sets its own Vary, replacing the host's `Vary: Origin`; the CORS headers depend on the Origin, so add it back.
       responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path, requestId: scope.requestId }, 'procedure failed');
+      onError: ({ error, path: failed }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path: failed, requestId: scope.requestId }, 'procedure failed');
       },
     });
+  };
 }

@@ -10,6 +10,10 @@ import { appRouter } from '../api/root.js';
 import type { WsContextFactory } from './api-context.js';
 import type { RequestScope, UpgradeHandler } from './host.js';
 import { TRPC_PATH } from './paths.js';
+import { rawHttpAnswer } from './raw-answer.js';
+import { clientKey } from '../security/client-key.js';
+import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
+import { guardBatchSize } from './websocket-batch-guard.js';
 
 export interface WebSocketHostOptions {
   log: Logger;
@@ -18,6 +22,8 @@ export interface WebSocketHostOptions {
   originPolicy: OriginPolicy;
   makeContext: WsContextFactory;
   maxPerIp: number;
+  /** A socket that has not sent its first message by then is closed: it holds a slot and does nothing. */
+  handshakeMs?: number;
   pingMs?: number;
   pongWaitMs?: number;
 }
@@ -31,13 +37,18 @@ export interface WebSocketHost {
 }
 
 /** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
-function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ error: { code: reason, httpStatus: status, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Too Many Requests'}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string): void {
+  socket.end(rawHttpAnswer(status, JSON.stringify({ error: { code, httpStatus: status, message, requestId: scope.requestId } })));
 }
+
+/**
+ * Calls one WebSocket message may carry. Higher than HTTP's batch limit: a reconnecting client
+ * resubscribes everything it had in one message.
+ */
+const WS_MAX_BATCH = 50;
+
+/** Close code 1008 (policy violation): the client connected and never asked for anything. */
+const SILENT_CLIENT_CLOSE = 1008;
 
 /**
  * tRPC over WebSocket on the HTTP server's port. The upgrade is where cross-site WebSocket
@@ -45,7 +56,7 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string, message: 
  * sockets is bounded; the credential travels in the upgrade's cookie.
  */
 export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES });
   const perIp = new Map<string, number>();
   const handler = applyWSSHandler({
     wss,
@@ -68,30 +79,47 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     });
   }
 
-  const upgrade: UpgradeHandler = (req, socket, head, scope) => {
+  const handshakeMs = opts.handshakeMs ?? 10_000;
+
+  const upgrade: UpgradeHandler = (req, socket, head, scope, upgraded) => {
     if (scope.url.pathname !== TRPC_PATH) {
-      refuseUpgrade(socket, 404, 'NOT_FOUND', `WebSocket connections are served at ${TRPC_PATH} only.`);
+      refuseUpgrade(socket, scope, 404, 'NOT_FOUND', `WebSocket connections are served at ${TRPC_PATH} only.`);
       return;
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !opts.originPolicy.isAllowed(origin, req.headers.host)) {
-      refuseUpgrade(socket, 403, 'FORBIDDEN', `WebSocket connections from ${origin} are not allowed.`);
+      refuseUpgrade(socket, scope, 403, 'FORBIDDEN', `WebSocket connections from ${origin} are not allowed.`);
       auditOriginRefusal(req, scope, origin).catch((error: unknown) => { opts.log.error({ err: error }, 'audit of a refused upgrade failed'); });
       return;
     }
-    const open = perIp.get(scope.ip) ?? 0;
+    // The same client key as the rate limits: an IPv6 client is its /64, not one of its addresses.
+    const client = clientKey(scope.ip);
+    const open = perIp.get(client) ?? 0;
     if (open >= opts.maxPerIp) {
-      refuseUpgrade(socket, 429, 'TOO_MANY_REQUESTS', `Too many open connections from your network (at most ${opts.maxPerIp}). Close some tabs and try again.`);
+      refuseUpgrade(socket, scope, 429, 'TOO_MANY_REQUESTS', `Too many open connections from your network (at most ${opts.maxPerIp}). Close some tabs and try again.`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      perIp.set(scope.ip, (perIp.get(scope.ip) ?? 0) + 1);
+      upgraded();
+      perIp.set(client, (perIp.get(client) ?? 0) + 1);
+      const silent = setTimeout(() => { ws.close(SILENT_CLIENT_CLOSE, 'no request was sent'); }, handshakeMs);
+      ws.once('message', () => { clearTimeout(silent); });
       ws.once('close', () => {
-        const left = (perIp.get(scope.ip) ?? 1) - 1;
-        if (left > 0) perIp.set(scope.ip, left);
-        else perIp.delete(scope.ip);
+        clearTimeout(silent);
+        const left = (perIp.get(client) ?? 1) - 1;
+        if (left > 0) perIp.set(client, left);
+        else perIp.delete(client);
       });
-      wss.emit('connection', ws, req);
+      const before = new Set(ws.listeners('message'));
+      try {
+        wss.emit('connection', ws, req);
+      } catch (error) {
+        // tRPC reads the Host header as a URL here: a malformed one must close this socket, not the process.
+        opts.log.debug({ err: error, requestId: scope.requestId }, 'websocket connection refused');
+        ws.terminate();
+        return;
+      }
+      guardBatchSize(ws, before, WS_MAX_BATCH);
     });
   };
 

@@ -1,0 +1,12 @@
+import { STATUS_CODES } from 'node:http';
+
+/**
+ * A whole HTTP/1.1 answer with a JSON body, for a socket that no ServerResponse owns (an upgrade
+ * refused before any WebSocket frame). The connection closes after it.
+ */
+export function rawHttpAnswer(status: number, jsonBody: string): string {
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(jsonBody)}\r\nConnection: close\r\n\r\n${jsonBody}`
+  );
+}

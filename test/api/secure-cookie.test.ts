@@ -1,0 +1,94 @@
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecureRequestTest } from '../../src/server/http/request-security.js';
+import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, theCredentialCookie, type RawResponse } from './helpers.js';
+
+const SECURE_NAME = `__Host-${CREDENTIAL_COOKIE}`;
+
+/** A request as nginx's default `proxy_pass` forwards it: Host rewritten to the upstream, the scheme in a header. */
+function viaProxy(t: TestApp, path: string, proto: string): Promise<RawResponse> {
+  return rawRequest(t.url, {
+    path,
+    headers: { host: '127.0.0.1:3000', 'x-forwarded-proto': proto, 'x-forwarded-for': '203.0.113.9', 'content-type': 'application/json' },
+  });
+}
+
+describe('the credential cookie behind a TLS proxy that TRUST_PROXY names', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } }); });
+  afterAll(async () => { await t.close(); });
+
+  it('is Secure with the __Host- prefix when the proxy says https, though Host is 127.0.0.1', async () => {
+    const response = await viaProxy(t, REST_GENERATE, 'https');
+    expect(response.status).toBe(200);
+    const cookie = theCredentialCookie(response.headers);
+    expect(cookie.name).toBe(SECURE_NAME);
+    expect(cookie.attributes.get('secure')).toBe(true);
+    expect(cookie.attributes.get('path')).toBe('/');
+    expect(cookie.attributes.has('domain')).toBe(false);
+  });
+
+  it('opens the session with the __Host- cookie, and rotates and clears it under the same name', async () => {
+    const generated = await viaProxy(t, '/api/trpc/session.generate', 'https');
+    const credential = theCredentialCookie(generated.headers).value;
+    const { result } = JSON.parse(generated.body) as { result: { data: { sessionId: string } } };
+    const cookie = `${SECURE_NAME}=${credential}`;
+
+    const current = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie, 'x-forwarded-proto': 'https' } });
+    expect(JSON.parse(current.body)).toMatchObject({ result: { data: { sessionId: result.data.sessionId } } });
+
+    const reset = await rawRequest(t.url, {
+      path: '/api/trpc/session.reset',
+      headers: { cookie, 'x-forwarded-proto': 'https', 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: result.data.sessionId }),
+    });
+    expect(reset.status).toBe(200);
+    const rotated = theCredentialCookie(reset.headers);
+    expect(rotated.name).toBe(SECURE_NAME);
+    expect(rotated.attributes.get('secure')).toBe(true);
+    expect(rotated.value).not.toBe(credential);
+
+    const stale = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie, 'x-forwarded-proto': 'https' } });
+    const cleared = theCredentialCookie(stale.headers);
+    expect(cleared).toMatchObject({ name: SECURE_NAME, value: '' });
+    expect(cleared.attributes.get('max-age')).toBe('0');
+    expect(cleared.attributes.get('secure')).toBe(true);
+  });
+
+  it('is plain when the proxy says the client came over http', async () => {
+    const cookie = theCredentialCookie((await viaProxy(t, REST_GENERATE, 'http')).headers);
+    expect(cookie.name).toBe(CREDENTIAL_COOKIE);
+    expect(cookie.attributes.has('secure')).toBe(false);
+  });
+});
+
+describe('createSecureRequestTest', () => {
+  function request(socket: Socket, proto?: string): IncomingMessage {
+    const req = new IncomingMessage(socket);
+    if (proto !== undefined) req.headers['x-forwarded-proto'] = proto;
+    return req;
+  }
+
+  it('counts TLS on the socket itself as secure, with or without a proxy', () => {
+    const tls = new TLSSocket(new Socket());
+    expect(createSecureRequestTest({ kind: 'none' })(request(tls))).toBe(true);
+    expect(createSecureRequestTest({ kind: 'hops', hops: 1 })(request(tls, 'http'))).toBe(true);
+    tls.destroy();
+  });
+
+  it('believes X-Forwarded-Proto only from a trusted peer, and takes the outermost value of a list', () => {
+    const plain = new Socket();
+    Object.defineProperty(plain, 'remoteAddress', { value: '10.0.0.5' });
+    expect(createSecureRequestTest({ kind: 'none' })(request(plain, 'https'))).toBe(false);
+    expect(createSecureRequestTest({ kind: 'addresses', addresses: ['loopback'] })(request(plain, 'https'))).toBe(false);
+    expect(createSecureRequestTest({ kind: 'addresses', addresses: ['10.0.0.0/8'] })(request(plain, 'https'))).toBe(true);
+    expect(createSecureRequestTest({ kind: 'hops', hops: 1 })(request(plain, 'HTTPS, http'))).toBe(true);
+    expect(createSecureRequestTest({ kind: 'hops', hops: 1 })(request(plain, 'http, https'))).toBe(false);
+    expect(createSecureRequestTest({ kind: 'hops', hops: 1 })(request(plain))).toBe(false);
+    plain.destroy();
+  });
+});
