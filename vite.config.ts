@@ -1,15 +1,42 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+
+/** Where `npm run dev` runs the API server beside Vite (src/server/dev.ts sets it). */
+const apiOrigin = process.env.TABSYNC_API_ORIGIN ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 
 export default defineConfig({
   root: 'src/client',
+  plugins: [react()],
   build: { outDir: '../../dist/client', emptyOutDir: true },
+  server: {
+    // The page and the API share one origin in development as in production: cookies and the origin rule hold.
+    proxy: { '/api': { target: apiOrigin, ws: true } },
+  },
   test: {
     root: '.',
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
-    // Integration tests start servers and child processes: forks keep each file's globals apart.
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/client-ui/**', '**/node_modules/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+          // Integration tests start servers and child processes: forks keep each file's globals apart.
+          pool: 'forks',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'ui',
+          include: ['test/client-ui/**/*.test.tsx'],
+          environment: 'happy-dom',
+          testTimeout: 15_000,
+        },
+      },
+    ],
   },
 });

@@ -1,20 +1,20 @@
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, createWSClient, splitLink, wsLink, type TRPCClient } from '@trpc/client';
 import type { AppRouter } from '../../server/api/root.js';
+import { TRPC_PATH } from '../../shared/paths.js';
 import { reconnectDelayMs } from './backoff.js';
+import { createHttpLink, type HttpLinkOptions } from './http-link.js';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline';
 export type ApiClient = TRPCClient<AppRouter>;
 
-export interface ApiClientOptions {
-  /** The app's origin; the page's own by default. */
-  baseUrl?: string;
+export interface ApiClientOptions extends HttpLinkOptions {
   onStatus?: (status: ConnectionStatus) => void;
   /** A WebSocket implementation for runtimes without one (tests in Node). */
   WebSocket?: typeof globalThis.WebSocket;
 }
 
 function wsUrlOf(baseUrl: string): string {
-  const url = new URL('/api/trpc', baseUrl);
+  const url = new URL(TRPC_PATH, baseUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
 }
@@ -40,10 +40,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({
-          url: new URL('/api/trpc', baseUrl).toString(),
-          fetch: (url, init) => fetch(url, { ...init, credentials: 'include' }),
-        }),
+        false: createHttpLink({ ...options, baseUrl }),
       }),
     ],
   });

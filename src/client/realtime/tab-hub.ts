@@ -1,14 +1,27 @@
 import { BroadcastChannel, createLeaderElection, type BroadcastChannelOptions, type LeaderElector } from 'broadcast-channel';
 import { compareEventIds } from '../../shared/event-id.js';
 import type { SessionEvent } from '../../shared/events.js';
+import type { SessionView } from '../../shared/session.js';
+import { reconnectDelayMs } from '../api/backoff.js';
 import type { ConnectionStatus } from '../api/trpc-client.js';
-import type { EventSource } from './event-source.js';
+import type { EventSource, SubscriptionEnd } from './event-source.js';
+
+/** What the tab that changed the session knows of it, so that the others need not ask the server. */
+export interface SessionNote {
+  session: SessionView;
+  cause: 'started' | 'reset';
+}
+
+/** A final end of a session's subscription: every tab of the browser hears it. */
+export type SessionRefusal = Extract<SubscriptionEnd, { kind: 'denied' | 'refused' }>;
 
 /** What tabs of one browser tell each other. */
 type TabMessage =
   | { kind: 'event'; sessionId: string; id: string; event: SessionEvent }
-  | { kind: 'session'; sessionId: string | null }
-  | { kind: 'status'; status: ConnectionStatus };
+  | { kind: 'session'; sessionId: string | null; note?: SessionNote }
+  | { kind: 'status'; status: ConnectionStatus }
+  | { kind: 'refused'; sessionId: string; refusal: SessionRefusal }
+  | { kind: 'reconnect' };
 
 export interface TabHubOptions {
   source: EventSource;
@@ -23,7 +36,8 @@ type Listener<T> = (value: T) => void;
  * The same-browser layer. One tab, elected leader (Web Locks where the browser has them), holds
  * the browser's only WebSocket and relays each event to the other tabs. Every tab remembers the
  * last event id it saw, so whichever takes over when the leader closes resumes from there and
- * nothing is lost or repeated. Local session changes are mirrored to the other tabs at once.
+ * nothing is lost or repeated. Local session changes, and the server's refusal of a session, are
+ * mirrored to the other tabs at once.
  */
 export class TabHub {
   private readonly channel: BroadcastChannel<TabMessage>;
@@ -31,11 +45,18 @@ export class TabHub {
   private sessionId: string | null = null;
   private lastEventId: string | null = null;
   private subscription: { close(): void } | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private failedAttempts = 0;
+  /** The browser's connection as the leader reports it. */
   private status: ConnectionStatus = 'connecting';
+  /** This tab plays offline (developer controls): it neither holds a socket nor hears the others. */
+  private offline = false;
   private closed = false;
   private readonly eventListeners = new Set<Listener<{ id: string; event: SessionEvent }>>();
-  private readonly sessionListeners = new Set<Listener<string | null>>();
+  private readonly sessionListeners = new Set<(sessionId: string | null, note?: SessionNote) => void>();
   private readonly statusListeners = new Set<Listener<ConnectionStatus>>();
+  private readonly refusalListeners = new Set<(sessionId: string, refusal: SessionRefusal) => void>();
+  private readonly leadershipListeners = new Set<Listener<boolean>>();
 
   constructor(private readonly opts: TabHubOptions) {
     this.channel = new BroadcastChannel<TabMessage>(opts.channelName ?? 'tabsync', opts.channelOptions);
@@ -58,28 +79,66 @@ export class TabHub {
   }
 
   /** Session changes made in another tab of this browser. */
-  onSessionChange(listener: Listener<string | null>): () => void {
+  onSessionChange(listener: (sessionId: string | null, note?: SessionNote) => void): () => void {
     this.sessionListeners.add(listener);
     return () => this.sessionListeners.delete(listener);
   }
 
   onStatus(listener: Listener<ConnectionStatus>): () => void {
-    listener(this.status);
+    listener(this.visibleStatus());
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
   }
 
+  /** The server refused the current session (it ended, or is not this browser's), heard in any tab. */
+  onRefusal(listener: (sessionId: string, refusal: SessionRefusal) => void): () => void {
+    this.refusalListeners.add(listener);
+    return () => this.refusalListeners.delete(listener);
+  }
+
+  /** Whether this tab holds the socket; told now and whenever it changes. */
+  onLeadership(listener: Listener<boolean>): () => void {
+    listener(this.isLeader);
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
   /** This tab moved to another session (or none): the others follow at once. */
-  setSession(sessionId: string | null): void {
+  setSession(sessionId: string | null, note?: SessionNote): void {
     if (sessionId === this.sessionId) return;
     this.switchTo(sessionId);
-    this.post({ kind: 'session', sessionId });
+    this.post({ kind: 'session', sessionId, note });
+  }
+
+  /** Opens the subscription anew (developer controls), in whichever tab leads. */
+  reconnect(): void {
+    if (this.isLeader) this.resubscribe();
+    else this.post({ kind: 'reconnect' });
+  }
+
+  /**
+   * Plays offline, or stops. The leader drops the socket, which every tab then sees; another tab
+   * only stops hearing it. Back online, the leader resumes from its last event id; events a
+   * follower missed meanwhile are not replayed to it, so its owner refetches.
+   */
+  setOffline(offline: boolean): void {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    if (this.isLeader) {
+      if (offline) {
+        this.unsubscribe();
+        this.setStatus('offline', true);
+      } else {
+        this.resubscribe();
+      }
+    } else {
+      this.notifyStatus();
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.subscription?.close();
-    this.subscription = undefined;
+    this.unsubscribe();
     await this.elector.die();
     await this.channel.close();
   }
@@ -93,15 +152,29 @@ export class TabHub {
   private switchTo(sessionId: string | null): void {
     this.sessionId = sessionId;
     this.lastEventId = null;
-    if (this.isLeader) this.subscribe();
+    if (this.isLeader) this.resubscribe();
   }
 
   private receive(message: TabMessage): void {
-    if (message.kind === 'event') this.deliver(message.sessionId, message.id, message.event);
-    else if (message.kind === 'status') this.setStatus(message.status, false);
-    else if (message.sessionId !== this.sessionId) {
-      this.switchTo(message.sessionId);
-      for (const listener of this.sessionListeners) listener(message.sessionId);
+    if (this.offline && (message.kind === 'event' || message.kind === 'status')) return;
+    switch (message.kind) {
+      case 'event':
+        this.deliver(message.sessionId, message.id, message.event);
+        break;
+      case 'status':
+        this.setStatus(message.status, false);
+        break;
+      case 'refused':
+        if (message.sessionId === this.sessionId) this.refuse(message.sessionId, message.refusal, false);
+        break;
+      case 'reconnect':
+        if (this.isLeader) this.resubscribe();
+        break;
+      case 'session':
+        if (message.sessionId !== this.sessionId) {
+          this.switchTo(message.sessionId);
+          for (const listener of this.sessionListeners) listener(message.sessionId, message.note);
+        }
     }
   }
 
@@ -114,31 +187,68 @@ export class TabHub {
     return true;
   }
 
+  private visibleStatus(): ConnectionStatus {
+    return this.offline ? 'offline' : this.status;
+  }
+
+  private notifyStatus(): void {
+    const status = this.visibleStatus();
+    for (const listener of this.statusListeners) listener(status);
+  }
+
   private setStatus(status: ConnectionStatus, relay: boolean): void {
     if (this.closed) return;
     this.status = status;
-    for (const listener of this.statusListeners) listener(status);
+    this.notifyStatus();
     if (relay) this.post({ kind: 'status', status });
+  }
+
+  private refuse(sessionId: string, refusal: SessionRefusal, relay: boolean): void {
+    for (const listener of this.refusalListeners) listener(sessionId, refusal);
+    if (relay) this.post({ kind: 'refused', sessionId, refusal });
   }
 
   private lead(): void {
     if (this.closed) return;
-    this.subscribe();
+    for (const listener of this.leadershipListeners) listener(true);
+    this.resubscribe();
   }
 
-  private subscribe(): void {
+  private unsubscribe(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.subscription?.close();
     this.subscription = undefined;
+  }
+
+  private resubscribe(): void {
+    this.unsubscribe();
     const sessionId = this.sessionId;
-    if (!sessionId || this.closed) return;
+    if (!sessionId || this.closed || this.offline) return;
     this.subscription = this.opts.source(sessionId, this.lastEventId, {
       onEvent: (id, event) => {
+        this.failedAttempts = 0;
         if (this.deliver(sessionId, id, event)) this.post({ kind: 'event', sessionId, id, event });
       },
-      onStatus: (status) => { this.setStatus(status, true); },
-      onEnd: () => {
-        if (this.sessionId === sessionId) this.subscription = undefined;
+      onStatus: (status) => {
+        if (status === 'connected') this.failedAttempts = 0;
+        this.setStatus(status, true);
       },
+      onEnd: (end) => { if (this.sessionId === sessionId) this.ended(sessionId, end); },
     });
+  }
+
+  private ended(sessionId: string, end: SubscriptionEnd): void {
+    this.subscription = undefined;
+    if (end.kind === 'completed') return;
+    if (end.kind === 'interrupted') {
+      this.setStatus('connecting', true);
+      const delay = end.retryAfterMs ?? reconnectDelayMs(this.failedAttempts);
+      this.failedAttempts += 1;
+      this.retryTimer = setTimeout(() => { this.resubscribe(); }, delay);
+      return;
+    }
+    this.setStatus('offline', true);
+    this.refuse(sessionId, end, true);
   }
 }

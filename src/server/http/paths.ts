@@ -1,2 +1,1 @@
-/** Where tRPC is served, over HTTP and WebSocket alike. */
-export const TRPC_PATH = '/api/trpc';
+export { TRPC_PATH } from '../../shared/paths.js';

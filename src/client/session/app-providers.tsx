@@ -1,0 +1,33 @@
+import { useState, type ReactNode } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Toaster } from 'react-hot-toast';
+import { createHttpLink } from '../api/http-link.js';
+import { createQueryClient } from '../api/query-client.js';
+import { trpc } from '../api/trpc-react.js';
+import { createServerEventSource } from '../realtime/event-source.js';
+import { toastNotices } from './notices.js';
+import { SessionProvider, type SessionProviderProps } from './session-provider.js';
+
+export interface AppProvidersProps extends Omit<SessionProviderProps, 'api'> {
+  /** The Tabsync server's origin; the page's own by default. */
+  baseUrl?: string;
+  /** Another fetch for the API's HTTP calls (a test's fake server). */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Everything the app's screens need: queries, the typed hooks, the session, and the toasts. */
+export function AppProviders({ children, baseUrl, fetch, source, storage, channel }: AppProvidersProps): ReactNode {
+  const [queryClient] = useState(() => createQueryClient({ onRateLimited: toastNotices.rateLimited }));
+  const [trpcClient] = useState(() => trpc.createClient({ links: [createHttpLink({ baseUrl, fetch })] }));
+  const [eventSource] = useState(() => source ?? createServerEventSource({ baseUrl }));
+  return (
+    <trpc.Provider client={trpcClient} queryClient={queryClient}>
+      <QueryClientProvider client={queryClient}>
+        <SessionProvider source={eventSource} storage={storage} channel={channel}>
+          {children}
+        </SessionProvider>
+        <Toaster position="top-center" />
+      </QueryClientProvider>
+    </trpc.Provider>
+  );
+}

@@ -1,0 +1,32 @@
+import { toast } from 'react-hot-toast';
+import type { SessionEndReason } from '../api/failure.js';
+import { describeEndReason, replacedBecause } from './end-reasons.js';
+
+/**
+ * What the session layer tells the person, as toasts (the Toaster announces them to screen
+ * readers). Fixed ids make a repeated notice replace the last one instead of piling up.
+ */
+export interface SessionNotices {
+  replaced: (reason: SessionEndReason) => void;
+  ended: (reason: SessionEndReason) => void;
+  resetDone: () => void;
+  followedOtherTab: (cause: 'started' | 'reset') => void;
+  started: () => void;
+  rateLimited: (retryAfterSeconds: number) => void;
+  failed: (message: string) => void;
+}
+
+export const toastNotices: SessionNotices = {
+  replaced: (reason) => { toast(replacedBecause(reason), { id: 'session', icon: 'ℹ️', duration: 8000 }); },
+  ended: (reason) => { toast.error(`${describeEndReason(reason)} Start a new session to go on.`, { id: 'session', duration: 10_000 }); },
+  resetDone: () => { toast.success('Session reset. Every tab of this browser moved to the new session.', { id: 'session' }); },
+  followedOtherTab: (cause) => {
+    const what = cause === 'reset' ? 'The session was reset in another tab' : 'Another tab started a new session';
+    toast(`${what}; this tab moved to it.`, { id: 'session', icon: 'ℹ️' });
+  },
+  started: () => { toast.success('New session started.', { id: 'session' }); },
+  rateLimited: (seconds) => {
+    toast(`Too many requests from this network. Trying again in ${seconds} s…`, { id: 'rate-limited', icon: '⏳', duration: seconds * 1000 });
+  },
+  failed: (message) => { toast.error(message, { id: 'session-failure' }); },
+};

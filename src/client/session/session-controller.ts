@@ -1,0 +1,209 @@
+import type { SessionEvent } from '../../shared/events.js';
+import type { SessionView } from '../../shared/session.js';
+import { classifyFailure, type SessionEndReason } from '../api/failure.js';
+import { withRetries, type RetryOptions } from '../api/retry.js';
+import type { ConnectionStatus } from '../api/trpc-client.js';
+import type { SessionNote, SessionRefusal, TabHub } from '../realtime/tab-hub.js';
+import { establishSession } from './establish-session.js';
+import type { SessionNotices } from './notices.js';
+import type { SessionApi } from './session-api.js';
+import type { SessionCaches } from './session-caches.js';
+import type { SessionIdStore } from './session-id-store.js';
+import type { SessionAction } from './session-state.js';
+
+export interface Connection {
+  status: ConnectionStatus;
+  isLeader: boolean;
+  lastEventId: string | null;
+}
+
+export interface EventLogEntry {
+  id: string;
+  event: SessionEvent;
+  at: number;
+}
+
+export interface SessionControllerDeps {
+  api: SessionApi;
+  store: SessionIdStore;
+  hub: TabHub;
+  caches: SessionCaches;
+  notices: SessionNotices;
+  dispatch: (action: SessionAction) => void;
+  onConnection: (change: Partial<Connection>) => void;
+  onEvent: (entry: EventLogEntry) => void;
+}
+
+/**
+ * What one tab does about its session: find or start it, follow the other tabs and the server's
+ * events, reset it. React holds the state (the reducer); this holds the behaviour, apart from
+ * rendering, so that it can be read (and tested) as one piece.
+ */
+export class SessionController {
+  private session: SessionView | null = null;
+  private readonly abort = new AbortController();
+  private readonly stopListening: (() => void)[];
+  private readonly retry: RetryOptions;
+
+  constructor(private readonly deps: SessionControllerDeps) {
+    const { hub, onConnection } = deps;
+    this.retry = { onRateLimited: deps.notices.rateLimited, signal: this.abort.signal };
+    this.stopListening = [
+      hub.onEvent((entry) => { this.received(entry.id, entry.event); }),
+      hub.onSessionChange((sessionId, note) => { void this.followOtherTab(sessionId, note); }),
+      hub.onRefusal((sessionId, refusal) => { this.refused(sessionId, refusal); }),
+      hub.onStatus((status) => { onConnection({ status }); }),
+      hub.onLeadership((isLeader) => { onConnection({ isLeader }); }),
+    ];
+  }
+
+  /** Start-up: resumes the stored session, or the cookie's, or starts one. */
+  async start(): Promise<void> {
+    await this.guard(async () => {
+      const { session, replaced } = await establishSession(this.deps.api, this.deps.store, this.retry);
+      this.enter(session, { session, cause: 'started' });
+      if (replaced) this.deps.notices.replaced(replaced);
+    });
+  }
+
+  /** Ends the current session and moves every tab to its replacement. Failures are told, never thrown. */
+  async reset(): Promise<void> {
+    const current = this.session;
+    if (!current) return;
+    this.deps.dispatch({ type: 'reset_started' });
+    try {
+      const next = await withRetries(() => this.deps.api.session.reset.mutate({ sessionId: current.sessionId }), this.retry);
+      if (this.abort.signal.aborted) return;
+      this.enter(next, { session: next, cause: 'reset' });
+      this.deps.notices.resetDone();
+    } catch (error) {
+      if (this.abort.signal.aborted) return;
+      const failure = classifyFailure(error);
+      if (failure.kind === 'session_denied') {
+        this.endSession(current.sessionId, failure.reason);
+      } else {
+        this.deps.dispatch({ type: 'reset_failed' });
+        this.deps.notices.failed(`The session was not reset: ${failure.message}`);
+      }
+    }
+  }
+
+  /** A fresh session for every tab (after an end, or an error). */
+  async startNew(): Promise<void> {
+    this.deps.dispatch({ type: 'establishing' });
+    await this.guard(async () => {
+      const session = await withRetries(() => this.deps.api.session.generate.mutate(), this.retry);
+      this.enter(session, { session, cause: 'started' });
+      this.deps.notices.started();
+    });
+  }
+
+  /** Opens the live connection anew; after a failed start-up, tries the start-up again. */
+  reconnect(): void {
+    if (this.session) {
+      this.deps.hub.reconnect();
+    } else {
+      this.deps.dispatch({ type: 'establishing' });
+      void this.start();
+    }
+  }
+
+  setSimulatedOffline(offline: boolean): void {
+    this.deps.hub.setOffline(offline);
+    // A tab that only listened to the others missed what they heard meanwhile.
+    if (!offline && this.session) void this.deps.caches.refetch(this.session.sessionId);
+  }
+
+  close(): void {
+    this.abort.abort();
+    for (const stop of this.stopListening) stop();
+  }
+
+  private enter(session: SessionView, note: SessionNote): void {
+    this.session = session;
+    this.deps.store.write(session.sessionId);
+    this.deps.hub.setSession(session.sessionId, note);
+    this.deps.onConnection({ lastEventId: null });
+    this.deps.dispatch({ type: 'entered', session });
+  }
+
+  private endSession(sessionId: string, reason: SessionEndReason, replacedBy?: string): void {
+    if (this.session?.sessionId !== sessionId) return;
+    this.session = null;
+    this.deps.dispatch({ type: 'ended', sessionId, reason, replacedBy });
+    if (replacedBy === undefined) this.deps.notices.ended(reason);
+  }
+
+  /** Runs a session operation; a failure puts the tab in the error state and says why. */
+  private async guard(operation: () => Promise<void>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      if (this.abort.signal.aborted) return;
+      const { message } = classifyFailure(error);
+      this.deps.dispatch({ type: 'failed', message });
+      this.deps.notices.failed(message);
+    }
+  }
+
+  private received(id: string, event: SessionEvent): void {
+    this.deps.onEvent({ id, event, at: Date.now() });
+    this.deps.onConnection({ lastEventId: id });
+    const sessionId = this.session?.sessionId;
+    if (!sessionId) return;
+    switch (event.type) {
+      case 'session.validated':
+        this.deps.dispatch({ type: 'updated', session: event.session });
+        break;
+      case 'session.reset':
+        if (event.sessionId === sessionId) void this.followReset(sessionId, event.newSessionId);
+        break;
+      case 'session.expired':
+        if (event.sessionId === sessionId) this.endSession(sessionId, 'expired');
+        break;
+      default:
+        this.deps.caches.apply(sessionId, event);
+    }
+  }
+
+  /** Another tab (maybe of a browser window that has not told us yet) reset the session: follow it. */
+  private async followReset(oldId: string, newId: string): Promise<void> {
+    this.endSession(oldId, 'reset', newId);
+    await this.guard(async () => {
+      const result = await withRetries(() => this.deps.api.session.validate.mutate({ sessionId: newId }), this.retry);
+      if (this.session !== null) return; // another tab's note arrived first
+      if (!result.valid) {
+        this.deps.notices.ended('reset');
+        return;
+      }
+      this.enter(result.session, { session: result.session, cause: 'reset' });
+      this.deps.notices.followedOtherTab('reset');
+    });
+  }
+
+  private async followOtherTab(sessionId: string | null, note: SessionNote | undefined): Promise<void> {
+    if (sessionId === null || sessionId === this.session?.sessionId) return;
+    if (note) {
+      this.adopt(note.session);
+      this.deps.notices.followedOtherTab(note.cause);
+      return;
+    }
+    await this.guard(async () => {
+      const result = await withRetries(() => this.deps.api.session.validate.mutate({ sessionId }), this.retry);
+      if (result.valid) this.adopt(result.session);
+    });
+  }
+
+  /** Takes a session another tab entered; the hub already follows it. */
+  private adopt(session: SessionView): void {
+    this.session = session;
+    this.deps.store.write(session.sessionId);
+    this.deps.onConnection({ lastEventId: null });
+    this.deps.dispatch({ type: 'entered', session });
+  }
+
+  private refused(sessionId: string, refusal: SessionRefusal): void {
+    if (refusal.kind === 'denied') this.endSession(sessionId, refusal.reason);
+    else this.deps.notices.failed(`Live updates stopped: ${refusal.message}`);
+  }
+}
