@@ -37,8 +37,19 @@ describe('configuration', () => {
     [{ REDIS_URL: 'localhost:6379' }, /^Invalid environment variable REDIS_URL: must be a URL such as redis:\/\/127\.0\.0\.1:6379$/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL .*must be one of/],
     [{ SESSION_IDLE_TTL: '40d' }, /SESSION_IDLE_TTL: must not be longer than SESSION_MAX_AGE/],
+    [{ CLEANUP_EVERY: '0s' }, /CLEANUP_EVERY \(got "0s"\): must be longer than zero, e\.g\. 15m/],
+    [{ UPLOAD_IDLE_TIMEOUT: '0' }, /UPLOAD_IDLE_TIMEOUT .*must be longer than zero/],
   ])('refuses %o with one line naming the variable and a good example', (env, message) => {
     expect(errorFor(env)).toMatch(message);
+  });
+
+  it('takes ORPHAN_GRACE=0s: files of an ended session may go at the next cleanup', () => {
+    expect(loadConfig({ ORPHAN_GRACE: '0s' }).orphanGraceMs).toBe(0);
+  });
+
+  it('reads the chat and upload budgets and the per-session quotas', () => {
+    const config = loadConfig({ CHAT_RATE_LIMIT_PER_MINUTE: '5', UPLOAD_RATE_LIMIT_PER_MINUTE: '3', SESSION_MESSAGES_PER_MINUTE: '7', SESSION_MAX_STORED_BYTES: '1048576', UPLOAD_IDLE_TIMEOUT: '10s' });
+    expect(config).toMatchObject({ chatRateLimitPerMinute: 5, uploadRateLimitPerMinute: 3, sessionMessagesPerMinute: 7, sessionMaxStoredBytes: 1_048_576, uploadIdleTimeoutMs: 10_000 });
   });
 
   it('never echoes a secret it refuses', () => {

@@ -6,11 +6,12 @@ import { parseDuration } from './duration.js';
  * Every setting the app reads from its environment, parsed once. Each field names the variable it
  * comes from, so that a bad value can be reported by the name the operator typed.
  */
-const duration = (example: string) =>
+const duration = (example: string, { allowZero = false } = {}) =>
   z.string().transform((text, ctx) => {
     const ms = parseDuration(text);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration such as ${example} (units ms, s, m, h, d)` });
+    if (ms === undefined || ms < 0 || (ms === 0 && !allowZero)) {
+      const message = ms === 0 ? `must be longer than zero, e.g. ${example}` : `must be a duration such as ${example} (units ms, s, m, h, d)`;
+      ctx.addIssue({ code: 'custom', message });
       return z.NEVER;
     }
     return ms;
@@ -100,7 +101,8 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: whole(1, 5 * 1024 ** 4, 26214400).default(25 * 1024 * 1024),
   SESSION_IDLE_TTL: duration('7d').default(7 * 86_400_000),
   SESSION_MAX_AGE: duration('30d').default(30 * 86_400_000),
-  ORPHAN_GRACE: duration('24h').default(86_400_000),
+  // Zero is a real choice: files of an ended session go at the next cleanup.
+  ORPHAN_GRACE: duration('24h', { allowZero: true }).default(86_400_000),
   CLEANUP_EVERY: duration('15m').default(15 * 60_000),
   WORKER_CONCURRENCY: whole(1, 1000, 4).default(4),
   AUDIT_RETENTION: duration('90d').default(90 * 86_400_000),
