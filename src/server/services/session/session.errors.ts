@@ -13,7 +13,11 @@ const MESSAGES: Record<SessionDenial, string> = {
 
 export class SessionAccessError extends Error {
   override name = 'SessionAccessError';
-  constructor(readonly reason: SessionDenial) {
+  /**
+   * @param askedByOwner The session has ended and the credential is its own or its replacement's:
+   * the asker may learn how it ended in full (which session replaced it). Anyone else learns the reason only.
+   */
+  constructor(readonly reason: SessionDenial, readonly askedByOwner = false) {
     super(MESSAGES[reason]);
   }
 }

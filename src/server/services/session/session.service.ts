@@ -168,8 +168,20 @@ export class SessionService {
     const row = await this.findSession(sessionId);
     if (!row) throw new SessionAccessError('not_found');
     const denial = await this.denialFor(row, credential, actor);
+    if (denial === 'reset' || denial === 'expired') throw new SessionAccessError(denial, await this.ownsEnded(row, credential));
     if (denial) throw new SessionAccessError(denial);
     return row;
+  }
+
+  /**
+   * Whether `credential` belongs to the ended session or to the session its reset opened: a tab
+   * whose cookie already rotated is still the owner, while an id alone (with any cookie) is not.
+   */
+  private async ownsEnded(row: UserSessionRow, credential: string): Promise<boolean> {
+    if (credentialMatches(credential, row.tokenHash)) return true;
+    if (!row.replacedBy) return false;
+    const replacement = await this.models.UserSession.findByPk(row.replacedBy, { attributes: ['tokenHash'] });
+    return replacement !== null && credentialMatches(credential, replacement.tokenHash);
   }
 
   /**
