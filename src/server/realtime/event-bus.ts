@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
-import { FINAL_EVENT_TYPES, sessionEventSchema, type SessionEvent } from '../../shared/events.js';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
 import { EventQueue } from './event-queue.js';
-import { compareEventIds } from '../../shared/event-id.js';
+import { compareEventIds, nextEventId, previousEventId } from '../../shared/event-id.js';
+import { SessionFeed } from './session-feed.js';
 
 export interface BusEvent {
   id: string;
@@ -92,49 +93,53 @@ export class EventBus implements EventPublisher {
 
   /** Events of the session after `lastEventId` (all retained ones when it is null). */
   async since(sessionId: string, lastEventId: string | null): Promise<BusEvent[]> {
-    const entries = await this.opts.redis.xrange(this.streamKey(sessionId), lastEventId ? `(${lastEventId}` : '-', '+');
-    return entries.flatMap(([id, fields]) => {
-      const event = parseEvent(fields[1]);
-      return event ? [{ id, event }] : [];
-    });
+    const start = lastEventId ? nextEventId(lastEventId) : '-';
+    if (start === undefined) return [];
+    return toBusEvents(await this.opts.redis.xrange(this.streamKey(sessionId), start, '+'));
+  }
+
+  /**
+   * What a tab that saw `lastEventId` has missed. When the log no longer reaches back to it (trimmed
+   * past it, or gone with Redis), a `session.resync` comes first, with an id from which resuming
+   * replays everything that is retained. Both reads run in one transaction, so a trim between them
+   * cannot open an unannounced gap.
+   */
+  async replay(sessionId: string, lastEventId: string): Promise<BusEvent[]> {
+    const key = this.streamKey(sessionId);
+    const start = nextEventId(lastEventId);
+    if (start === undefined) return [];
+    const [oldest, entries] = await execAll<[StreamEntry[], StreamEntry[]]>(
+      this.opts.redis.multi().xrange(key, '-', '+', 'COUNT', 1).xrange(key, start, '+'),
+    );
+    const first = oldest[0]?.[0];
+    const missed = toBusEvents(entries);
+    if (first === undefined) return [{ id: start, event: { type: 'session.resync', sessionId, reason: 'history_lost' } }, ...missed];
+    const resumeFrom = previousEventId(first);
+    if (resumeFrom === undefined || compareEventIds(start, first) >= 0) return missed;
+    return [{ id: resumeFrom, event: { type: 'session.resync', sessionId, reason: 'history_trimmed' } }, ...missed];
   }
 
   /** The session's last event, if it is still retained. */
   async last(sessionId: string): Promise<BusEvent | undefined> {
-    const [entry] = await this.opts.redis.xrevrange(this.streamKey(sessionId), '+', '-', 'COUNT', 1);
-    const event = entry ? parseEvent(entry[1][1]) : undefined;
-    return entry && event ? { id: entry[0], event } : undefined;
+    return toBusEvents(await this.opts.redis.xrevrange(this.streamKey(sessionId), '+', '-', 'COUNT', 1))[0];
   }
 
   /**
-   * Every event after `lastEventId`, then the live ones: in order, each once, with no gap. The
-   * live channel is joined first, the log read second, and live events the log already gave are
-   * dropped by id. Ends after a final event (reset, expiry) or when `signal` aborts.
+   * Joins the session's live channel and returns the feed of its events; the caller closes it.
+   * Joining before anything else is read (the log, the session's state) means an event published
+   * meanwhile is in the feed, not lost between the two. An abort of `signal` ends the feed at once,
+   * also one that came before this call: leaving never waits for the session's next event.
    */
-  async *subscribe(sessionId: string, lastEventId: string | null | undefined, signal?: AbortSignal): AsyncGenerator<BusEvent> {
+  async open(sessionId: string, signal?: AbortSignal): Promise<SessionFeed> {
     const queue = new EventQueue<BusEvent>(this.subscriberBuffer);
-    const onAbort = () => { queue.close(); };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const feed = new SessionFeed(sessionId, queue, this, signal);
     try {
       await this.join(sessionId, queue);
-      let lastSeen = lastEventId ?? null;
-      if (lastEventId) {
-        for (const entry of await this.since(sessionId, lastEventId)) {
-          lastSeen = entry.id;
-          yield entry;
-          if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
-        }
-      }
-      for await (const entry of queue) {
-        if (lastSeen && compareEventIds(entry.id, lastSeen) <= 0) continue;
-        lastSeen = entry.id;
-        yield entry;
-        if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      await this.leave(sessionId, queue);
+    } catch (error) {
+      await feed.close();
+      throw error;
     }
+    return feed;
   }
 
   /** Local subscriptions, for metrics and tests. */
@@ -161,7 +166,8 @@ export class EventBus implements EventPublisher {
     await joining;
   }
 
-  private async leave(sessionId: string, queue: EventQueue<BusEvent>): Promise<void> {
+  /** Idempotent: the last local subscriber of a session leaves its channel. */
+  async leave(sessionId: string, queue: EventQueue<BusEvent>): Promise<void> {
     queue.close();
     const set = this.local.get(sessionId);
     if (!set) return;
@@ -188,6 +194,23 @@ export class EventBus implements EventPublisher {
     for (const set of this.local.values()) for (const queue of set) queue.close();
     this.local.clear();
   }
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+function toBusEvents(entries: StreamEntry[]): BusEvent[] {
+  return entries.flatMap(([id, fields]) => {
+    const event = parseEvent(fields[1]);
+    return event ? [{ id, event }] : [];
+  });
+}
+
+/** Runs a MULTI and hands back its replies, failing with the first command error. */
+async function execAll<T extends unknown[]>(multi: ChainableCommander): Promise<T> {
+  const replies = (await multi.exec()) ?? [];
+  const failure = replies.find(([error]) => error !== null)?.[0];
+  if (failure) throw failure;
+  return replies.map(([, reply]) => reply) as T;
 }
 
 /** An entry that is not a valid event (written by something else) is skipped, never delivered. */
