@@ -28,6 +28,7 @@ export const chatListInputSchema = z.object({
   sessionId: sessionIdSchema,
   cursor: z.uuid({ error: 'must be the nextCursor of an earlier page' }).nullish(),
 });
+export type ChatListInput = z.infer<typeof chatListInputSchema>;
 
 export const chatPageSchema = z.object({
   messages: z.array(messageViewSchema),

@@ -19,7 +19,10 @@ export type FileView = z.infer<typeof fileViewSchema>;
 
 export const filesListInputSchema = z.object({ sessionId: sessionIdSchema });
 export type FilesListInput = z.infer<typeof filesListInputSchema>;
+export const filesListOutputSchema = z.array(fileViewSchema);
 export const filesRemoveInputSchema = z.object({ sessionId: sessionIdSchema, fileId: fileIdSchema });
 export type FilesRemoveInput = z.infer<typeof filesRemoveInputSchema>;
+export const filesRemoveResultSchema = z.object({ ok: z.literal(true) });
+export type FilesRemoveResult = z.infer<typeof filesRemoveResultSchema>;
 export const uploadResultSchema = z.object({ fileId: z.uuid() });
 export type UploadResult = z.infer<typeof uploadResultSchema>;
