@@ -1,0 +1,79 @@
+import { useLayoutEffect, useRef, type UIEvent } from 'react';
+import { useConversation } from './useConversation.js';
+import { MessageItem } from './MessageItem.js';
+
+/** How close to an edge (px) counts as "at" it: at the top older messages load, at the bottom new ones stay in view. */
+const EDGE_PX = 120;
+
+/** The conversation, scrolled like a chat: newest at the bottom, older pages loading as you scroll up. */
+export function MessageList() {
+  const { messages, isLoading, error, refetch, hasOlder, isLoadingOlder, loadOlder } = useConversation();
+  const listRef = useRef<HTMLDivElement>(null);
+  const distanceFromBottom = useRef(0);
+  const renderedFirstId = useRef<string | undefined>(undefined);
+  const firstId = messages[0]?.messageId;
+
+  // Runs before paint, so the view never flickers: a person at the bottom sees each new message;
+  // one reading older messages stays on the same line while a page is added above it.
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    if (!list) return;
+    const olderAdded = renderedFirstId.current !== undefined && renderedFirstId.current !== firstId;
+    renderedFirstId.current = firstId;
+    if (distanceFromBottom.current < EDGE_PX) list.scrollTop = list.scrollHeight;
+    else if (olderAdded) list.scrollTop = list.scrollHeight - list.clientHeight - distanceFromBottom.current;
+  }, [messages, firstId]);
+
+  const onScroll = (event: UIEvent<HTMLDivElement>) => {
+    const list = event.currentTarget;
+    distanceFromBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight;
+    if (list.scrollTop < EDGE_PX && hasOlder && !isLoadingOlder) void loadOlder();
+  };
+
+  return (
+    <div
+      ref={listRef}
+      className="message-list"
+      data-testid="message-list"
+      role="log"
+      aria-label="Conversation"
+      aria-busy={isLoading || isLoadingOlder}
+      tabIndex={0}
+      onScroll={onScroll}
+    >
+      {hasOlder && (
+        <button type="button" className="button button-quiet load-older" disabled={isLoadingOlder} onClick={() => { void loadOlder(); }}>
+          {isLoadingOlder ? 'Loading older messages…' : 'Load older messages'}
+        </button>
+      )}
+      {isLoading && <MessagesLoading />}
+      {error && (
+        <div className="list-notice" role="alert">
+          <p>The conversation could not be loaded: {error.message}</p>
+          <button type="button" className="button" onClick={() => { void refetch(); }}>Try again</button>
+        </div>
+      )}
+      {!isLoading && !error && messages.length === 0 && (
+        <div className="list-notice empty-conversation">
+          <p className="empty-title">No messages yet</p>
+          <p>Write something below: every tab of this browser sees it at once.</p>
+        </div>
+      )}
+      {messages.length > 0 && (
+        <ol className="messages">
+          {messages.map((message) => <MessageItem key={message.messageId} message={message} />)}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+function MessagesLoading() {
+  return (
+    <div className="messages-loading" aria-hidden="true">
+      <span className="skeleton skeleton-line" />
+      <span className="skeleton skeleton-line short" />
+      <span className="skeleton skeleton-line" />
+    </div>
+  );
+}
