@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { sessionInputSchema } from '../../shared/session.js';
-import type { RateLimitBucket } from '../security/rate-limits.js';
+import type { RateLimitBucket, SessionQuotaBucket } from '../security/rate-limits.js';
 import type { ApiContext } from './context.js';
 import { toApiError } from './domain-errors.js';
 import { describeError } from './error-shape.js';
@@ -47,6 +47,41 @@ export function rateLimited(bucket: RateLimitBucket) {
       await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor: ctx.actor, metadata: { procedure: bucket } });
     }
     const cause = new RateLimitedError(decision.resetSeconds);
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+  });
+}
+
+/** What a session does too fast when a quota refuses it, in the words of the refusal. */
+const QUOTA_ACTIONS: Record<SessionQuotaBucket, string> = { 'session.messages': 'sending messages' };
+
+/** A session's own quota ran out: the wait is the session's, whichever network it sends from. */
+class SessionQuotaError extends RateLimitedError {
+  override name = 'SessionQuotaError';
+  constructor(bucket: SessionQuotaBucket, retryAfterSeconds: number, limit: number) {
+    super(retryAfterSeconds);
+    this.message =
+      `This session is ${QUOTA_ACTIONS[bucket]} too fast (at most ${limit} a minute, from all its tabs together). ` +
+      `Please wait ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'} and try again.`;
+  }
+}
+
+/**
+ * Counts the call against the quota of the session it names, once ownership is proven (so nobody
+ * can spend another session's quota), and refuses with 429 when it is spent.
+ */
+export function sessionQuota(bucket: SessionQuotaBucket) {
+  return t.middleware(async ({ ctx, input, next }) => {
+    const { rateLimits, refusalGate, audit } = ctx.deps;
+    const { sessionId } = sessionInputSchema.parse(input);
+    const decision = await rateLimits.consumeSession(bucket, sessionId);
+    ctx.response.setHeader('RateLimit-Policy', rateLimits.policy(bucket));
+    ctx.response.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
+    if (decision.allowed) return next();
+    ctx.response.setHeader('Retry-After', String(decision.resetSeconds));
+    if (await refusalGate.shouldRecord('rate_limit.exceeded', `session:${sessionId}`)) {
+      await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', sessionId, actor: ctx.actor, metadata: { quota: bucket } });
+    }
+    const cause = new SessionQuotaError(bucket, decision.resetSeconds, decision.limit);
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
   });
 }

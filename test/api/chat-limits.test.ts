@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
+import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { CookieJar, createTestClient } from '../support/trpc-client.js';
+import { auditRows, expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from './helpers.js';
+
+const WINDOW_SECONDS = 60;
+const PER_IP = 6;
+const PER_SESSION = 3;
+const LIMITS = { RATE_LIMIT_PER_MINUTE: '1000', CHAT_RATE_LIMIT_PER_MINUTE: String(PER_IP), SESSION_MESSAGES_PER_MINUTE: String(PER_SESSION) };
+
+/** A 429 as the contract has it, for a budget of `limit` a minute; returns the error's message. */
+function expectRefusal(error: TrpcClientError, limit: number): string {
+  expectTrpcCode(error, 'TOO_MANY_REQUESTS', 429);
+  const response = error.meta?.response;
+  const headers = response instanceof Response ? response.headers : undefined;
+  const retryAfter = Number(headers?.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+  expect(headers?.get('ratelimit-policy')).toBe(`${limit};w=${WINDOW_SECONDS}`);
+  expect(headers?.get('ratelimit')).toBe(`limit=${limit}, remaining=0, reset=${retryAfter}`);
+  expect(error.data?.retryAfterSeconds).toBe(retryAfter);
+  expectActionableMessage(error.message);
+  expect(error.message).toMatch(new RegExp(`wait ${retryAfter} seconds?`));
+  return error.message;
+}
+
+describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) => {
+  const started: TestApp[] = [];
+  afterEach(async () => {
+    for (const app of started.splice(0)) await app.close();
+  });
+
+  async function start(options: TestAppOptions = {}): Promise<TestApp> {
+    const app = await startTestApp({ database: kind, ...options, env: { ...LIMITS, ...options.env } });
+    started.push(app);
+    return app;
+  }
+
+  async function newBrowser(t: TestApp, headers: Record<string, string> = {}) {
+    const browser = createTestClient(t.url, { headers });
+    const session = await browser.client.session.generate.mutate();
+    return Object.assign(browser, { sessionId: session.sessionId });
+  }
+
+  const messagesOf = (t: TestApp, sessionId: string) => t.app.db.models.ChatMessage.count({ where: { sessionId } });
+
+  it('refuses a session’s message past its quota with 429, saying the session sends too fast, and stores nothing', async () => {
+    const t = await start();
+    const browser = await newBrowser(t);
+    for (let i = 1; i <= PER_SESSION; i += 1) {
+      await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: `message ${i}` });
+      expect(browser.lastResponse?.headers.get('ratelimit')).toMatch(new RegExp(`^limit=${PER_SESSION}, remaining=${PER_SESSION - i}, reset=\\d+$`));
+    }
+    const message = expectRefusal(await trpcFailure(browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'one too many' })), PER_SESSION);
+    expect(message).toMatch(/^This session is sending messages too fast/);
+    expect(message).not.toMatch(/network/);
+    expect(await messagesOf(t, browser.sessionId)).toBe(PER_SESSION);
+
+    // The network's budget is not what ran out: another session from the same address still sends.
+    const other = await newBrowser(t);
+    await other.client.chat.send.mutate({ sessionId: other.sessionId, text: 'hello' });
+    expect(await messagesOf(t, other.sessionId)).toBe(1);
+  });
+
+  it('counts a session’s quota across every client that sends for it', async () => {
+    const t = await start({ env: { TRUST_PROXY: '1' } });
+    const first = await newBrowser(t, { 'x-forwarded-for': '203.0.113.1' });
+    const jar = new CookieJar();
+    jar.set(...(first.jar.header().split('=') as [string, string]));
+    const second = createTestClient(t.url, { jar, headers: { 'x-forwarded-for': '203.0.113.2' } });
+    await first.client.chat.send.mutate({ sessionId: first.sessionId, text: 'from one' });
+    await second.client.chat.send.mutate({ sessionId: first.sessionId, text: 'from two' });
+    await first.client.chat.send.mutate({ sessionId: first.sessionId, text: 'from one again' });
+    expectRefusal(await trpcFailure(second.client.chat.send.mutate({ sessionId: first.sessionId, text: 'over' })), PER_SESSION);
+    expect(await messagesOf(t, first.sessionId)).toBe(PER_SESSION);
+  });
+
+  it('refuses a network past its chat budget with 429, whichever sessions it sends for, and lets other networks send', async () => {
+    const t = await start({ env: { TRUST_PROXY: '1' } });
+    const address = { 'x-forwarded-for': '198.51.100.7' };
+    const browsers = await Promise.all([newBrowser(t, address), newBrowser(t, address), newBrowser(t, address)]);
+    for (let i = 0; i < PER_IP; i += 1) {
+      const browser = browsers[i % browsers.length] ?? expect.unreachable('no browser');
+      await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: `message ${i}` });
+    }
+    const [firstBrowser] = browsers;
+    const message = expectRefusal(await trpcFailure(firstBrowser.client.chat.send.mutate({ sessionId: firstBrowser.sessionId, text: 'over' })), PER_IP);
+    expect(message).toMatch(/from your network/);
+    expect(await t.app.db.models.ChatMessage.count()).toBe(PER_IP);
+
+    const elsewhere = await newBrowser(t, { 'x-forwarded-for': '198.51.100.8' });
+    await elsewhere.client.chat.send.mutate({ sessionId: elsewhere.sessionId, text: 'from another network' });
+  });
+
+  it('spends neither budget on a call that does not own the session', async () => {
+    const t = await start();
+    const owner = await newBrowser(t);
+    const stranger = await newBrowser(t);
+    for (let i = 0; i < PER_IP; i += 1) {
+      expectTrpcCode(await trpcFailure(stranger.client.chat.send.mutate({ sessionId: owner.sessionId, text: 'not mine' })), 'FORBIDDEN', 403);
+    }
+    for (let i = 0; i < PER_SESSION; i += 1) await owner.client.chat.send.mutate({ sessionId: owner.sessionId, text: `mine ${i}` });
+    expect(await messagesOf(t, owner.sessionId)).toBe(PER_SESSION);
+  });
+
+  it('audits each kind of refusal once per window, with the session for the session quota', async () => {
+    const t = await start();
+    const browser = await newBrowser(t, { 'user-agent': 'contract-test/chat-limits' });
+    for (let i = 0; i < PER_SESSION; i += 1) await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: `m${i}` });
+    for (let i = 0; i < 3; i += 1) await trpcFailure(browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'over' }));
+    const quotaRows = await auditRows(t, 'rate_limit.exceeded');
+    expect(quotaRows).toHaveLength(1);
+    expect(quotaRows[0]).toMatchObject({ sessionId: browser.sessionId, outcome: 'refused', userAgent: 'contract-test/chat-limits', metadata: { quota: 'session.messages' } });
+
+    // The remaining per-network calls run the network's budget out too (refused calls count): one row for that as well.
+    for (let i = 0; i < PER_IP; i += 1) await trpcFailure(browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'over' }));
+    const rows = await auditRows(t, 'rate_limit.exceeded');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({ sessionId: null, outcome: 'refused', metadata: { procedure: 'chat.send' } });
+  });
+});
