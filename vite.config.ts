@@ -1,12 +1,15 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { CSP_NONCE_PLACEHOLDER } from './src/server/http/page-security.js';
 
-/** Where `npm run dev` runs the API server beside Vite (src/server/dev.ts sets it). */
-const apiOrigin = process.env.TABSYNC_API_ORIGIN ?? `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
+/** Where `npm run dev` runs the API server beside Vite (src/server/dev.ts). */
+const apiOrigin = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 
 export default defineConfig({
   root: 'src/client',
   plugins: [react()],
+  // The server puts each page's nonce here (src/server/http/page-security.ts).
+  html: { cspNonce: CSP_NONCE_PLACEHOLDER },
   build: { outDir: '../../dist/client', emptyOutDir: true },
   server: {
     // The page and the API share one origin in development as in production: cookies and the origin rule hold.

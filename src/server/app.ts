@@ -21,6 +21,7 @@ import { createHttpContextFactory, createWsContextFactory } from './http/api-con
 import { createClientIpResolver } from './http/client-ip.js';
 import { createRequestIdReader } from './http/request-id.js';
 import { createSecureRequestTest } from './http/request-security.js';
+import { CLIENT_BUILD_DIR, createClientApp } from './http/client-app.js';
 import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
 import { sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost, type HostTimeouts } from './http/host.js';
@@ -191,6 +192,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     return {
       config,
       log,
+      fallback: createClientApp(CLIENT_BUILD_DIR),
       db,
       redisUrl: redisLocation.url,
       redisPrefix,

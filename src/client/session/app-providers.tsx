@@ -1,3 +1,5 @@
+// First: react-hot-toast writes its stylesheet as soon as it is evaluated, and needs the nonce by then.
+import './style-nonce.js';
 import { useState, type ReactNode } from 'react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { Toaster } from 'react-hot-toast';

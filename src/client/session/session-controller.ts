@@ -161,6 +161,10 @@ export class SessionController {
       case 'session.expired':
         if (event.sessionId === sessionId) this.endSession(sessionId, 'expired');
         break;
+      case 'session.resync':
+        // The server no longer holds every event this tab missed: what it shows must be asked anew.
+        void this.deps.caches.refetch(sessionId);
+        break;
       default:
         this.deps.caches.apply(sessionId, event);
     }
