@@ -83,6 +83,24 @@ describe.each(DATABASE_KINDS)('SessionService.authorize on %s', (kind) => {
     expect(await sessionRow(h.db, expiring.session.sessionId)).toMatchObject({ status: 'expired', version: 2 });
     expect(h.events.ofType('session.expired', expiring.session.sessionId)).toHaveLength(1);
   });
+
+  it('says an ended session was asked about by its owner only for its own or its replacement’s credential', async () => {
+    const old = await h.service.generate(h.actor);
+    const fresh = await h.service.reset(old.session.sessionId, old.credential, h.actor);
+    const stranger = await h.service.generate(h.actor);
+    const next = await h.service.reset(fresh.session.sessionId, fresh.credential, h.actor);
+
+    expect((await expectAccessError(h.service.authorize(old.session.sessionId, old.credential, h.actor), 'reset')).askedByOwner).toBe(true);
+    expect((await expectAccessError(h.service.authorize(old.session.sessionId, fresh.credential, h.actor), 'reset')).askedByOwner).toBe(true);
+    for (const credential of [stranger.credential, next.credential, 'bogus', randomBytes(32).toString('base64url')]) {
+      expect((await expectAccessError(h.service.authorize(old.session.sessionId, credential, h.actor), 'reset')).askedByOwner).toBe(false);
+    }
+
+    const expiring = await h.service.generate(h.actor);
+    h.clock.advance(IDLE_TTL_MS);
+    expect((await expectAccessError(h.service.authorize(expiring.session.sessionId, expiring.credential, h.actor), 'expired')).askedByOwner).toBe(true);
+    expect((await expectAccessError(h.service.authorize(expiring.session.sessionId, stranger.credential, h.actor), 'expired')).askedByOwner).toBe(false);
+  });
 });
 
 describe.each(DATABASE_KINDS)('SessionService.current on %s', (kind) => {
