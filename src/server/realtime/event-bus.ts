@@ -1,9 +1,9 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import { compareEventIds, nextEventId, previousEventId } from '../../shared/event-id.js';
 import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
 import { EventQueue } from './event-queue.js';
-import { compareEventIds, nextEventId, previousEventId } from '../../shared/event-id.js';
 import { SessionFeed } from './session-feed.js';
 
 export interface BusEvent {
@@ -12,7 +12,7 @@ export interface BusEvent {
 }
 
 export interface EventBusOptions {
-  /** Commands: XADD, XRANGE. */
+  /** Commands: XADD, XRANGE, MULTI. */
   redis: Redis;
   /** A connection of its own, in subscriber mode: one per server instance. */
   subscriber: Redis;
@@ -99,9 +99,12 @@ export class EventBus implements EventPublisher {
   }
 
   /**
-   * What a tab that saw `lastEventId` has missed. When the log no longer reaches back to it (trimmed
-   * past it, or gone with Redis), a `session.resync` comes first, with an id from which resuming
-   * replays everything that is retained. Both reads run in one transaction, so a trim between them
+   * What a tab that saw `lastEventId` has missed. When the log no longer reaches back to it, a
+   * `session.resync` comes first. Trimmed: no id can lie between the one after `lastEventId` and
+   * the oldest retained entry unless entries were cut; the resync's id is the one just before that
+   * entry, so resuming from it replays what is retained without a second resync. Gone (a Redis
+   * restart): the resync's id is the one after `lastEventId`, newer than what the tab holds and
+   * older than any event still to come. Both reads run in one transaction, so a trim between them
    * cannot open an unannounced gap.
    */
   async replay(sessionId: string, lastEventId: string): Promise<BusEvent[]> {
