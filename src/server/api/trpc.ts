@@ -8,6 +8,8 @@ import { RateLimitedError } from './rate-limited.error.js';
 
 const t = initTRPC.context<ApiContext>().create({
   isDev: false,
+  // Subscriptions are served over the WebSocket only, where each socket's limits apply (see trpc-route.ts).
+  sse: { enabled: false },
   errorFormatter({ shape, error, ctx }) {
     const { message, data } = describeError(error, ctx?.actor.requestId ?? undefined);
     return { code: shape.code, message, data };
