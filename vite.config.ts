@@ -37,6 +37,7 @@ export default defineConfig({
           name: 'ui',
           include: ['test/client-ui/**/*.test.tsx'],
           environment: 'happy-dom',
+          setupFiles: ['test/client-ui/support/happy-dom-setup.ts'],
           testTimeout: 15_000,
         },
       },

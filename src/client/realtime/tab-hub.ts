@@ -43,6 +43,7 @@ export class TabHub {
   private readonly channel: BroadcastChannel<TabMessage>;
   private readonly elector: LeaderElector;
   private sessionId: string | null = null;
+  private sessionNote: SessionNote | undefined;
   private lastEventId: string | null = null;
   private subscription: { close(): void } | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -106,7 +107,7 @@ export class TabHub {
   /** This tab moved to another session (or none): the others follow at once. */
   setSession(sessionId: string | null, note?: SessionNote): void {
     if (sessionId === this.sessionId) return;
-    this.switchTo(sessionId);
+    this.switchTo(sessionId, note);
     this.post({ kind: 'session', sessionId, note });
   }
 
@@ -149,8 +150,9 @@ export class TabHub {
     this.channel.postMessage(message).catch(() => undefined);
   }
 
-  private switchTo(sessionId: string | null): void {
+  private switchTo(sessionId: string | null, note: SessionNote | undefined): void {
     this.sessionId = sessionId;
+    this.sessionNote = note;
     this.lastEventId = null;
     if (this.isLeader) this.resubscribe();
   }
@@ -171,11 +173,21 @@ export class TabHub {
         if (this.isLeader) this.resubscribe();
         break;
       case 'session':
-        if (message.sessionId !== this.sessionId) {
-          this.switchTo(message.sessionId);
-          for (const listener of this.sessionListeners) listener(message.sessionId, message.note);
+        if (message.sessionId === this.sessionId) break;
+        if (this.isOlderThanCurrent(message.note)) {
+          // A tab that started before this one moved on: tell it where the browser is now.
+          this.post({ kind: 'session', sessionId: this.sessionId, note: this.sessionNote });
+          break;
         }
+        this.switchTo(message.sessionId, message.note);
+        for (const listener of this.sessionListeners) listener(message.sessionId, message.note);
     }
+  }
+
+  /** Whether `note` names a session created before the one this tab is in (news that arrived late). */
+  private isOlderThanCurrent(note: SessionNote | undefined): boolean {
+    if (!note || !this.sessionNote) return false;
+    return Date.parse(note.session.createdAt) < Date.parse(this.sessionNote.session.createdAt);
   }
 
   /** Hands an event to this tab's listeners once, in order; returns whether it was new. */

@@ -22,7 +22,7 @@ export const toastNotices: SessionNotices = {
   resetDone: () => { toast.success('Session reset. Every tab of this browser moved to the new session.', { id: 'session' }); },
   followedOtherTab: (cause) => {
     const what = cause === 'reset' ? 'The session was reset in another tab' : 'Another tab started a new session';
-    toast(`${what}; this tab moved to it.`, { id: 'session', icon: 'ℹ️' });
+    toast(`${what}; this tab moved to it.`, { id: 'session-followed', icon: 'ℹ️' });
   },
   started: () => { toast.success('New session started.', { id: 'session' }); },
   rateLimited: (seconds) => {

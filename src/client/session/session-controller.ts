@@ -61,6 +61,8 @@ export class SessionController {
   async start(): Promise<void> {
     await this.guard(async () => {
       const { session, replaced } = await establishSession(this.deps.api, this.deps.store, this.retry);
+      // Another tab told us its session meanwhile: that word is newer than what this tab asked.
+      if (this.session) return;
       this.enter(session, { session, cause: 'started' });
       if (replaced) this.deps.notices.replaced(replaced);
     });

@@ -1,0 +1,200 @@
+import { cleanup, waitFor } from '@testing-library/react';
+import { toast } from 'react-hot-toast';
+import { act } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryStore } from '../../src/client/session/index.js';
+import type { SessionEvent } from '../../src/shared/events.js';
+import { FakeApiServer } from './support/fake-api-server.js';
+import { FakeEventSource } from './support/fake-event-source.js';
+import { newChannelName, renderTab, toastTexts } from './support/render-app.js';
+
+afterEach(() => {
+  cleanup();
+  toast.remove();
+});
+
+function texts(list: HTMLElement): string[] {
+  return [...list.querySelectorAll('li')].map((li) => li.textContent);
+}
+
+/** A browser with one session on the fake server; `open()` opens another tab of it. */
+function browser() {
+  const server = new FakeApiServer();
+  const events = new FakeEventSource();
+  const channelName = newChannelName();
+  const session = server.addSession();
+  const storage = memoryStore(session.sessionId);
+  const open = (withConversation = true) => renderTab({ server, events, channelName, storage, withConversation });
+  const emit = (event: SessionEvent, sessionId = session.sessionId) => { act(() => { events.emit(sessionId, event); }); };
+  return { server, events, session, storage, open, emit };
+}
+
+async function ready(tab: ReturnType<ReturnType<typeof browser>['open']>, events: FakeEventSource, sessionId: string) {
+  await waitFor(() => { expect(tab.status()).toBe('active'); });
+  await waitFor(() => { expect(events.isSubscribed(sessionId)).toBe(true); });
+  await waitFor(() => { expect(tab.tab.getByTestId('messages')).toBeDefined(); });
+}
+
+describe('events land in the query caches', () => {
+  it('adds a chat message to the conversation once, however often it arrives', async () => {
+    const { server, events, session, open, emit } = browser();
+    const earlier = server.addMessage(session.sessionId, 'fetched before');
+    const tab = open();
+    await ready(tab, events, session.sessionId);
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['fetched before']); });
+
+    const message = { ...earlier, messageId: crypto.randomUUID(), text: 'live', createdAt: new Date().toISOString() };
+    emit({ type: 'chat.message', message });
+    emit({ type: 'chat.message', message });
+    emit({ type: 'chat.message', message: earlier });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['fetched before', 'live']); });
+    expect(server.callsOf('chat.list')).toBe(1);
+  });
+
+  it('follows a file from added to stored in place, and drops it when removed', async () => {
+    const { server, events, session, open, emit } = browser();
+    const tab = open();
+    await ready(tab, events, session.sessionId);
+    await waitFor(() => { expect(server.callsOf('files.list')).toBe(1); });
+    const file = server.addFile(session.sessionId, 'notes.txt', 'uploading');
+
+    emit({ type: 'file.added', file });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('files'))).toEqual(['notes.txt:uploading']); });
+    emit({ type: 'file.stored', file: { ...file, status: 'stored' } });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('files'))).toEqual(['notes.txt:stored']); });
+    emit({ type: 'file.removed', fileId: file.fileId });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('files'))).toEqual([]); });
+    expect(server.callsOf('files.list')).toBe(1);
+  });
+
+  it('refetches the conversation and the files when the server says it cannot replay what was missed', async () => {
+    const { server, events, session, open, emit } = browser();
+    const tab = open();
+    await ready(tab, events, session.sessionId);
+    await waitFor(() => { expect(server.callsOf('chat.list')).toBe(1); expect(server.callsOf('files.list')).toBe(1); });
+    // What happened while the tab was away, of which no event will come.
+    server.addMessage(session.sessionId, 'missed message');
+    server.addFile(session.sessionId, 'missed.png');
+
+    emit({ type: 'session.resync', sessionId: session.sessionId, reason: 'history_trimmed' });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['missed message']); });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('files'))).toEqual(['missed.png:stored']); });
+    expect(server.callsOf('chat.list')).toBe(2);
+    expect(server.callsOf('files.list')).toBe(2);
+  });
+
+  it('waits out a 429 on a read, says so, and shows the data after (fault injected: one 429 on chat.list)', async () => {
+    const { server, events, session, open } = browser();
+    server.addMessage(session.sessionId, 'after the wait');
+    server.failNext('chat.list', { code: 'TOO_MANY_REQUESTS', message: 'Too many requests.', retryAfterSeconds: 1 });
+    const tab = open();
+    await ready(tab, events, session.sessionId);
+    await waitFor(() => { expect(toastTexts()).toContain('Too many requests from this network. Trying again in 1 s…'); });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['after the wait']); }, { timeout: 5000 });
+    expect(server.callsOf('chat.list')).toBe(2);
+  });
+});
+
+describe('reset and the ends of a session move every tab', () => {
+  it('resets: a new session in every tab, stored, subscribed, and said so', async () => {
+    const { events, session, storage, open } = browser();
+    const first = open(false);
+    const second = open(false);
+    await waitFor(() => { expect(first.status()).toBe('active'); expect(second.status()).toBe('active'); });
+
+    await act(() => first.actions.reset());
+    const newId = first.sessionId();
+    expect(newId).not.toBe(session.sessionId);
+    expect(storage.read()).toBe(newId);
+    await waitFor(() => { expect(second.sessionId()).toBe(newId); });
+    await waitFor(() => { expect(events.isSubscribed(newId ?? '')).toBe(true); });
+    expect(events.isSubscribed(session.sessionId)).toBe(false);
+    await waitFor(() => {
+      expect(toastTexts()).toContain('Session reset. Every tab of this browser moved to the new session.');
+      expect(toastTexts()).toContain('The session was reset in another tab; this tab moved to it.');
+    });
+  });
+
+  it('keeps the session when a reset is refused, and says why (fault injected: a 400 on reset)', async () => {
+    const { server, session, open } = browser();
+    server.failNext('session.reset', { code: 'BAD_REQUEST', message: 'Not now.' });
+    const tab = open(false);
+    await waitFor(() => { expect(tab.status()).toBe('active'); });
+    await act(() => tab.actions.reset());
+    expect(tab.status()).toBe('active');
+    expect(tab.sessionId()).toBe(session.sessionId);
+    await waitFor(() => { expect(toastTexts()).toContain('The session was not reset: Not now.'); });
+  });
+
+  it('follows a reset the server announces, into the session that replaced it', async () => {
+    const { server, events, session, open, emit } = browser();
+    const tab = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+    const replacement = server.addSession();
+    emit({ type: 'session.reset', sessionId: session.sessionId, newSessionId: replacement.sessionId, at: new Date().toISOString() });
+    await waitFor(() => { expect(tab.sessionId()).toBe(replacement.sessionId); });
+    await waitFor(() => { expect(toastTexts()).toContain('The session was reset in another tab; this tab moved to it.'); });
+  });
+
+  it('ends the session in every tab when it expires, and starts anew on request', async () => {
+    const { events, session, open, emit } = browser();
+    const first = open(false);
+    const second = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+    await waitFor(() => { expect(second.status()).toBe('active'); });
+
+    emit({ type: 'session.expired', sessionId: session.sessionId, at: new Date().toISOString() });
+    await waitFor(() => { expect(first.status()).toBe('ended'); expect(second.status()).toBe('ended'); });
+    expect(first.tab.getByTestId('reason').textContent).toBe('expired');
+    await waitFor(() => { expect(toastTexts()).toContain('This session expired after a long time without use. Start a new session to go on.'); });
+
+    await act(() => second.actions.startNew());
+    const newId = second.sessionId();
+    expect(second.status()).toBe('active');
+    await waitFor(() => { expect(first.sessionId()).toBe(newId); });
+  });
+
+  it('tells every tab when the server refuses the session, and why', async () => {
+    const { events, session, open } = browser();
+    const first = open(false);
+    const second = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+    await waitFor(() => { expect(second.status()).toBe('active'); });
+
+    act(() => { events.end(session.sessionId, { kind: 'denied', reason: 'forbidden', message: 'This session belongs to another browser.' }); });
+    await waitFor(() => { expect(first.status()).toBe('ended'); expect(second.status()).toBe('ended'); });
+    expect(first.tab.getByTestId('reason').textContent).toBe('forbidden');
+    expect(second.tab.getByTestId('reason').textContent).toBe('forbidden');
+    expect(first.tab.getByTestId('connection').textContent).toBe('offline');
+    expect(events.isSubscribed(session.sessionId)).toBe(false);
+  });
+});
+
+describe('the live connection', () => {
+  it('subscribes again after an interruption, from the last event it saw', async () => {
+    const { events, session, open, emit } = browser();
+    const tab = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+    emit({ type: 'file.removed', fileId: crypto.randomUUID() });
+    const lastId = events.subscribed.length;
+
+    act(() => { events.end(session.sessionId, { kind: 'interrupted', retryAfterMs: 50, message: 'Too many subscriptions.' }); });
+    await waitFor(() => { expect(events.subscribed.length).toBe(lastId + 1); });
+    expect(events.subscribed.at(-1)).toEqual({ sessionId: session.sessionId, lastEventId: '1700000000000-1' });
+    await waitFor(() => { expect(tab.tab.getByTestId('connection').textContent).toBe('connected'); });
+  });
+
+  it('plays offline on request and comes back where it left off', async () => {
+    const { events, session, open } = browser();
+    const tab = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+
+    act(() => { tab.actions.setSimulatedOffline(true); });
+    await waitFor(() => { expect(tab.tab.getByTestId('connection').textContent).toBe('offline'); });
+    expect(events.isSubscribed(session.sessionId)).toBe(false);
+
+    act(() => { tab.actions.setSimulatedOffline(false); });
+    await waitFor(() => { expect(tab.tab.getByTestId('connection').textContent).toBe('connected'); });
+    expect(events.isSubscribed(session.sessionId)).toBe(true);
+  });
+});
