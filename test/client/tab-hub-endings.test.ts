@@ -106,3 +106,26 @@ describe('TabHub: how subscriptions end', () => {
     expect(server.open.size).toBe(1);
   });
 });
+
+describe('TabHub: a tab that opens late', () => {
+  const hubs: TabHub[] = [];
+  afterEach(async () => { await Promise.all(hubs.splice(0).map((hub) => hub.close())); });
+
+  it('learns from the leader that the browser is connected, without waiting for a change', async () => {
+    const server = new ScriptedSource();
+    const channelName = `hub-${randomUUID()}`;
+    const sessionId = randomUUID();
+    const first = new TabHub({ source: server.source, channelName, channelOptions: { type: 'simulate' } });
+    hubs.push(first);
+    first.setSession(sessionId);
+    await until(() => first.isLeader && server.open.size === 1);
+
+    const late = new TabHub({ source: server.source, channelName, channelOptions: { type: 'simulate' } });
+    hubs.push(late);
+    const statuses: string[] = [];
+    late.onStatus((status) => statuses.push(status));
+    await until(() => statuses.includes('connected'));
+    expect(late.isLeader).toBe(false);
+    expect(server.open.size).toBe(1);
+  });
+});

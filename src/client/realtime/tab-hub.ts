@@ -21,7 +21,9 @@ type TabMessage =
   | { kind: 'session'; sessionId: string | null; note?: SessionNote }
   | { kind: 'status'; status: ConnectionStatus }
   | { kind: 'refused'; sessionId: string; refusal: SessionRefusal }
-  | { kind: 'reconnect' };
+  | { kind: 'reconnect' }
+  /** A tab that just opened asks how the browser's connection is; the leader answers. */
+  | { kind: 'status-wanted' };
 
 export interface TabHubOptions {
   source: EventSource;
@@ -64,6 +66,7 @@ export class TabHub {
     this.channel.onmessage = (message) => { this.receive(message); };
     this.elector = createLeaderElection(this.channel);
     void this.elector.awaitLeadership().then(() => { this.lead(); });
+    this.post({ kind: 'status-wanted' });
   }
 
   get isLeader(): boolean {
@@ -109,6 +112,11 @@ export class TabHub {
     if (sessionId === this.sessionId) return;
     this.switchTo(sessionId, note);
     this.post({ kind: 'session', sessionId, note });
+  }
+
+  /** The server refused the current session elsewhere (a read): every tab hears it, as from the subscription. */
+  reportRefusal(sessionId: string, refusal: SessionRefusal): void {
+    if (sessionId === this.sessionId) this.refuse(sessionId, refusal, true);
   }
 
   /** Opens the subscription anew (developer controls), in whichever tab leads. */
@@ -171,6 +179,9 @@ export class TabHub {
         break;
       case 'reconnect':
         if (this.isLeader) this.resubscribe();
+        break;
+      case 'status-wanted':
+        if (this.isLeader) this.post({ kind: 'status', status: this.status });
         break;
       case 'session':
         if (message.sessionId === this.sessionId) break;

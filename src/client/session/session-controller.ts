@@ -4,12 +4,16 @@ import { classifyFailure, type SessionEndReason } from '../api/failure.js';
 import { withRetries, type RetryOptions } from '../api/retry.js';
 import type { ConnectionStatus } from '../api/trpc-client.js';
 import type { SessionNote, SessionRefusal, TabHub } from '../realtime/tab-hub.js';
+import { exclusively } from './browser-lock.js';
 import { establishSession } from './establish-session.js';
 import type { SessionNotices } from './notices.js';
 import type { SessionApi } from './session-api.js';
 import type { SessionCaches } from './session-caches.js';
 import type { SessionIdStore } from './session-id-store.js';
 import type { SessionAction } from './session-state.js';
+
+/** Held while a tab starts or replaces a session, which sets the browser's one credential cookie. */
+const SESSION_LOCK = 'tabsync.session';
 
 export interface Connection {
   status: ConnectionStatus;
@@ -59,13 +63,14 @@ export class SessionController {
 
   /** Start-up: resumes the stored session, or the cookie's, or starts one. */
   async start(): Promise<void> {
-    await this.guard(async () => {
+    await this.guard(() => exclusively(SESSION_LOCK, async () => {
+      // Another tab told us its session while this one waited or asked: its word is newer.
+      if (this.hasSession()) return;
       const { session, replaced } = await establishSession(this.deps.api, this.deps.store, this.retry);
-      // Another tab told us its session meanwhile: that word is newer than what this tab asked.
-      if (this.session) return;
+      if (this.hasSession()) return;
       this.enter(session, { session, cause: 'started' });
       if (replaced) this.deps.notices.replaced(replaced);
-    });
+    }));
   }
 
   /** Ends the current session and moves every tab to its replacement. Failures are told, never thrown. */
@@ -74,7 +79,7 @@ export class SessionController {
     if (!current) return;
     this.deps.dispatch({ type: 'reset_started' });
     try {
-      const next = await withRetries(() => this.deps.api.session.reset.mutate({ sessionId: current.sessionId }), this.retry);
+      const next = await exclusively(SESSION_LOCK, () => withRetries(() => this.deps.api.session.reset.mutate({ sessionId: current.sessionId }), this.retry));
       if (this.abort.signal.aborted) return;
       this.enter(next, { session: next, cause: 'reset' });
       this.deps.notices.resetDone();
@@ -94,7 +99,7 @@ export class SessionController {
   async startNew(): Promise<void> {
     this.deps.dispatch({ type: 'establishing' });
     await this.guard(async () => {
-      const session = await withRetries(() => this.deps.api.session.generate.mutate(), this.retry);
+      const session = await exclusively(SESSION_LOCK, () => withRetries(() => this.deps.api.session.generate.mutate(), this.retry));
       this.enter(session, { session, cause: 'started' });
       this.deps.notices.started();
     });
@@ -119,6 +124,11 @@ export class SessionController {
   close(): void {
     this.abort.abort();
     for (const stop of this.stopListening) stop();
+  }
+
+  /** Asked anew after each wait: another tab may have moved this one meanwhile. */
+  private hasSession(): boolean {
+    return this.session !== null;
   }
 
   private enter(session: SessionView, note: SessionNote): void {
@@ -177,7 +187,7 @@ export class SessionController {
     this.endSession(oldId, 'reset', newId);
     await this.guard(async () => {
       const result = await withRetries(() => this.deps.api.session.validate.mutate({ sessionId: newId }), this.retry);
-      if (this.session !== null) return; // another tab's note arrived first
+      if (this.hasSession()) return; // another tab's note arrived first
       if (!result.valid) {
         this.deps.notices.ended('reset');
         return;

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import type { BroadcastChannelOptions } from 'broadcast-channel';
 import { trpc } from '../api/trpc-react.js';
 import { createServerEventSource, type EventSource } from '../realtime/event-source.js';
 import { TabHub } from '../realtime/tab-hub.js';
 import { ConnectionContext, EventLogContext, SessionActionsContext, SessionStateContext, type SessionActions } from './contexts.js';
+import { watchDeniedQueries } from './denied-queries.js';
 import { toastNotices } from './notices.js';
 import type { SessionApi } from './session-api.js';
 import { createSessionCaches } from './session-caches.js';
@@ -35,14 +37,15 @@ const initialConnection: Connection = { status: 'connecting', isLeader: false, l
  */
 export function SessionProvider({ children, api, source, storage, channel }: SessionProviderProps) {
   const utils = trpc.useUtils();
+  const queryClient = useQueryClient();
   const [state, dispatch] = useReducer(sessionReducer, initialSessionState);
   const [connection, setConnection] = useState(initialConnection);
   const [eventLog, setEventLog] = useState<readonly EventLogEntry[]>([]);
   const controller = useRef<SessionController | null>(null);
-  const mountProps = useRef({ utils, api, source, storage, channel });
+  const mountProps = useRef({ utils, queryClient, api, source, storage, channel });
 
   useEffect(() => {
-    const { utils, api, source, storage, channel } = mountProps.current;
+    const { utils, queryClient, api, source, storage, channel } = mountProps.current;
     const hub = new TabHub({ source: source ?? createServerEventSource(), channelName: channel?.name, channelOptions: channel?.options });
     const current = new SessionController({
       api: api ?? utils.client,
@@ -55,8 +58,12 @@ export function SessionProvider({ children, api, source, storage, channel }: Ses
       onEvent: (entry) => { setEventLog((log) => [...log.slice(-(EVENT_LOG_LIMIT - 1)), entry]); },
     });
     controller.current = current;
+    const stopWatching = watchDeniedQueries(queryClient.getQueryCache(), (sessionId, reason, message) => {
+      hub.reportRefusal(sessionId, { kind: 'denied', reason, message });
+    });
     void current.start();
     return () => {
+      stopWatching();
       current.close();
       void hub.close();
       controller.current = null;
