@@ -12,8 +12,11 @@ export interface AuditLogAttributes {
   requestId: string | null;
   metadata: Record<string, unknown>;
   createdAt: Date;
+  /** The chain (services/audit/audit-chain.ts): the previous row's hash, and this row's. */
+  prevHash: string;
+  hash: string;
 }
-export type AuditLogRow = Model<AuditLogAttributes, Optional<AuditLogAttributes, 'id'>> & AuditLogAttributes;
+export type AuditLogRow = Model<AuditLogAttributes, Optional<AuditLogAttributes, 'id' | 'prevHash' | 'hash'>> & AuditLogAttributes;
 
 export function defineAuditLog(sequelize: Sequelize): ModelStatic<AuditLogRow> {
   return sequelize.define<AuditLogRow>(
@@ -28,6 +31,8 @@ export function defineAuditLog(sequelize: Sequelize): ModelStatic<AuditLogRow> {
       requestId: { type: DataTypes.STRING(64), allowNull: true },
       metadata: { type: DataTypes.JSON, allowNull: false, defaultValue: {} },
       createdAt: { type: DataTypes.DATE, allowNull: false },
+      prevHash: { type: DataTypes.STRING(64), allowNull: true },
+      hash: { type: DataTypes.STRING(64), allowNull: true },
     },
     { tableName: 'audit_logs', underscored: true, timestamps: false },
   );

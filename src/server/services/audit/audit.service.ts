@@ -2,6 +2,9 @@ import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { AuditOutcome } from '../../db/models/audit-log.js';
 import type { Actor, Clock } from '../actor.js';
+import type { RowContent } from './audit-chain.js';
+import { AuditStore } from './audit-store.js';
+import { GroupCommit } from './group-commit.js';
 
 export type AuditEvent =
   | 'session.generated'
@@ -26,34 +29,71 @@ export interface AuditEntry {
   metadata?: Record<string, string | number | boolean | null>;
 }
 
+export interface AuditServiceOptions {
+  db: Database;
+  clock: Clock;
+  /** Rows per group commit at most (default 256: well inside both databases' bound-parameter limits). */
+  maxBatch?: number;
+  /** How long a lone row waits for others before its commit starts (default 0: the current event-loop turn). */
+  windowMs?: number;
+  /** Told the size of each group commit. */
+  onBatch?: (size: number) => void;
+}
+
 const MAX_USER_AGENT = 512;
 
+/**
+ * The audit log: one hash chain over every row (see audit-chain.ts). Rows recorded without a
+ * transaction are group-committed: the rows of concurrent requests share one transaction, and each
+ * `record` resolves once its row has committed, so a caller that awaits it answers only after the
+ * row is durable.
+ */
 export class AuditService {
-  constructor(private readonly deps: { db: Database; clock: Clock }) {}
+  private readonly store: AuditStore;
+  private readonly writer: GroupCommit<RowContent>;
 
-  /** Writes one row; pass the transaction of the change it records so both commit together. */
+  constructor(private readonly deps: AuditServiceOptions) {
+    this.store = new AuditStore(deps.db);
+    this.writer = new GroupCommit<RowContent>({
+      write: (contents) => deps.db.transaction((t) => this.store.append(contents, t)).then(() => undefined),
+      maxBatch: deps.maxBatch ?? 256,
+      windowMs: deps.windowMs ?? 0,
+      onBatch: deps.onBatch,
+    });
+  }
+
+  /**
+   * Records one row. Without `transaction` the row joins the next group commit, and rows are chained
+   * in the order `record` was called (so `Promise.all([record(a), record(b)])` keeps a before b).
+   * With `transaction` the row is chained inside it and commits or rolls back with it; the chain head
+   * stays locked until that transaction ends, so keep such transactions short.
+   */
   async record(entry: AuditEntry, transaction?: Transaction): Promise<void> {
-    const { AuditLog } = this.deps.db.models;
-    const write = (t: Transaction) =>
-      AuditLog.create(
-        {
-          event: entry.event,
-          outcome: entry.outcome,
-          sessionId: entry.sessionId ?? null,
-          ip: entry.actor.ip,
-          userAgent: entry.actor.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-          requestId: entry.actor.requestId,
-          metadata: entry.metadata ?? {},
-          createdAt: this.deps.clock(),
-        },
-        { transaction: t },
-      );
-    if (transaction) await write(transaction);
-    else await this.deps.db.transaction(write);
+    const content = this.contentOf(entry);
+    if (transaction) await this.store.append([content], transaction);
+    else await this.writer.add(content);
   }
 
   /** The rows of one session, oldest first. */
   async forSession(sessionId: string) {
     return this.deps.db.models.AuditLog.findAll({ where: { sessionId }, order: [['id', 'ASC']] });
+  }
+
+  /** Waits for the rows already recorded to commit; the database may close after this. */
+  async close(): Promise<void> {
+    await this.writer.drain();
+  }
+
+  private contentOf(entry: AuditEntry): RowContent {
+    return {
+      event: entry.event,
+      outcome: entry.outcome,
+      sessionId: entry.sessionId ?? null,
+      ip: entry.actor.ip,
+      userAgent: entry.actor.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      requestId: entry.actor.requestId,
+      metadata: entry.metadata ?? {},
+      createdAt: this.deps.clock(),
+    };
   }
 }
