@@ -4,10 +4,11 @@ import type { SessionView, ValidateResult } from '../../../shared/session.js';
 import type { Database } from '../../db/database.js';
 import type { UserSessionRow } from '../../db/models/user-session.js';
 import type { Actor, Clock } from '../actor.js';
-import type { AuditService } from '../audit/audit.service.js';
+import type { AuditEntry, AuditService } from '../audit/audit.service.js';
 import type { EventPublisher } from '../event-publisher.js';
 import { credentialMatches, hashCredential, isCredentialShaped, newCredential } from './credential.js';
 import { SessionAccessError, SessionGenerationError } from './session.errors.js';
+import { SessionToucher } from './session-toucher.js';
 import { toSessionView } from './session.view.js';
 
 export interface SessionServiceOptions {
@@ -52,8 +53,10 @@ export class SessionService {
   private readonly newCredential: () => string;
   private readonly maxGenerateAttempts: number;
   private readonly touchIntervalMs: number;
+  private readonly toucher: SessionToucher;
 
   constructor(private readonly opts: SessionServiceOptions) {
+    this.toucher = new SessionToucher(opts.db);
     this.newId = opts.newId ?? randomUUID;
     this.newCredential = opts.newCredential ?? newCredential;
     this.maxGenerateAttempts = opts.maxGenerateAttempts ?? 5;
@@ -67,10 +70,13 @@ export class SessionService {
   /** Opens a session. Retries on a unique-key collision, and gives up after a bounded number of tries. */
   async generate(actor: Actor): Promise<IssuedSession> {
     for (let attempt = 1; attempt <= this.maxGenerateAttempts; attempt += 1) {
-      try {
-        return await this.opts.db.transaction((t) => this.insertSession(actor, t, { attempt }));
-      } catch (error) {
-        if (!(error instanceof UniqueConstraintError)) throw error;
+      const issued = await this.opts.db.transaction((t) => this.insertSession(t)).catch((error: unknown) => {
+        if (error instanceof UniqueConstraintError) return null;
+        throw error;
+      });
+      if (issued) {
+        await this.opts.audit.record(this.generatedEntry(issued, actor, { attempt }));
+        return issued;
       }
     }
     await this.opts.audit.record({ event: 'session.generated', outcome: 'failure', actor, metadata: { attempts: this.maxGenerateAttempts } });
@@ -93,11 +99,8 @@ export class SessionService {
       const ownEnded = row !== null && reason !== 'forbidden' && credentialMatches(credential, row.tokenHash);
       return { result: { valid: false, reason }, clearCredential: ownEnded };
     }
-    const touched = await this.opts.db.transaction(async (t) => {
-      const refreshed = await this.touch(row, t);
-      await this.opts.audit.record({ event: 'session.validated', outcome: 'success', sessionId, actor }, t);
-      return refreshed;
-    });
+    // Both join group commits of their own (the audit row, the touch), so they wait on each other's commits no longer than they must.
+    const [touched] = await Promise.all([this.touch(row), this.opts.audit.record({ event: 'session.validated', outcome: 'success', sessionId, actor })]);
     const session = toSessionView(row);
     if (touched) this.opts.events.publish(sessionId, { type: 'session.validated', session });
     return { result: { valid: true, session }, clearCredential: false };
@@ -108,19 +111,20 @@ export class SessionService {
     const current = await this.authorizeIn(sessionId, credential, actor);
     const now = this.opts.clock();
     const issued = await this.opts.db.transaction(async (t) => {
-      const replacement = await this.insertSession(actor, t, { replaces: sessionId });
+      const replacement = await this.insertSession(t);
       const [ended] = await this.models.UserSession.update(
         { status: 'reset', endedAt: now, replacedBy: replacement.session.sessionId, version: current.version + 1 },
         { where: { id: sessionId, status: 'active', version: current.version }, transaction: t },
       );
       // Another tab reset it (or it expired) between our read and this write: that stands, ours rolls back.
       if (ended !== 1) throw new SessionAccessError('reset');
-      await this.opts.audit.record(
-        { event: 'session.reset', outcome: 'success', sessionId, actor, metadata: { newSessionId: replacement.session.sessionId } },
-        t,
-      );
       return replacement;
     });
+    // Recorded once the change has committed (so the chain's lock is never held across it), in one group commit, in this order.
+    await Promise.all([
+      this.opts.audit.record(this.generatedEntry(issued, actor, { replaces: sessionId })),
+      this.opts.audit.record({ event: 'session.reset', outcome: 'success', sessionId, actor, metadata: { newSessionId: issued.session.sessionId } }),
+    ]);
     this.opts.events.publish(sessionId, { type: 'session.reset', sessionId, newSessionId: issued.session.sessionId, at: now.toISOString() });
     return issued;
   }
@@ -216,22 +220,19 @@ export class SessionService {
         { status: 'expired', endedAt: now, version: row.version + 1 },
         { where: { id: row.id, status: 'active' }, transaction: t },
       );
-      if (count === 1) await this.opts.audit.record({ event: 'session.expired', outcome: 'success', sessionId: row.id, actor }, t);
       return count === 1;
     });
+    if (changed) await this.opts.audit.record({ event: 'session.expired', outcome: 'success', sessionId: row.id, actor });
     if (changed) this.opts.events.publish(row.id, { type: 'session.expired', sessionId: row.id, at: now.toISOString() });
     return changed;
   }
 
   /** Refreshes last_seen_at (and with it the idle expiry) at most once per interval; says whether it wrote. */
-  private async touch(row: UserSessionRow, t?: Transaction): Promise<boolean> {
+  private async touch(row: UserSessionRow): Promise<boolean> {
     const now = this.opts.clock();
     if (now.getTime() - row.lastSeenAt.getTime() < this.touchIntervalMs) return false;
     const expiresAt = this.expiryFor(row.createdAt, now);
-    const write = (tx: Transaction) =>
-      this.models.UserSession.update({ lastSeenAt: now, expiresAt }, { where: { id: row.id, status: 'active' }, transaction: tx });
-    if (t) await write(t);
-    else await this.opts.db.transaction(write);
+    await this.toucher.touch(row.id, now, expiresAt);
     row.lastSeenAt = now;
     row.expiresAt = expiresAt;
     return true;
@@ -241,14 +242,17 @@ export class SessionService {
     return new Date(Math.min(lastSeenAt.getTime() + this.opts.idleTtlMs, createdAt.getTime() + this.opts.maxAgeMs));
   }
 
-  private async insertSession(actor: Actor, t: Transaction, metadata: Record<string, string | number>): Promise<IssuedSession> {
+  private async insertSession(t: Transaction): Promise<IssuedSession> {
     const now = this.opts.clock();
     const credential = this.newCredential();
     const row = await this.models.UserSession.create(
       { id: this.newId(), tokenHash: hashCredential(credential), status: 'active', createdAt: now, lastSeenAt: now, expiresAt: this.expiryFor(now, now), version: 1 },
       { transaction: t },
     );
-    await this.opts.audit.record({ event: 'session.generated', outcome: 'success', sessionId: row.id, actor, metadata }, t);
     return { session: toSessionView(row), credential };
+  }
+
+  private generatedEntry(issued: IssuedSession, actor: Actor, metadata: Record<string, string | number>): AuditEntry {
+    return { event: 'session.generated', outcome: 'success', sessionId: issued.session.sessionId, actor, metadata };
   }
 }
