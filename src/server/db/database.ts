@@ -6,6 +6,7 @@ import { defineChatMessage } from './models/chat-message.js';
 import { defineSessionFile } from './models/session-file.js';
 import { defineUserSession } from './models/user-session.js';
 import { createMigrator } from './migrator.js';
+import { useLongLivedSqliteConnections } from './sqlite-connections.js';
 
 export type Models = ReturnType<typeof defineModels>;
 
@@ -14,8 +15,8 @@ export interface Database {
   models: Models;
   dialect: 'sqlite' | 'postgres';
   /**
-   * Runs `work` in one transaction. On SQLite, transactions of this process take turns: SQLite has
-   * one writer at a time, and queueing here is cheaper than failing with SQLITE_BUSY and retrying.
+   * Runs `work` in one transaction. On SQLite, transactions of this process take turns: they share one
+   * connection (sqlite-connections.ts), and SQLite has one writer at a time anyway.
    */
   transaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
@@ -48,11 +49,11 @@ export function createDatabase(url: string, logger?: { info: (msg: string) => vo
       dialect: 'sqlite',
       storage,
       logging: false,
-      // One connection: SQLite serialises writers anyway, and one pool member keeps transactions from waiting on each other's locks.
       // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
       transactionType: Transaction.TYPES.IMMEDIATE,
       retry: { max: 10, match: [/SQLITE_BUSY/] },
     });
+    useLongLivedSqliteConnections(sequelize);
   } else {
     sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 10, min: 0, idle: 10_000 } });
   }
