@@ -154,6 +154,20 @@ describe('reset and the ends of a session move every tab', () => {
     await waitFor(() => { expect(first.sessionId()).toBe(newId); });
   });
 
+  it('ends the session in every tab when a read is refused for it, before the subscription says so', async () => {
+    const { server, events, session, open, emit } = browser();
+    const first = open();
+    const second = open(false);
+    await ready(first, events, session.sessionId);
+    await waitFor(() => { expect(second.status()).toBe('active'); });
+    server.sessions.delete(session.sessionId);
+    server.ended.set(session.sessionId, 'expired');
+
+    emit({ type: 'session.resync', sessionId: session.sessionId, reason: 'history_lost' });
+    await waitFor(() => { expect(first.status()).toBe('ended'); expect(second.status()).toBe('ended'); });
+    expect(second.tab.getByTestId('reason').textContent).toBe('expired');
+  });
+
   it('tells every tab when the server refuses the session, and why', async () => {
     const { events, session, open } = browser();
     const first = open(false);

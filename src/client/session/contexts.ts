@@ -4,13 +4,13 @@ import type { SessionState } from './session-state.js';
 
 export interface SessionActions {
   /** Ends this session and moves every tab to a new one. Never rejects: failures are toasted. */
-  reset(): Promise<void>;
+  reset: () => Promise<void>;
   /** Starts a fresh session for every tab (after it ended, or after an error). Never rejects. */
-  startNew(): Promise<void>;
+  startNew: () => Promise<void>;
   /** Opens the live connection anew; after a failed start-up, tries the start-up again. */
-  reconnect(): void;
+  reconnect: () => void;
   /** Developer controls: this tab plays offline (no live updates) until told otherwise. */
-  setSimulatedOffline(offline: boolean): void;
+  setSimulatedOffline: (offline: boolean) => void;
 }
 
 // Separate contexts, so that a component calling only actions does not re-render on every event.
