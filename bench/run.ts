@@ -1,12 +1,64 @@
-import { runCleanupBench, runUploadRssBench, type StoreKind } from './files.js';
-import { runSyncBench } from './sync.js';
+/**
+ * `npm run bench [-- figure…]`: measures Tabsync's hot paths beside their floors or peers, in one
+ * run, and writes bench/results.json. A figure is picked by its name or the part before a dash
+ * (`validate` picks validate and validate-pg; `fanout` and `fanout2` are apart); no argument runs
+ * them all. `BENCH_QUICK=1` is a short smoke run; `BENCH_RESULTS` writes elsewhere.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { locateRedis } from '../src/server/redis/locate-redis.js';
+import { cleanupFigure } from './figures/cleanup.js';
+import { fanoutFigure, fanoutTwoInstancesFigure } from './figures/fanout.js';
+import { uploadFigure } from './figures/upload.js';
+import { validateFigure, validatePostgresFigure } from './figures/validate.js';
+import { wsMemoryFigure } from './figures/ws-memory.js';
+import type { Figure } from './lib/figure.js';
+import { printTable, writeResults } from './lib/report.js';
+import { findPostgres, freshDataDir } from './lib/resources.js';
+import { runFigures } from './lib/runner.js';
+import { QUICK } from './lib/settings.js';
 
-/** `npm run bench`: each benchmark prints one JSON line of numbers. */
-const round = (ms: number) => Math.round(ms * 10) / 10;
+const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, uploadFigure, cleanupFigure];
 
-const sync = await runSyncBench(Number(process.env.BENCH_TABS ?? 200));
-console.log(JSON.stringify({ bench: 'sync.fanout', ...sync, p50Ms: round(sync.p50Ms), p95Ms: round(sync.p95Ms), maxMs: round(sync.maxMs) }));
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const picked = wanted.length === 0 ? FIGURES : FIGURES.filter((figure) => wanted.some((name) => figure.name === name || figure.name.startsWith(`${name}-`)));
+if (picked.length === 0) {
+  console.error(`No figure is named ${wanted.join(', ')}. Figures: ${FIGURES.map((figure) => figure.name).join(', ')}.`);
+  process.exit(2);
+}
 
-const stores = (process.env.BENCH_STORES ?? 'local,s3').split(',').filter((kind): kind is StoreKind => kind === 'local' || kind === 's3');
-for (const store of stores) console.log(JSON.stringify(await runUploadRssBench(store)));
-for (const store of stores) console.log(JSON.stringify(await runCleanupBench(store)));
+const log = (line: string) => { console.log(line); };
+const commit = (() => {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head} (with uncommitted changes)` : head;
+  } catch {
+    return 'unknown';
+  }
+})();
+log(`Tabsync bench${QUICK ? ' (BENCH_QUICK: smoke run, not figures to quote)' : ''}: commit ${commit}, ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+
+// REDIS_URL, else 127.0.0.1:6379 when it answers, else a private redis-server: the app's own rule.
+const redisDir = freshDataDir('redis');
+const redis = await locateRedis({ redisUrl: process.env.REDIS_URL, dataDir: redisDir.dir });
+const postgresAdminUrl = await findPostgres();
+log(`Redis: ${redis.url}; PostgreSQL: ${postgresAdminUrl ? 'answers' : 'does not answer (PostgreSQL figures are skipped)'}`);
+
+try {
+  const { results, rows, failed } = await runFigures(picked, { redisUrl: redis.url, postgresAdminUrl, log });
+  log('');
+  printTable(results, rows);
+  const file = process.env.BENCH_RESULTS ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+  writeResults(file, results);
+  log(`\nwritten: ${file}`);
+  if (failed.length > 0) {
+    log(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await redis.stop();
+  redisDir.remove();
+}

@@ -1,0 +1,155 @@
+/**
+ * cleanup.*: one run of the orphan cleanup (the service the cleanup-orphans job runs, built by the
+ * workers' own composition root) over 10,000 objects of 1,000 sessions that ended two days ago,
+ * beside objects that must survive: active sessions' and those of sessions ended within the grace
+ * period. The floor deletes exactly the orphaned keys, known in advance, in 1,000-key batches
+ * straight against the store (unlink on disk, DeleteObjects on S3). wrong_deletions counts
+ * surviving objects that vanished (the floor's count is taken the same way).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { createWorkerApp, type WorkerApp } from '../../jobs/worker-app.js';
+import { loadConfig } from '../../src/server/config/env.js';
+import { createLogger } from '../../src/server/logger.js';
+import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
+import type { ObjectStore } from '../../src/server/storage/object-store.js';
+import { sessionFileKey } from '../../src/server/storage/keys.js';
+import { startS3rver, type S3Server } from '../../test/support/s3rver.js';
+import type { Figure, FigureContext, Results } from '../lib/figure.js';
+import { measure } from '../lib/figure.js';
+import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js';
+import { QUICK } from '../lib/settings.js';
+import { round } from '../lib/stats.js';
+
+const ENDED_SESSIONS = QUICK ? 100 : 1000;
+const OBJECTS_PER_SESSION = 10;
+const ACTIVE_SESSIONS = QUICK ? 10 : 100;
+const RECENTLY_ENDED_SESSIONS = QUICK ? 5 : 50;
+const BATCH = 1000;
+const DAY_MS = 86_400_000;
+
+type Store = 'local' | 's3';
+
+interface Seeded {
+  orphaned: string[];
+  survivors: string[];
+}
+
+/** Puts objects `parallel` at a time: seeding is not measured, only kept off the critical path of a slow store. */
+async function putAll(storage: ObjectStore, keys: string[], parallel = 32): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < keys.length) {
+        const key = keys[next++];
+        if (key) await storage.put(key, Readable.from([Buffer.from('8 bytes.')]));
+      }
+    }),
+  );
+}
+
+async function seed(worker: WorkerApp): Promise<Seeded> {
+  const now = Date.now();
+  const session = (status: 'active' | 'reset', endedAt: Date | null) => ({
+    id: randomUUID(),
+    tokenHash: randomBytes(32).toString('hex'),
+    status,
+    createdAt: new Date(now - 3 * DAY_MS),
+    lastSeenAt: endedAt ?? new Date(now),
+    expiresAt: status === 'active' ? new Date(now + 7 * DAY_MS) : (endedAt ?? new Date(now)),
+    endedAt,
+    version: status === 'active' ? 1 : 2,
+  });
+  const ended = Array.from({ length: ENDED_SESSIONS }, () => session('reset', new Date(now - 2 * DAY_MS)));
+  const active = Array.from({ length: ACTIVE_SESSIONS }, () => session('active', null));
+  // Ended an hour ago: within the 24 h grace period, so their files must stay.
+  const recent = Array.from({ length: RECENTLY_ENDED_SESSIONS }, () => session('reset', new Date(now - 3_600_000)));
+  await worker.db.models.UserSession.bulkCreate([...ended, ...active, ...recent]);
+
+  const files = (sessions: typeof ended) =>
+    sessions.flatMap((owner) =>
+      Array.from({ length: OBJECTS_PER_SESSION }, (_, i) => {
+        const id = randomUUID();
+        const at = owner.endedAt ?? new Date(now);
+        return { id, sessionId: owner.id, objectKey: sessionFileKey(owner.id, id, `f${i}.txt`), name: `f${i}.txt`, contentType: 'text/plain', size: 8, status: 'stored' as const, createdAt: at, updatedAt: at };
+      }),
+    );
+  const orphanedRows = files(ended);
+  const survivorRows = [...files(active), ...files(recent)];
+  const rows = [...orphanedRows, ...survivorRows];
+  for (let i = 0; i < rows.length; i += BATCH) await worker.db.models.SessionFile.bulkCreate(rows.slice(i, i + BATCH));
+  const seeded = { orphaned: orphanedRows.map((row) => row.objectKey), survivors: survivorRows.map((row) => row.objectKey) };
+  await putAll(worker.storage, [...seeded.orphaned, ...seeded.survivors]);
+  return seeded;
+}
+
+async function missing(storage: ObjectStore, keys: string[]): Promise<number> {
+  let count = 0;
+  for (let i = 0; i < keys.length; i += 100) {
+    const heads = await Promise.all(keys.slice(i, i + 100).map((key) => storage.head(key)));
+    count += heads.filter((head) => head === null).length;
+  }
+  return count;
+}
+
+/** The floor: the known keys, 1,000 per batch, straight to the store. */
+function directDelete(store: Store, root: string, s3: S3Server | undefined): (keys: string[]) => Promise<void> {
+  if (store === 'local') return async (keys) => { await Promise.all(keys.map((key) => rm(path.join(root, ...key.split('/')), { force: true }))); };
+  if (!s3) throw new Error('no S3 server');
+  const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  return async (keys) => {
+    await client.send(new DeleteObjectsCommand({ Bucket: s3.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+  };
+}
+
+async function runStore(store: Store, ctx: FigureContext): Promise<Results> {
+  const data = freshDataDir(`cleanup-${store}`);
+  const prefix = freshPrefix(`cleanup-${store}`);
+  const s3 = store === 's3' ? await startS3rver() : undefined;
+  const config = loadConfig({ DATA_DIR: data.dir, REDIS_URL: ctx.redisUrl, LOG_LEVEL: 'warn', ...s3?.env });
+  let worker: WorkerApp | undefined;
+  try {
+    // Maintenance is not scheduled: the only cleanup run is the one timed here.
+    worker = await createWorkerApp(config, { redisPrefix: prefix, scheduleMaintenance: false, log: createLogger('warn') });
+    const seeded = await seed(worker);
+    ctx.log(`cleanup ${store}: seeded ${seeded.orphaned.length} orphaned objects of ${ENDED_SESSIONS} sessions and ${seeded.survivors.length} that must stay`);
+
+    const started = performance.now();
+    const report = await worker.services.cleanup.run(SYSTEM_ACTOR);
+    const oursMs = performance.now() - started;
+    const oursWrong = await missing(worker.storage, seeded.survivors);
+    const left = seeded.orphaned.length - (await missing(worker.storage, seeded.orphaned));
+    ctx.log(`cleanup ${store} Tabsync: ${round(oursMs, 0)} ms, ${report.endedSessionObjects} deleted, ${left} orphaned left, ${oursWrong} wrongly deleted`);
+    if (left > 0) throw new Error(`cleanup ${store}: ${left} orphaned objects were left behind`);
+
+    // The same keys again, for the floor to delete.
+    await putAll(worker.storage, seeded.orphaned);
+    const remove = directDelete(store, path.join(data.dir, 'objects'), s3);
+    const floorStarted = performance.now();
+    for (let i = 0; i < seeded.orphaned.length; i += BATCH) await remove(seeded.orphaned.slice(i, i + BATCH));
+    const floorMs = performance.now() - floorStarted;
+    const floorWrong = await missing(worker.storage, seeded.survivors);
+    ctx.log(`cleanup ${store} direct ${BATCH}-key batches: ${round(floorMs, 0)} ms`);
+
+    const key = store === 'local' ? 'cleanup' : 'cleanup.s3';
+    return {
+      [`${key}.time_ratio`]: measure(oursMs, floorMs, 'ms'),
+      [`${key}.wrong_deletions`]: measure(oursWrong, floorWrong, 'objects'),
+    };
+  } finally {
+    await worker?.close();
+    await s3?.stop();
+    await dropRedisPrefix(ctx.redisUrl, prefix).catch(() => undefined);
+    data.remove();
+  }
+}
+
+async function run(ctx: FigureContext): Promise<Results> {
+  return { ...(await runStore('local', ctx)), ...(await runStore('s3', ctx)) };
+}
+
+export const cleanupFigure: Figure = { name: 'cleanup', run };

@@ -1,0 +1,12 @@
+/**
+ * What a run is allowed to use and how long it measures. `BENCH_QUICK=1` is a smoke run: the same
+ * code paths with short timings and small counts, for the test that keeps the harness from rotting.
+ */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+/** Seconds of measured load per autocannon (or WebSocket) run; 10 s smooths out the machine's noise. */
+export const LOAD_SECONDS = QUICK ? 2 : 10;
+/** Seconds of load before each measured run: JIT, connection pools, SQLite's page cache. */
+export const WARMUP_SECONDS = QUICK ? 1 : 3;
+/** Concurrent connections (or sockets) of the validate figures. */
+export const CONNECTIONS = 50;

@@ -1,0 +1,33 @@
+/**
+ * Tabsync itself, as `npm run server` builds it (createApp, the composition root), in a child
+ * process of its own. Configuration comes from the environment like the real server's; the
+ * harness adds a fresh Redis key prefix and, for the validate figures, the no-op tRPC server in
+ * this same process (same runtime, same flags: the only difference is the pipeline).
+ */
+import { createApp } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config/env.js';
+import { memoryAfterGc, serveParent } from '../lib/child.js';
+import { startNoopTrpc } from './noop-trpc.js';
+
+export interface TabsyncReady {
+  url: string;
+  noopUrl: string | undefined;
+  database: string;
+}
+
+const app = await createApp(loadConfig(), { redisPrefix: process.env.BENCH_REDIS_PREFIX });
+const { url } = await app.listen();
+const noop = process.env.BENCH_NOOP === '1' ? await startNoopTrpc() : undefined;
+
+const ready: TabsyncReady = { url, noopUrl: noop?.url, database: app.db.dialect };
+serveParent(
+  ready,
+  {
+    memory: () => memoryAfterGc(),
+    connections: () => Promise.resolve(app.websockets.connections),
+  },
+  async () => {
+    await noop?.close();
+    await app.close();
+  },
+);
