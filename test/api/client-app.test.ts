@@ -42,8 +42,8 @@ function get(url: string, init: { method?: string; headers?: Record<string, stri
   });
 }
 
-function directives(csp: string | undefined): Map<string, string> {
-  return new Map((csp ?? '').split(';').map((part) => {
+function directives(csp: string | string[] | undefined): Map<string, string> {
+  return new Map(String(csp ?? '').split(';').map((part) => {
     const [name = '', ...values] = part.trim().split(/\s+/);
     return [name, values.join(' ')];
   }));
