@@ -22,9 +22,29 @@ export class BodyError extends Error {
   }
 }
 
-/** Reads a small JSON body; an empty body reads as undefined. */
+/**
+ * Answers a request whose body may not have been read to its end, and then closes the connection
+ * if it was not: the bytes left unread would otherwise hold the connection (the next request sent
+ * on it would never be answered) or be read as a request of their own.
+ */
+export function sendJsonToRequest(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  if (!req.complete) res.setHeader('Connection', 'close');
+  sendJson(res, status, body);
+}
+
+function declaredLength(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
+}
+
+/**
+ * Reads a small JSON body; an empty body reads as undefined. A body over the limit is refused
+ * with 413, before a byte is read when its length is declared; answer such a refusal with
+ * sendJsonToRequest, since the rest of the body is left unread.
+ */
 export async function readJsonBody(req: IncomingMessage, limitBytes = 16 * 1024): Promise<unknown> {
   const type = req.headers['content-type'];
+  if ((declaredLength(req) ?? 0) > limitBytes) throw new BodyError(413, `The request body must be at most ${limitBytes} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -4,7 +4,7 @@ import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { createCaller } from '../api/root.js';
 import { describeError } from '../api/error-shape.js';
 import type { HttpContextFactory } from './api-context.js';
-import { BodyError, readJsonBody, sendJson } from './json-response.js';
+import { BodyError, readJsonBody, sendJson, sendJsonToRequest } from './json-response.js';
 
 type Procedure = 'generate' | 'validate';
 
@@ -27,7 +27,7 @@ export function createRestAlias(procedure: Procedure, makeContext: HttpContextFa
       const trpcError = getTRPCErrorFromUnknown(error);
       if (trpcError.code === 'INTERNAL_SERVER_ERROR') ctx.deps.log.error({ err: trpcError.cause ?? trpcError, requestId }, 'REST alias failed');
       const { message, data } = describeError(trpcError, requestId);
-      sendJson(res, data.httpStatus, { error: { message, ...data } });
+      sendJsonToRequest(req, res, data.httpStatus, { error: { message, ...data } });
     }
   };
 }
