@@ -185,6 +185,18 @@ describe('reset and the ends of a session move every tab', () => {
 });
 
 describe('the live connection', () => {
+  it('logs what the tab hears, newest last, and takes a newer view of the session', async () => {
+    const { events, session, open, emit } = browser();
+    const tab = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+
+    emit({ type: 'session.validated', session: { ...session, version: 2 } });
+    emit({ type: 'file.removed', fileId: crypto.randomUUID() });
+    await waitFor(() => { expect(tab.tab.getByTestId('event-log').textContent).toBe('1700000000000-1 session.validated\n1700000000000-2 file.removed'); });
+    expect(tab.tab.getByTestId('last-event-id').textContent).toBe('1700000000000-2');
+    expect(tab.tab.getByTestId('version').textContent).toBe('2');
+  });
+
   it('subscribes again after an interruption, from the last event it saw', async () => {
     const { events, session, open, emit } = browser();
     const tab = open(false);

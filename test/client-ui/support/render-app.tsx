@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { render, within } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { trpc } from '../../../src/client/api/trpc-react.js';
-import { AppProviders, memoryStore, useConnection, useSessionActions, useSessionState, useSessionUUID, type SessionActions, type SessionIdStore } from '../../../src/client/session/index.js';
+import { AppProviders, memoryStore, useConnection, useEventLog, useSessionActions, useSessionState, useSessionUUID, type SessionActions, type SessionIdStore } from '../../../src/client/session/index.js';
 import type { FakeApiServer } from './fake-api-server.js';
 import type { FakeEventSource } from './fake-event-source.js';
 
@@ -16,14 +16,18 @@ function SessionId() {
 export function SessionProbe() {
   const state = useSessionState();
   const connection = useConnection();
+  const log = useEventLog();
   return (
     <div>
       <output data-testid="status">{state.status}</output>
       {state.status === 'ended' && <output data-testid="reason">{`${state.reason}${state.replacedBy ? ` → ${state.replacedBy}` : ''}`}</output>}
       {state.status === 'error' && <output data-testid="error">{state.message}</output>}
       {(state.status === 'active' || state.status === 'resetting') && <SessionId />}
+      {(state.status === 'active' || state.status === 'resetting') && <output data-testid="version">{state.session.version}</output>}
       <output data-testid="connection">{connection.status}</output>
       <output data-testid="leader">{String(connection.isLeader)}</output>
+      <output data-testid="last-event-id">{connection.lastEventId ?? ''}</output>
+      <output data-testid="event-log">{log.map((entry) => `${entry.id} ${entry.event.type}`).join('\n')}</output>
     </div>
   );
 }
