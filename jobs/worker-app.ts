@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../src/server/services/actor.js';
 import { AuditService } from '../src/server/services/audit/audit.service.js';
 import { FilesService } from '../src/server/services/files/files.service.js';
 import { OrphanCleanupService } from '../src/server/services/files/orphan-cleanup.service.js';
+import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
 import { SessionService } from '../src/server/services/session/session.service.js';
 import { createObjectStore } from '../src/server/storage/create-object-store.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
@@ -90,7 +91,16 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     const audit = new AuditService({ db, clock });
     const sessions = new SessionService({ db, audit, events, clock, idleTtlMs: config.sessionIdleTtlMs, maxAgeMs: config.sessionMaxAgeMs });
     const files = new FilesService({ db, storage, audit, events, clock, maxUploadBytes: config.maxUploadBytes });
-    const cleanup = new OrphanCleanupService({ db, storage, audit, events, clock, graceMs: config.orphanGraceMs });
+    const cleanup = new OrphanCleanupService({
+      db,
+      storage,
+      audit,
+      events,
+      clock,
+      graceMs: config.orphanGraceMs,
+      // The web server's uploads touch their rows every UPLOAD_IDLE_TIMEOUT (app.ts).
+      abandonedUploadMs: abandonedUploadAfterMs(config.uploadIdleTimeoutMs),
+    });
 
     const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
     closers.push(() => queues.close());

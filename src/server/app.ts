@@ -116,7 +116,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       newCredential: overrides.newCredential,
     });
     const chat = new ChatService({ db, events, clock });
-    const files = new FilesService({ db, storage, audit, events, clock, uploads: queues, maxUploadBytes: config.maxUploadBytes });
+    const files = new FilesService({
+      db,
+      storage,
+      audit,
+      events,
+      clock,
+      uploads: queues,
+      maxUploadBytes: config.maxUploadBytes,
+      sessionMaxStoredBytes: config.sessionMaxStoredBytes,
+      uploadHeartbeatMs: config.uploadIdleTimeoutMs,
+      // Its state lives in Redis under the same prefix as the API's gate below: the two are one gate.
+      refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
+    });
     const deps: ApiDeps = {
       log,
       sessions,
@@ -163,7 +175,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const trpcRoute = createTrpcRoute(makeContext, log);
     const generateAlias = createRestAlias('generate', makeContext);
     const validateAlias = createRestAlias('validate', makeContext);
-    const fileRoutes = createFilesRoutes({ sessions, files, log });
+    const fileRoutes = createFilesRoutes({
+      sessions,
+      files,
+      log,
+      audit,
+      rateLimits: deps.rateLimits,
+      refusalGate: deps.refusalGate,
+      uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
+    });
     const server = createHttpHost({
       log,
       audit,

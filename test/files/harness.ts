@@ -51,7 +51,8 @@ export interface FilesHarness {
 export async function startFilesHarness(options: FilesHarnessOptions): Promise<FilesHarness> {
   const s3 = options.store === 's3' ? await startS3rver() : undefined;
   const redisPrefix = `tabsync-test:${randomBytes(6).toString('hex')}`;
-  const env = { RATE_LIMIT_PER_MINUTE: '100000', ...s3?.env, ...options.env };
+  // Budgets out of the way unless a test sets its own: the suites upload far more than 20 files a minute.
+  const env = { RATE_LIMIT_PER_MINUTE: '100000', UPLOAD_RATE_LIMIT_PER_MINUTE: '100000', ...s3?.env, ...options.env };
   let t: TestApp;
   try {
     t = await startTestApp({ database: options.database, env, overrides: { redisPrefix, ...options.appOverrides } });
@@ -115,6 +116,8 @@ export interface UploadOptions {
   origin?: string;
   /** Send the body chunked (no Content-Length). */
   chunked?: boolean;
+  /** More request headers (e.g. X-Forwarded-For behind a trusted proxy). */
+  headers?: Record<string, string>;
 }
 
 export function uploadUrl(base: string, sessionId: string, name?: string): string {
@@ -126,7 +129,7 @@ export function uploadUrl(base: string, sessionId: string, name?: string): strin
 
 /** POSTs `body` raw, as a browser's fetch(file) does. */
 export function uploadRaw(base: string, body: Buffer, options: UploadOptions): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream', ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   if (options.origin) headers.origin = options.origin;
   const payload: BodyInit = options.chunked ? chunkedStream(body) : new Uint8Array(body);

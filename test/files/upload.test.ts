@@ -150,7 +150,7 @@ describe.each(combos)('uploads and downloads on %s with the %s store', (database
     ];
     const longName = 'n'.repeat(3000) + '.txt';
     for (const [raw, expected] of [...cases, [longName, ''] as [string, string]]) {
-      const fileId = await uploadedFileId(await uploadRaw(h.url, Buffer.from(`content of ${raw.slice(0, 20)}\n`), { sessionId: browser.sessionId, name: raw, cookie: browser.cookie }));
+      const fileId = await uploadedFileId(await uploadRaw(h.url, Buffer.from(`content of ${JSON.stringify(raw.slice(0, 20))}\n`), { sessionId: browser.sessionId, name: raw, cookie: browser.cookie }));
       const row = await settledFile(h.t, fileId);
       expect(row.status).toBe('stored');
       if (expected) expect(row.name).toBe(expected);
@@ -172,6 +172,23 @@ describe.each(combos)('uploads and downloads on %s with the %s store', (database
     const row = await settledFile(h.t, fileId);
     expect(row).toMatchObject({ status: 'stored', contentType: 'image/png', name: 'page.png' });
     expect((await download(h.url, fileId, browser.cookie)).headers.get('content-type')).toBe('image/png');
+  });
+
+  it.each([
+    ['text named .js', 'app.js', Buffer.from('alert(document.cookie);\n'), 'app.txt', 'text/plain; charset=utf-8'],
+    ['a .bat with one byte that is not UTF-8', 'run.bat', Buffer.from('@echo off\r\ndel C:\\ \xff\r\n', 'latin1'), 'run.bin', 'application/octet-stream'],
+    ['text named .html', 'page.html', Buffer.from('<script>alert(1)</script>\n'), 'page.txt', 'text/plain; charset=utf-8'],
+    ['bytes of no known type with no extension', 'blob', Buffer.from([0x00, 0x01, 0xfe, 0xff]), 'blob.bin', 'application/octet-stream'],
+    ['CSV text', 'table.csv', Buffer.from('a,b\n1,2\n'), 'table.csv', 'text/plain; charset=utf-8'],
+  ])('names the stored file by its detected type: %s', async (_label, name, bytes, storedAs, contentType) => {
+    const browser = await newBrowser(h.url);
+    const fileId = await uploadedFileId(await uploadRaw(h.url, bytes, { sessionId: browser.sessionId, name, cookie: browser.cookie, contentType: 'application/javascript' }));
+    const row = await settledFile(h.t, fileId);
+    expect(row).toMatchObject({ status: 'stored', name: storedAs, contentType });
+    expect(row.objectKey).toBe(`sessions/${browser.sessionId}/files/${fileId}/${storedAs}`);
+    const got = await download(h.url, fileId, browser.cookie);
+    expect(got.headers.get('content-disposition')).toContain(`filename="${storedAs}"`);
+    expect((await readAll(got.body)).equals(bytes)).toBe(true);
   });
 
   it.each([

@@ -151,6 +151,37 @@ describe.each(combos)('cleanup-orphans on %s with the %s store', (database, stor
     expect(again).toMatchObject({ endedSessionObjects: 0, unknownSessionObjects: 0, stagingObjects: 0, kept: liveKeys.length + 1 });
   });
 
+  it('fails uploads that died before a byte was stored (rows a killed server left uploading, injected) and leaves live ones alone', async () => {
+    const owner = await session('active');
+    const [dead, alive, staged, moved] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const now = new Date();
+    await models().SessionFile.bulkCreate(
+      [dead, alive, staged, moved].map((id) => ({ id, sessionId: owner, objectKey: stagingKey(id), name: 'x.bin', contentType: 'application/octet-stream', size: 1, status: 'uploading' as const, createdAt: now, updatedAt: now })),
+    );
+    // Untouched for ten minutes: far past two missed heartbeats (UPLOAD_IDLE_TIMEOUT, 30 s) and the margin.
+    // (Written past the model, which stamps updated_at with the time of every update.)
+    await h.t.app.db.sequelize.query('UPDATE session_files SET updated_at = :at WHERE id IN (:ids)', {
+      replacements: { at: new Date(Date.now() - 10 * 60_000), ids: [dead, staged, moved] },
+    });
+    // Two of the stale ones did get their bytes in: staged, or already moved by the upload job.
+    await bareObjects([stagingKey(staged), sessionFileKey(owner, moved, 'x.bin')]);
+
+    const workers = await h.startWorkers();
+    const report = await runJob();
+    await workers.close();
+
+    expect(report.abandonedUploads).toBe(1);
+    const statuses = Object.fromEntries((await models().SessionFile.findAll({ where: { sessionId: owner } })).map((row) => [row.id, row.status]));
+    expect(statuses).toEqual({ [dead]: 'failed', [alive]: 'uploading', [staged]: 'uploading', [moved]: 'uploading' });
+    const audit = await h.t.app.services.audit.forSession(owner);
+    expect(audit.filter((entry) => entry.event === 'file.rejected').map((entry) => entry.metadata)).toEqual([{ fileId: dead, reason: 'abandoned' }]);
+    await eventually(
+      async () => (await h.t.app.services.events.since(owner, null)).some(({ event }) => event.type === 'file.failed' && event.file.fileId === dead),
+      10_000,
+      'file.failed for the dead upload',
+    );
+  });
+
   it('reads each session again at delete time: a session active again by then keeps its objects', async () => {
     const revived = await session('reset', 3 * HOUR);
     const keys = await files(revived, 30);

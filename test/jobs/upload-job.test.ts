@@ -82,6 +82,24 @@ describe.each(combos)('the upload job on %s with the %s store', (database, store
     expect(await allKeys(h.storage, `sessions/${browser.sessionId}/`)).toEqual([row.objectKey]);
   });
 
+  it.each(['reset', 'expired'] as const)('discards an upload whose session was %s before its job ran: failed, its bytes deleted, audited, nothing stored in the ended session', async (ending) => {
+    const browser = await newBrowser(h.url);
+    const [fileId = ''] = await uploadMany(browser, 1);
+    if (ending === 'reset') await browser.client.session.reset.mutate({ sessionId: browser.sessionId });
+    else await h.t.app.db.models.UserSession.update({ expiresAt: new Date(Date.now() - 1000) }, { where: { id: browser.sessionId } });
+
+    const workers = await h.startWorkers();
+    const row = await settledFile(h.t, fileId);
+    await workers.close();
+    expect(row.status).toBe('failed');
+    expect(await allKeys(h.storage, `sessions/${browser.sessionId}/`)).toEqual([]);
+    expect((await allKeys(h.storage, 'staging/')).filter((key) => key.endsWith(fileId))).toEqual([]);
+    const audit = await h.t.app.services.audit.forSession(browser.sessionId);
+    expect(audit.filter((entry) => entry.event === 'file.rejected').map((entry) => entry.metadata)).toEqual([{ fileId, reason: 'session_ended' }]);
+    expect(await auditCount(browser.sessionId, 'file.uploaded')).toBe(0);
+    expect(await storedEvents(browser.sessionId)).toEqual([]);
+  });
+
   it('retries with backoff through a store that fails transiently (fault injected: the first 2 store calls throw) and then stores the file', async () => {
     const flaky = failingFirst(createObjectStore(h.t.app.config), 2);
     const workers = await h.startWorkers({ storage: flaky });

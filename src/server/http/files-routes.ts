@@ -8,10 +8,13 @@ import { fileIdSchema } from '../../shared/files.js';
 import { sessionIdSchema } from '../../shared/session.js';
 import { toApiError } from '../api/domain-errors.js';
 import { describeError } from '../api/error-shape.js';
+import { RateLimitedError } from '../api/rate-limited.error.js';
 import type { Logger } from '../logger.js';
+import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 import type { Actor } from '../services/actor.js';
+import type { AuditService } from '../services/audit/audit.service.js';
 import { InvalidRequestError } from '../services/errors.js';
-import { FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
+import { FileTooLargeError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
 import type { FilesService } from '../services/files/files.service.js';
 import type { SessionService } from '../services/session/session.service.js';
 import { readCredential } from './credential-cookie.js';
@@ -24,6 +27,12 @@ export interface FilesRoutesOptions {
   sessions: SessionService;
   files: FilesService;
   log: Logger;
+  audit: Pick<AuditService, 'record'>;
+  /** The per-client upload budget (`files.upload`, UPLOAD_RATE_LIMIT_PER_MINUTE). */
+  rateLimits: Pick<RateLimits, 'consume' | 'policy'>;
+  refusalGate: Pick<RefusalAuditGate, 'shouldRecord'>;
+  /** An upload that sends no byte for this long is ended (UPLOAD_IDLE_TIMEOUT). */
+  uploadIdleTimeoutMs: number;
 }
 
 /** What a multipart body may hold besides its one file: a form's few small fields. */
@@ -45,9 +54,16 @@ function declaredLength(req: IncomingMessage): number | undefined {
   return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
 }
 
+/** The API error for what went wrong; the few the services do not know are HTTP's own. */
+function apiErrorOf(error: unknown): TRPCError {
+  if (error instanceof z.ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: error });
+  if (error instanceof UploadIdleTimeoutError) return new TRPCError({ code: 'TIMEOUT', message: error.message, cause: error });
+  return getTRPCErrorFromUnknown(toApiError(error));
+}
+
 /**
  * Answers a failed request in the REST shape the aliases use. A body left unread is not read on:
- * the connection closes after the answer, so a client sending a huge body stops at once.
+ * the connection closes after the answer, so a client sending a huge (or endless) body stops at once.
  */
 function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestScope, log: Logger, error: unknown): void {
   if (res.headersSent) {
@@ -56,7 +72,12 @@ function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestSc
     res.destroy();
     return;
   }
-  const trpcError = error instanceof z.ZodError ? new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: error }) : getTRPCErrorFromUnknown(toApiError(error));
+  if (error instanceof UploadInterruptedError) {
+    // The client's doing, not a fault here: worth a line, not an alarm.
+    log.info({ requestId: scope.requestId, reason: error.reason }, 'upload interrupted');
+    if (req.socket.destroyed) return;
+  }
+  const trpcError = apiErrorOf(error);
   if (trpcError.code === 'INTERNAL_SERVER_ERROR') log.error({ err: trpcError.cause ?? trpcError, requestId: scope.requestId }, 'file route failed');
   if (!req.complete) res.setHeader('Connection', 'close');
   const { message, data } = describeError(trpcError, scope.requestId);
@@ -64,43 +85,82 @@ function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestSc
 }
 
 /**
- * The request body as a stream of its own: a refusal part-way (too large) stops reading without
- * destroying the request, so the 413 can still be sent; a client that goes away fails the stream.
+ * Ends the body with UploadIdleTimeoutError once the client has sent nothing for `idleMs`. Time
+ * spent paused because the reader is busy (the store, the database) is the server's, not idle.
  */
-function bodyOf(req: IncomingMessage): Readable {
+function watchIdle(req: IncomingMessage, body: PassThrough, idleMs: number): void {
+  const timer = setTimeout(function expire() {
+    if (req.isPaused()) timer.refresh();
+    else body.destroy(new UploadIdleTimeoutError(idleMs));
+  }, idleMs);
+  timer.unref();
+  req.on('data', () => timer.refresh());
+  body.once('close', () => { clearTimeout(timer); });
+  req.once('end', () => { clearTimeout(timer); });
+}
+
+/**
+ * The request body as a stream of its own: a refusal part-way (too large) stops reading without
+ * destroying the request, so the 413 can still be sent; a client that goes away (before this was
+ * called, too) or falls silent fails the stream with UploadInterruptedError.
+ */
+function bodyOf(req: IncomingMessage, idleMs: number): PassThrough {
   const body = new PassThrough({ highWaterMark: 64 * 1024 });
-  req.once('error', (error) => body.destroy(error));
+  // Whoever reads the body learns of its failure from the stream (pipeline checks `errored`); this
+  // only keeps a failure before they start reading from being an uncaught 'error'.
+  body.on('error', () => undefined);
+  if (req.destroyed) {
+    body.destroy(new UploadInterruptedError());
+    return body;
+  }
+  // An error on the request is its connection breaking ("aborted", ECONNRESET): the client's doing.
+  req.on('error', () => body.destroy(new UploadInterruptedError()));
   req.once('close', () => { if (!req.complete) body.destroy(new UploadInterruptedError()); });
   req.pipe(body);
+  watchIdle(req, body, idleMs);
   return body;
 }
 
+/** What a failure of the multipart parser means to the client: its own errors kept, the parser's worded. */
+function asUploadError(error: unknown): Error {
+  if (error instanceof UploadInterruptedError || error instanceof FileTooLargeError || error instanceof InvalidRequestError) return error;
+  return new InvalidRequestError(`The multipart body is malformed: ${error instanceof Error ? error.message : 'unreadable'}.`);
+}
+
 /** The `file` part of a multipart/form-data body, as soon as its bytes begin. */
-function multipartFile(req: IncomingMessage, maxBytes: number): Promise<{ stream: Readable; filename: string }> {
+function multipartFile(req: IncomingMessage, body: Readable, maxBytes: number): Promise<{ stream: Readable; filename: string }> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       // One byte over the limit reaches the store's counter, which refuses it; busboy's own cut-off is the backstop.
       parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 20, fieldSize: 4096, parts: 30 } });
     } catch {
+      body.destroy();
       reject(new InvalidRequestError('The multipart body has no boundary. Send the file as multipart/form-data or as the raw body.'));
       return;
     }
     let found = false;
     parser.on('file', (field, stream, info) => {
       if (field !== 'file' || found) {
+        // Skipped, but still destroyed along with the parser if the body fails while it is read.
+        stream.on('error', () => undefined);
         stream.resume();
         return;
       }
       found = true;
-      stream.once('limit', () => stream.destroy(new FileTooLargeError(maxBytes)));
-      resolve({ stream, filename: info.filename ?? '' });
+      // The part the service reads: it fails with an error the client can act on, from the first byte on.
+      const file = new PassThrough();
+      file.on('error', () => undefined);
+      stream.on('error', (error) => file.destroy(asUploadError(error)));
+      stream.once('limit', () => file.destroy(new FileTooLargeError(maxBytes)));
+      stream.pipe(file);
+      resolve({ stream: file, filename: info.filename ?? '' });
     });
-    parser.once('error', (error) => { reject(new InvalidRequestError(`The multipart body is malformed: ${error instanceof Error ? error.message : 'unreadable'}.`)); });
     parser.once('close', () => {
       if (!found) reject(new InvalidRequestError('The form has no file. Send it in a multipart field named "file".'));
     });
-    bodyOf(req).pipe(parser);
+    // Either side failing fails the other: a body gone mid-form destroys the parser and its file part.
+    pipeline(body, parser).catch((error: unknown) => { reject(asUploadError(error)); });
   });
 }
 
@@ -128,30 +188,47 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * session, and hand the streams to FilesService.
  */
 export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHandler; download: RouteHandler } {
-  const { sessions, files, log } = opts;
+  const { sessions, files, log, rateLimits, refusalGate, audit } = opts;
+
+  /** Spends one point of the client's upload budget; refuses with 429 when it is spent. */
+  async function spendUploadBudget(res: ServerResponse, actor: Actor & { ip: string }): Promise<void> {
+    const decision = await rateLimits.consume('files.upload', actor.ip);
+    res.setHeader('RateLimit-Policy', rateLimits.policy('files.upload'));
+    res.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
+    if (decision.allowed) return;
+    res.setHeader('Retry-After', String(decision.resetSeconds));
+    if (await refusalGate.shouldRecord('rate_limit.exceeded', actor.ip)) {
+      await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor, metadata: { procedure: 'files.upload' } });
+    }
+    const cause = new RateLimitedError(decision.resetSeconds);
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+  }
 
   const upload: RouteHandler = async (req, res, scope) => {
     try {
+      const actor = actorOf(req, scope);
+      await spendUploadBudget(res, { ...actor, ip: scope.ip });
       const query = uploadQuerySchema.parse({
         sessionId: scope.url.searchParams.get('sessionId') ?? undefined,
         name: scope.url.searchParams.get('name') ?? undefined,
       });
       const multipart = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
       const declaredSize = declaredLength(req);
-      const actor = actorOf(req, scope);
       await sessions.authorize(query.sessionId, readCredential(req), actor);
       // A form's length includes its boundaries and other fields; the file part itself is counted as it streams.
       await files.refuseIfTooLarge(query.sessionId, multipart && declaredSize !== undefined ? declaredSize - MULTIPART_OVERHEAD_BYTES : declaredSize, actor);
+      // Gone while it was being checked: nothing to read, so no upload begins.
+      if (req.destroyed) throw new UploadInterruptedError();
 
       let result;
       if (multipart) {
-        const part = await multipartFile(req, files.maxUploadBytes);
-        result = await files.upload({ sessionId: query.sessionId, name: query.name ?? part.filename, body: part.stream }, actor);
+        const part = await multipartFile(req, bodyOf(req, opts.uploadIdleTimeoutMs), files.maxUploadBytes);
+        result = await files.upload({ sessionId: query.sessionId, name: query.name ?? part.filename, sizeAtMost: declaredSize, body: part.stream }, actor);
       } else {
         if (query.name === undefined || query.name.trim() === '') {
           throw new InvalidRequestError('Name the file: add ?name=<file name> to the URL, or send it as multipart/form-data.');
         }
-        result = await files.upload({ sessionId: query.sessionId, name: query.name, declaredSize, body: bodyOf(req) }, actor);
+        result = await files.upload({ sessionId: query.sessionId, name: query.name, declaredSize, body: bodyOf(req, opts.uploadIdleTimeoutMs) }, actor);
       }
       res.setHeader('Location', `${FILES_PATH}/${result.fileId}`);
       sendJson(res, 201, result);

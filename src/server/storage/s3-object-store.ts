@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
@@ -18,7 +18,6 @@ import {
   assertDeleteBatch,
   MAX_LIST_PAGE,
   ObjectNotFoundError,
-  ObjectTooLargeError,
   type ByteRange,
   type DeleteResult,
   type IncompleteUploadsResult,
@@ -84,8 +83,9 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ size: number }> {
     assertObjectKey(key);
     const counter = new ByteLimit(options.maxBytes);
-    body.once('error', (error) => counter.destroy(error));
-    body.pipe(counter);
+    // pipeline also fails the counter for a body that failed before it got here (a client gone
+    // already), where a listener added now would wait for an 'error' that was emitted long ago.
+    pipeline(body, counter, () => undefined);
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: counter, ContentType: options.contentType },
@@ -96,11 +96,11 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done();
     } catch (error) {
+      // lib-storage aborts its multipart upload itself. A body that failed (too large, or its
+      // client gone) failed the counter: that cause is the answer, not the upload's echo of it.
+      const cause = counter.errored;
       counter.destroy();
-      body.unpipe(counter);
-      // lib-storage aborts its multipart upload itself; a too-large body surfaces as the counter's error.
-      if (counter.errored instanceof ObjectTooLargeError) throw counter.errored;
-      throw error;
+      throw cause ?? error;
     }
     return { size: counter.bytes };
   }

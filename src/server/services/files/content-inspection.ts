@@ -17,7 +17,11 @@ export interface ContentInspection {
 /** How much of the start of a file type detection reads: enough for container formats' first entries. */
 const SAMPLE_BYTES = 64 * 1024;
 
-/** Programs, installers and the formats that launch them: refused, whatever the file is called. */
+/**
+ * Programs, installers and the formats that launch them, by file-type's name for them: refused,
+ * whatever the file is called. (An MSI installer reads as "cfb", the container old Office
+ * documents share, so it cannot be told apart here; the stored name's extension keeps it inert.)
+ */
 const EXECUTABLE_TYPES: Record<string, string> = {
   exe: 'a Windows program (PE)',
   elf: 'a Linux/Unix program (ELF)',
@@ -33,21 +37,23 @@ const EXECUTABLE_TYPES: Record<string, string> = {
   rpm: 'an RPM package',
   reg: 'a Windows registry file',
   chm: 'a compiled help file',
-  msi: 'a Windows installer',
+  dmg: 'a macOS disk image (installer)',
+  alias: 'a macOS alias (a shortcut)',
+  asar: 'an Electron application archive',
 };
 
-function isUtf8Text(sample: Buffer): boolean {
+/**
+ * Whether the sample is UTF-8 text. A sample cut from a longer file may end inside a character,
+ * so there (only) an unfinished last character is let through; any byte that UTF-8 forbids is not.
+ */
+function isUtf8Text(sample: Buffer, cut: boolean): boolean {
   if (sample.includes(0)) return false;
-  // A sample can end inside a character: ignore up to three trailing bytes of an unfinished one.
-  for (let cut = 0; cut <= 3 && cut < sample.length; cut += 1) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, sample.length - cut));
-      return true;
-    } catch {
-      // try a shorter sample
-    }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: cut });
+    return true;
+  } catch {
+    return false;
   }
-  return sample.length === 0;
 }
 
 /**
@@ -70,7 +76,7 @@ export async function inspectContent(body: Readable): Promise<ContentInspection>
     : sample.subarray(0, 2).toString('latin1') === '#!'
       ? 'a script with a #! interpreter line'
       : null;
-  const text = !detected && isUtf8Text(sample);
+  const text = !detected && isUtf8Text(sample, size > sample.length);
   return {
     contentType: detected?.mime ?? (text ? 'text/plain; charset=utf-8' : 'application/octet-stream'),
     extension: detected?.ext ?? (text ? 'txt' : null),

@@ -1,23 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import type { FileView, UploadResult } from '../../../shared/files.js';
 import type { UploadJob } from '../../../shared/jobs.js';
 import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
-import { fileObjectsPrefix, safeFileName, sessionFileKey, splitExtension, stagingKey } from '../../storage/keys.js';
+import type { AuditOutcome } from '../../db/models/audit-log.js';
+import { fileObjectsPrefix, safeFileName, sessionFileKey, stagingKey } from '../../storage/keys.js';
 import { ObjectTooLargeError, type ByteRange, type ObjectStore } from '../../storage/object-store.js';
 import { SYSTEM_ACTOR, type Actor, type Clock } from '../actor.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import type { EventPublisher } from '../event-publisher.js';
 import { inspectContent } from './content-inspection.js';
-import { FileTooLargeError } from './files.errors.js';
+import { FileTooLargeError, SessionStorageFullError, UploadInterruptedError } from './files.errors.js';
 import { toFileView } from './file.view.js';
+import { SessionStorageQuota, type UploadAllowance } from './session-storage-quota.js';
+import { storedName } from './stored-name.js';
+import { DEFAULT_HEARTBEAT_MS, keepAlive } from './upload-liveness.js';
 
 /** Where an accepted upload is handed for processing (the `upload` queue). */
 export interface UploadJobQueue {
   enqueueUpload(job: UploadJob): Promise<void>;
+}
+
+/** Lets through one audit row per client, event and window (RefusalAuditGate). */
+export interface RefusalAuditFilter {
+  shouldRecord(event: string, client: string): Promise<boolean>;
 }
 
 export interface FilesServiceOptions {
@@ -29,6 +38,15 @@ export interface FilesServiceOptions {
   /** Absent where nothing is uploaded (the workers). */
   uploads?: UploadJobQueue;
   maxUploadBytes: number;
+  /** What one session may hold, stored and uploading (SESSION_MAX_STORED_BYTES); no limit when absent. */
+  sessionMaxStoredBytes?: number;
+  /** How often an upload in flight marks its row alive for the cleanup (the upload idle timeout). */
+  uploadHeartbeatMs?: number;
+  /**
+   * Keeps refusals answered to a request (too large, interrupted) from flooding the audit log: a
+   * client repeating one is recorded once per window. Without it every refusal is recorded.
+   */
+  refusalGate?: RefusalAuditFilter;
 }
 
 export interface UploadInput {
@@ -37,6 +55,8 @@ export interface UploadInput {
   name: string;
   /** The body's length as the client declared it, if it did. */
   declaredSize?: number;
+  /** A bound on the file's size known before it arrives (a form's whole length), if any. */
+  sizeAtMost?: number;
   body: Readable;
 }
 
@@ -57,11 +77,8 @@ export interface FileDownload {
 
 /** Content types a stored file starts with, before its bytes have been read. */
 const UNKNOWN_TYPE = 'application/octet-stream';
-/** Extensions that name the same type as file-type's (which says "jpg", "tif", …). */
-const EXTENSION_ALIASES: Record<string, string> = { jpeg: 'jpg', jpe: 'jpg', tiff: 'tif', htm: 'html', text: 'txt', mpeg: 'mpg', oga: 'ogg' };
 const LIVE_STATUSES = ['uploading', 'stored', 'failed'] as const;
-/** Extensions that make Windows run a file when it is opened: text under such a name is renamed to .txt. */
-const RUNNABLE_EXTENSIONS = new Set(['exe', 'com', 'scr', 'pif', 'bat', 'cmd', 'ps1', 'psm1', 'vbs', 'vbe', 'jse', 'wsf', 'wsh', 'hta', 'cpl', 'msi', 'msp', 'lnk', 'reg', 'jar', 'dll']);
+const SESSION_ENDED_REASON = 'The session ended before the file was checked, so it was not kept.';
 
 /**
  * The files of a session: uploads into staging, their verification into the session's namespace
@@ -69,7 +86,11 @@ const RUNNABLE_EXTENSIONS = new Set(['exe', 'com', 'scr', 'pif', 'bat', 'cmd', '
  * the session (SessionService.authorize); this service holds the rules of the files themselves.
  */
 export class FilesService {
-  constructor(private readonly deps: FilesServiceOptions) {}
+  private readonly quota: SessionStorageQuota;
+
+  constructor(private readonly deps: FilesServiceOptions) {
+    this.quota = new SessionStorageQuota({ db: deps.db, maxUploadBytes: deps.maxUploadBytes, quotaBytes: deps.sessionMaxStoredBytes ?? Number.POSITIVE_INFINITY });
+  }
 
   private get SessionFile() {
     return this.deps.db.models.SessionFile;
@@ -80,32 +101,22 @@ export class FilesService {
   }
 
   /**
-   * Streams an upload into staging and queues its processing. The row exists (as `uploading`)
-   * before the first byte is written, so the cleanup never mistakes bytes in flight for leftovers.
-   * A refused upload leaves nothing: no bytes, no row.
+   * Streams an upload into staging and queues its processing. The row exists (as `uploading`,
+   * reserving the bytes it may bring against the session's quota) before the first byte is
+   * written, so the cleanup never mistakes bytes in flight for leftovers. A refused upload (too
+   * large, empty) leaves nothing; one that stops part-way (the client went away or fell silent,
+   * the store failed) leaves its row `failed` and no bytes.
    */
   async upload(input: UploadInput, actor: Actor): Promise<UploadResult> {
-    const { maxUploadBytes } = this.deps;
-    await this.refuseIfTooLarge(input.sessionId, input.declaredSize, actor);
-    const fileId = randomUUID();
-    const key = stagingKey(fileId);
-    const row = await this.deps.db.transaction((t) =>
-      this.SessionFile.create(
-        { id: fileId, sessionId: input.sessionId, objectKey: key, name: safeFileName(input.name), contentType: UNKNOWN_TYPE, size: 0, sha256: null, status: 'uploading', createdAt: this.deps.clock(), updatedAt: this.deps.clock() },
-        { transaction: t },
-      ),
-    );
-
+    const { row, allowance } = await this.reserve(input, actor);
     let size: number;
+    const stopHeartbeat = keepAlive(() => this.touch(row.id), this.deps.uploadHeartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     try {
-      ({ size } = await this.deps.storage.put(key, input.body, { maxBytes: maxUploadBytes, contentType: UNKNOWN_TYPE }));
+      ({ size } = await this.deps.storage.put(row.objectKey, input.body, { maxBytes: row.size, contentType: UNKNOWN_TYPE }));
     } catch (error) {
-      await this.discard(row);
-      if (error instanceof ObjectTooLargeError) {
-        await this.recordRefusal(input.sessionId, actor, 'too_large', { fileId });
-        throw new FileTooLargeError(maxUploadBytes);
-      }
-      throw error;
+      throw await this.stagingFailed(row, error, allowance, actor);
+    } finally {
+      stopHeartbeat();
     }
     if (size === 0) {
       await this.discard(row);
@@ -116,19 +127,81 @@ export class FilesService {
     this.deps.events.publish(input.sessionId, { type: 'file.added', file: toFileView(row) });
     try {
       if (!this.deps.uploads) throw new Error('This FilesService has no upload queue.');
-      await this.deps.uploads.enqueueUpload({ fileId, sessionId: input.sessionId });
+      await this.deps.uploads.enqueueUpload({ fileId: row.id, sessionId: input.sessionId });
     } catch (error) {
       await this.reject(row, 'The file could not be queued for processing. Please upload it again.', 'not_queued', actor);
       throw error;
     }
-    return { fileId };
+    return { fileId: row.id };
   }
 
-  /** Refuses an upload whose declared length is already over the limit, before a byte of it is read. */
+  /**
+   * Refuses an upload whose declared length is already over the file limit or over what is left
+   * of the session's storage, before a byte of it is read.
+   */
   async refuseIfTooLarge(sessionId: string, declaredSize: number | undefined, actor: Actor): Promise<void> {
-    if (declaredSize === undefined || declaredSize <= this.deps.maxUploadBytes) return;
-    await this.recordRefusal(sessionId, actor, 'too_large', { declaredSize });
-    throw new FileTooLargeError(this.deps.maxUploadBytes);
+    if (declaredSize === undefined) return;
+    const allowance = await this.quota.allowance(sessionId);
+    if (declaredSize > allowance.maxBytes) throw await this.refuse(allowance.refusal(), sessionId, actor, { declaredSize });
+  }
+
+  /**
+   * Creates the `uploading` row. Its size is the most the upload may bring (the declared length,
+   * else the form's length, else all that is allowed) and counts against the quota until the
+   * real size replaces it; the session is locked meanwhile so that two uploads cannot both
+   * spend the same remaining bytes.
+   */
+  private async reserve(input: UploadInput, actor: Actor): Promise<{ row: SessionFileRow; allowance: UploadAllowance }> {
+    const fileId = randomUUID();
+    const reserved = await this.deps.db.transaction(async (t) => {
+      await this.lockSession(input.sessionId, t);
+      const allowance = await this.quota.allowance(input.sessionId, t);
+      if (input.declaredSize !== undefined && input.declaredSize > allowance.maxBytes) return { allowance, row: null };
+      const size = Math.min(allowance.maxBytes, input.declaredSize ?? input.sizeAtMost ?? Number.POSITIVE_INFINITY);
+      const now = this.deps.clock();
+      const row = await this.SessionFile.create(
+        { id: fileId, sessionId: input.sessionId, objectKey: stagingKey(fileId), name: safeFileName(input.name), contentType: UNKNOWN_TYPE, size, sha256: null, status: 'uploading', createdAt: now, updatedAt: now },
+        { transaction: t },
+      );
+      return { allowance, row };
+    });
+    if (!reserved.row) throw await this.refuse(reserved.allowance.refusal(), input.sessionId, actor, { declaredSize: input.declaredSize ?? 0 });
+    return { row: reserved.row, allowance: reserved.allowance };
+  }
+
+  /**
+   * Holds the session's row until `transaction` ends (PostgreSQL; SQLite has one writer anyway):
+   * quota checks and a reset's status change then happen one after the other.
+   */
+  private async lockSession(sessionId: string, transaction: Transaction): Promise<void> {
+    await this.deps.db.models.UserSession.findByPk(sessionId, { attributes: ['id'], lock: transaction.LOCK.UPDATE, transaction });
+  }
+
+  /** Marks an upload in flight alive, so that the cleanup leaves its row alone. */
+  private async touch(fileId: string): Promise<void> {
+    await this.deps.db.transaction((t) => this.SessionFile.update({ updatedAt: this.deps.clock() }, { where: { id: fileId, status: 'uploading' }, transaction: t }));
+  }
+
+  /** Cleans up after a put that failed and returns the error to answer with. */
+  private async stagingFailed(row: SessionFileRow, error: unknown, allowance: UploadAllowance, actor: Actor): Promise<unknown> {
+    // The store's counter, or the multipart parser's backstop, saw more bytes than were allowed.
+    if (error instanceof ObjectTooLargeError || error instanceof FileTooLargeError) {
+      await this.discard(row);
+      return this.refuse(allowance.refusal(), row.sessionId, actor, { fileId: row.id });
+    }
+    if (error instanceof InvalidRequestError) {
+      await this.discard(row);
+      return error;
+    }
+    const interrupted = error instanceof UploadInterruptedError;
+    await this.fail(row, {
+      reason: interrupted ? error.message : 'The file could not be saved. Please upload it again.',
+      code: interrupted ? error.reason : 'store_failed',
+      outcome: 'failure',
+      actor,
+      gated: true,
+    });
+    return error;
   }
 
   /**
@@ -145,6 +218,7 @@ export class FilesService {
       return { outcome: 'unchanged', status: row.status };
     }
     const { storage, maxUploadBytes } = this.deps;
+    if (await this.sessionEnded(row.sessionId)) return this.reject(row, SESSION_ENDED_REASON, 'session_ended', actor);
 
     const staged = await storage.head(stagingKey(fileId));
     const moved = staged ? undefined : (await storage.list(fileObjectsPrefix(row.sessionId, fileId), { limit: 1 })).objects[0];
@@ -159,16 +233,19 @@ export class FilesService {
       return this.reject(row, `Programs cannot be shared here: this file is ${inspection.executable}, whatever its name says.`, 'executable', actor);
     }
 
-    const name = withExtension(row.name, inspection.extension);
+    const name = storedName(row.name, inspection.extension);
     const finalKey = sessionFileKey(row.sessionId, fileId, name);
     if (source.key !== finalKey) await storage.move(source.key, finalKey, { contentType: inspection.contentType });
 
     const stored = await this.deps.db.transaction(async (t) => {
+      // Checked again under the session's lock: a reset that raced the checks above keeps the file out.
+      await this.lockSession(row.sessionId, t);
+      if (await this.sessionEnded(row.sessionId, t)) return 'session_ended';
       const [count] = await this.SessionFile.update(
         { status: 'stored', objectKey: finalKey, name, contentType: inspection.contentType, sha256: inspection.sha256, updatedAt: this.deps.clock() },
         { where: { id: fileId, status: 'uploading' }, transaction: t },
       );
-      if (count !== 1) return false;
+      if (count !== 1) return 'gone';
       await this.deps.audit.record(
         {
           event: 'file.uploaded',
@@ -179,9 +256,10 @@ export class FilesService {
         },
         t,
       );
-      return true;
+      return 'stored';
     });
-    if (!stored) {
+    if (stored === 'session_ended') return this.reject(row, SESSION_ENDED_REASON, 'session_ended', actor);
+    if (stored !== 'stored') {
       // Removed while it was being processed: the removal stands, so its bytes go too.
       await storage.deleteMany([finalKey]);
       const current = await this.SessionFile.findByPk(fileId);
@@ -191,6 +269,12 @@ export class FilesService {
     const file = toFileView(row);
     this.deps.events.publish(row.sessionId, { type: 'file.stored', file });
     return { outcome: 'stored', file };
+  }
+
+  /** Whether the session was reset or has expired (by status, or by its expiry having passed). */
+  private async sessionEnded(sessionId: string, transaction?: Transaction): Promise<boolean> {
+    const session = await this.deps.db.models.UserSession.findByPk(sessionId, { attributes: ['status', 'expiresAt'], transaction });
+    return session?.status !== 'active' || session.expiresAt.getTime() <= this.deps.clock().getTime();
   }
 
   /**
@@ -277,17 +361,27 @@ export class FilesService {
     await this.deps.db.transaction((t) => row.destroy({ transaction: t }));
   }
 
-  /** Marks an upload failed with a reason a person can act on, removes its bytes, audits and tells the tabs. */
+  /** Marks an upload refused when it was checked: failed, its bytes removed, audited, the tabs told. */
   private async reject(row: SessionFileRow, reason: string, code: string, actor: Actor): Promise<ProcessOutcome> {
+    await this.fail(row, { reason, code, outcome: 'refused', actor, gated: false });
+    return { outcome: 'rejected', reason };
+  }
+
+  /**
+   * Marks an upload failed with a reason a person can act on, removes its bytes, audits and tells
+   * the tabs. Only the call that moves the row out of `uploading` does the telling.
+   */
+  private async fail(row: SessionFileRow, failure: { reason: string; code: string; outcome: AuditOutcome; actor: Actor; gated: boolean }): Promise<void> {
     await this.deleteObjectsOf(row);
+    const audited = !failure.gated || (await this.mayRecordRefusal(failure.actor));
     const failed = await this.deps.db.transaction(async (t) => {
       const [count] = await this.SessionFile.update(
         { status: 'failed', updatedAt: this.deps.clock() },
         { where: { id: row.id, status: 'uploading' }, transaction: t },
       );
-      if (count === 1) {
+      if (count === 1 && audited) {
         await this.deps.audit.record(
-          { event: 'file.rejected', outcome: 'refused', sessionId: row.sessionId, actor, metadata: { fileId: row.id, reason: code } },
+          { event: 'file.rejected', outcome: failure.outcome, sessionId: row.sessionId, actor: failure.actor, metadata: { fileId: row.id, reason: failure.code } },
           t,
         );
       }
@@ -295,23 +389,21 @@ export class FilesService {
     });
     if (failed) {
       await row.reload();
-      this.deps.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason });
+      this.deps.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: failure.reason });
     }
-    return { outcome: 'rejected', reason };
   }
 
-  private async recordRefusal(sessionId: string, actor: Actor, reason: string, metadata: Record<string, string | number>): Promise<void> {
-    await this.deps.audit.record({ event: 'file.rejected', outcome: 'refused', sessionId, actor, metadata: { reason, ...metadata } });
+  /** Audits a refusal answered to a request (through the refusal gate) and returns it, to be thrown. */
+  private async refuse(error: FileTooLargeError, sessionId: string, actor: Actor, metadata: Record<string, string | number>): Promise<FileTooLargeError> {
+    if (await this.mayRecordRefusal(actor)) {
+      const reason = error instanceof SessionStorageFullError ? 'quota_exceeded' : 'too_large';
+      await this.deps.audit.record({ event: 'file.rejected', outcome: 'refused', sessionId, actor, metadata: { reason, ...metadata } });
+    }
+    return error;
   }
-}
 
-/** The name with the extension of its detected type, when it has none or one that names another type. */
-function withExtension(name: string, detected: string | null): string {
-  if (!detected) return name;
-  const { stem, extension } = splitExtension(name);
-  const current = extension?.toLowerCase();
-  if (current === detected || (current !== undefined && EXTENSION_ALIASES[current] === detected)) return name;
-  // Text keeps the extension it had (.csv, .md, .json are all text), unless that extension makes a system run it.
-  if (detected === 'txt' && current !== undefined && !RUNNABLE_EXTENSIONS.has(current)) return name;
-  return safeFileName(`${stem}.${detected}`);
+  private async mayRecordRefusal(actor: Actor): Promise<boolean> {
+    const { refusalGate } = this.deps;
+    return !refusalGate || actor.ip === null || refusalGate.shouldRecord('file.rejected', actor.ip);
+  }
 }

@@ -6,7 +6,9 @@ import { listAll, MAX_DELETE_BATCH, type ObjectStore } from '../../storage/objec
 import type { Actor, Clock } from '../actor.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventPublisher } from '../event-publisher.js';
+import { AbandonedUploads } from './abandoned-uploads.js';
 import { toFileView } from './file.view.js';
+import { abandonedUploadAfterMs, DEFAULT_HEARTBEAT_MS } from './upload-liveness.js';
 
 export interface OrphanCleanupOptions {
   db: Database;
@@ -18,6 +20,11 @@ export interface OrphanCleanupOptions {
   graceMs: number;
   /** An upload still `uploading` after this long is abandoned; so is an incomplete multipart upload. */
   staleUploadMs?: number;
+  /**
+   * An upload with none of its bytes in the store whose row has gone untouched this long died
+   * with its server (default: `abandonedUploadAfterMs` of the default heartbeat).
+   */
+  abandonedUploadMs?: number;
   /** Keys per delete call, at most 1000. */
   batchSize?: number;
 }
@@ -29,7 +36,7 @@ export interface CleanupReport {
   unknownSessionObjects: number;
   /** Staged uploads that no live upload owns. */
   stagingObjects: number;
-  /** Uploads marked failed because they never finished. */
+  /** Uploads marked failed because they never finished (stuck with staged bytes, or with none). */
   abandonedUploads: number;
   /** Incomplete multipart uploads aborted; null where the store cannot list them. */
   incompleteUploadsAborted: number | null;
@@ -59,17 +66,20 @@ const DAY_MS = 86_400_000;
 /**
  * Deletes what sessions leave behind in the object store: objects of sessions that were reset or
  * expired more than the grace period ago, objects under `sessions/` whose session is unknown,
- * staged bytes with no live upload and incomplete multipart uploads. It lists the store page by
+ * staged bytes with no live upload and incomplete multipart uploads; and fails uploads that died
+ * before their bytes arrived. It lists the store page by
  * page, deletes in batches of up to 1000 keys, and reads each session's status again right before
  * a batch is deleted: an object of an active session is never deleted.
  */
 export class OrphanCleanupService {
   private readonly staleUploadMs: number;
   private readonly batchSize: number;
+  private readonly abandoned: AbandonedUploads;
 
   constructor(private readonly opts: OrphanCleanupOptions) {
     this.staleUploadMs = opts.staleUploadMs ?? DAY_MS;
     this.batchSize = Math.min(opts.batchSize ?? MAX_DELETE_BATCH, MAX_DELETE_BATCH);
+    this.abandoned = new AbandonedUploads({ ...opts, abandonedAfterMs: opts.abandonedUploadMs ?? abandonedUploadAfterMs(DEFAULT_HEARTBEAT_MS), batchSize: this.batchSize });
   }
 
   async run(actor: Actor): Promise<CleanupReport> {
@@ -86,6 +96,7 @@ export class OrphanCleanupService {
     };
     await this.sweepSessions(report, actor);
     await this.sweepStaging(report, actor);
+    report.abandonedUploads += await this.abandoned.fail(actor);
     const multipart = await this.opts.storage.abortIncompleteUploads(new Date(this.opts.clock().getTime() - this.staleUploadMs));
     report.incompleteUploadsAborted = multipart.supported ? multipart.aborted : null;
     report.durationMs = Date.now() - started;

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restErrorBodySchema } from '../../src/shared/errors.js';
+import { expectActionableMessage } from '../api/helpers.js';
+import { DATABASE_KINDS } from '../support/databases.js';
+import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, type Browser, type FilesHarness } from './harness.js';
+
+const BUDGET = 3;
+const QUOTA = 10_000;
+const MAX_UPLOAD_BYTES = 8000;
+
+const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
+
+describe.each(combos)('upload budgets and quotas on %s with the %s store', (database, store) => {
+  let h: FilesHarness;
+  beforeAll(async () => {
+    h = await startFilesHarness({
+      database,
+      store,
+      // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.
+      env: { TRUST_PROXY: 'loopback', UPLOAD_RATE_LIMIT_PER_MINUTE: String(BUDGET), SESSION_MAX_STORED_BYTES: String(QUOTA), MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) },
+    });
+  });
+  afterAll(async () => { await h.close(); });
+
+  let lastOctet = 0;
+  const freshIp = () => `198.51.100.${String((lastOctet += 1))}`;
+  const from = (ip: string) => ({ 'x-forwarded-for': ip });
+  const upload = (browser: Browser, body: Buffer, ip = freshIp(), chunked = false) =>
+    uploadRaw(h.url, body, { sessionId: browser.sessionId, name: 'f.bin', cookie: browser.cookie, headers: from(ip), chunked });
+  const auditRows = (event: string, ip: string) => h.t.app.db.models.AuditLog.findAll({ where: { event, ip } });
+
+  async function errorOf(response: Response) {
+    const body = restErrorBodySchema.parse(await response.json());
+    expectActionableMessage(body.error.message);
+    return body.error;
+  }
+
+  it('gives uploads a per-IP budget: over it, 429 with Retry-After and RateLimit headers, audited once through the refusal gate', async () => {
+    const browser = await newBrowser(h.url);
+    const ip = freshIp();
+    for (let i = 0; i < BUDGET; i += 1) {
+      const response = await upload(browser, PNG, ip);
+      await uploadedFileId(response);
+      expect(response.headers.get('ratelimit-policy')).toBe(`${BUDGET};w=60`);
+      expect(response.headers.get('ratelimit')).toMatch(new RegExp(`^limit=${BUDGET}, remaining=${BUDGET - i - 1}, reset=\\d+$`));
+    }
+    for (let i = 0; i < 3; i += 1) {
+      const refused = await upload(browser, PNG, ip);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.headers.get('ratelimit')).toMatch(/^limit=3, remaining=0, reset=\d+$/);
+      expect(refused.headers.get('ratelimit-policy')).toBe(`${BUDGET};w=60`);
+      const error = await errorOf(refused);
+      expect(error.code).toBe('TOO_MANY_REQUESTS');
+      expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    }
+    const audit = await auditRows('rate_limit.exceeded', ip);
+    expect(audit.map((row) => row.metadata)).toEqual([{ procedure: 'files.upload' }]);
+    // Another address has a budget of its own.
+    await uploadedFileId(await upload(browser, PNG));
+  });
+
+  it('refuses what does not fit in the session\'s storage with 413 saying so: up front by Content-Length, and as the bytes stream', async () => {
+    const browser = await newBrowser(h.url);
+    const first = await uploadedFileId(await upload(browser, randomBytes(6000)));
+    expect((await settledFile(h.t, first)).status).toBe('stored');
+
+    const declared = await upload(browser, randomBytes(6000));
+    expect(declared.status).toBe(413);
+    const error = await errorOf(declared);
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(error.message).toContain("This session's storage is nearly full: only 4,000 bytes of its 10,000 bytes is left");
+    const streamed = await upload(browser, randomBytes(6000), freshIp(), true);
+    expect(streamed.status).toBe(413);
+    expect((await errorOf(streamed)).message).toContain("session's storage");
+
+    // What is left still fits; then nothing does.
+    expect((await settledFile(h.t, await uploadedFileId(await upload(browser, randomBytes(4000))))).status).toBe('stored');
+    const full = await upload(browser, randomBytes(10));
+    expect(full.status).toBe(413);
+    expect((await errorOf(full)).message).toContain("This session's storage is full (10,000 bytes). Remove some files");
+
+    // Removing a file makes room; another session never shared the quota.
+    await browser.client.files.remove.mutate({ sessionId: browser.sessionId, fileId: first });
+    await uploadedFileId(await upload(browser, randomBytes(5000)));
+    await uploadedFileId(await upload(await newBrowser(h.url), randomBytes(6000)));
+
+    const rows = await h.t.app.db.models.SessionFile.findAll({ where: { sessionId: browser.sessionId } });
+    // The refused uploads left no rows: only the three accepted ones are there.
+    expect(rows).toHaveLength(3);
+    const reasons = (await h.t.app.services.audit.forSession(browser.sessionId)).filter((entry) => entry.event === 'file.rejected').map((entry) => entry.metadata.reason);
+    expect(reasons).toEqual(['quota_exceeded', 'quota_exceeded', 'quota_exceeded']);
+  });
+
+  it('lets only one of two uploads racing for the last bytes of the quota in', async () => {
+    const browser = await newBrowser(h.url);
+    await uploadedFileId(await upload(browser, randomBytes(6000)));
+    const answers = await Promise.all([upload(browser, randomBytes(4000)), upload(browser, randomBytes(4000))]);
+    expect(answers.map((response) => response.status).sort()).toEqual([201, 413]);
+    await Promise.all(answers.map((response) => response.arrayBuffer()));
+  });
+
+  it('writes one file.rejected row per client and minute however often its uploads are refused (the refusal gate)', async () => {
+    const browser = await newBrowser(h.url);
+    const ip = freshIp();
+    for (let i = 0; i < BUDGET; i += 1) {
+      const response = await upload(browser, randomBytes(MAX_UPLOAD_BYTES + 1), ip);
+      expect(response.status).toBe(413);
+      await response.arrayBuffer();
+    }
+    expect(await auditRows('file.rejected', ip)).toHaveLength(1);
+  });
+});
