@@ -105,6 +105,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     closers.push(() => queues.close());
 
     const audit = new AuditService({ db, clock });
+    // Closed before the database: rows already recorded commit first.
+    closers.push(() => audit.close());
     const sessions = new SessionService({
       db,
       audit,
