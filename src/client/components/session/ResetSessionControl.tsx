@@ -5,7 +5,7 @@ import { SessionResetModal } from './SessionResetModal.js';
 /** The reset button and the confirmation it opens; the session layer does the reset and says so. */
 export function ResetSessionControl() {
   const actions = useSessionActions();
-  const resetting = useSessionState().status === 'resetting';
+  const resetting = useSessionState().status !== 'active';
   const [confirming, setConfirming] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
 
@@ -26,7 +26,7 @@ export function ResetSessionControl() {
         className="button"
         data-testid="reset-button"
         aria-haspopup="dialog"
-        // Stays focusable while resetting, so that focus can come back to it from the modal.
+        // Stays focusable while a reset is under way, so that focus can come back to it from the modal.
         aria-disabled={resetting}
         onClick={() => { if (!resetting) setConfirming(true); }}
       >

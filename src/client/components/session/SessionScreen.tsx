@@ -15,7 +15,7 @@ export function SessionScreen() {
       // A new session is a new workspace: drafts, uploads and scroll positions of the old one go with it.
       return <Workspace key={state.session.sessionId} />;
     case 'ended':
-      return <SessionEndedScreen reason={state.reason} />;
+      return <SessionEndedScreen reason={state.reason} movingToReplacement={state.replacedBy !== undefined} />;
     case 'error':
       return <SessionErrorScreen message={state.message} />;
   }
