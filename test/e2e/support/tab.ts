@@ -1,0 +1,52 @@
+import type { Page } from 'playwright-core';
+
+type ConnectionStatus = 'connected' | 'connecting' | 'offline';
+
+/** Long enough for a reconnect after a server restart (its backoff grows to several seconds). */
+const SYNC_TIMEOUT_MS = 20_000;
+
+/** Waits until the page shows the connection state (polled: the test never sleeps). */
+export async function waitForConnection(page: Page, status: ConnectionStatus): Promise<void> {
+  await page.waitForFunction(
+    (expected) => document.querySelector('[data-testid="connection-status"]')?.textContent === expected,
+    status,
+    { polling: 100, timeout: SYNC_TIMEOUT_MS },
+  );
+}
+
+/** The session id the page shows, once it shows one. */
+export async function sessionIdOf(page: Page): Promise<string> {
+  const badge = page.getByTestId('session-id');
+  await badge.waitFor({ timeout: SYNC_TIMEOUT_MS });
+  return (await badge.textContent()) ?? '';
+}
+
+/** Waits until the page shows a session other than `previous`, and returns it. */
+export async function waitForNewSession(page: Page, previous: string): Promise<string> {
+  await page.waitForFunction(
+    (old) => {
+      const shown = document.querySelector('[data-testid="session-id"]')?.textContent;
+      return shown !== undefined && shown !== '' && shown !== old;
+    },
+    previous,
+    { polling: 100, timeout: SYNC_TIMEOUT_MS },
+  );
+  return sessionIdOf(page);
+}
+
+/** Types a message and sends it with Enter, as a person does. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const input = page.getByTestId('chat-input');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** Waits until the conversation shows a message with this text. */
+export async function waitForMessage(page: Page, text: string): Promise<void> {
+  await page.getByTestId('message-list').locator('.message-text', { hasText: text }).first().waitFor({ timeout: SYNC_TIMEOUT_MS });
+}
+
+/** Waits until the files list shows the file in the given state (`stored`, `uploading`, `failed`). */
+export async function waitForFile(page: Page, name: string, status: string): Promise<void> {
+  await page.getByTestId('file-list').locator(`li[data-status="${status}"]`, { hasText: name }).waitFor({ timeout: SYNC_TIMEOUT_MS });
+}
