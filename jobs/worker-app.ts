@@ -1,4 +1,4 @@
-import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type Job, type WorkerOptions } from 'bullmq';
 import { createRedisConnector } from '../src/server/redis/connect-redis.js';
 import type { Config } from '../src/server/config/env.js';
 import { createDatabase, type Database } from '../src/server/db/database.js';
@@ -7,6 +7,9 @@ import { bullPrefix, JobQueues, KEEP_COMPLETED, KEEP_FAILED } from '../src/serve
 import { EventBus } from '../src/server/realtime/event-bus.js';
 import { locateRedis, RedisUnavailableError } from '../src/server/redis/locate-redis.js';
 import { systemClock, type Clock } from '../src/server/services/actor.js';
+import { AuditArchiveStore } from '../src/server/services/audit/audit-archive-store.js';
+import { AuditArchiver } from '../src/server/services/audit/audit-archiver.js';
+import { AuditStore } from '../src/server/services/audit/audit-store.js';
 import { AuditService } from '../src/server/services/audit/audit.service.js';
 import { FilesService } from '../src/server/services/files/files.service.js';
 import { OrphanCleanupService } from '../src/server/services/files/orphan-cleanup.service.js';
@@ -15,6 +18,13 @@ import { SessionService } from '../src/server/services/session/session.service.j
 import { createObjectStore } from '../src/server/storage/create-object-store.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
 import { QUEUE_NAMES, type QueueName } from '../src/shared/jobs.js';
+import {
+  ARCHIVE_AUDIT_EVERY_MS,
+  ARCHIVE_AUDIT_QUEUE,
+  ARCHIVE_AUDIT_SCHEDULER_ID,
+  archiveAuditJobSchema,
+  createArchiveAuditProcessor,
+} from './processors/archive-audit.processor.js';
 import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.processor.js';
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
 import { createUploadProcessor } from './processors/upload.processor.js';
@@ -37,6 +47,8 @@ export interface WorkerAppOverrides {
   scheduleMaintenance?: boolean;
   /** How often `expire-sessions` runs (default every minute). */
   expireEveryMs?: number;
+  /** How often `archive-audit` runs (default every hour). */
+  archiveAuditEveryMs?: number;
   /** How long workers may finish their active jobs on close before they are stopped (default 30 s). */
   shutdownGraceMs?: number;
 }
@@ -47,8 +59,10 @@ export interface WorkerApp {
   db: Database;
   storage: ObjectStore;
   queues: JobQueues;
-  services: { files: FilesService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; events: EventBus };
+  services: { files: FilesService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; archiver: AuditArchiver; events: EventBus };
   workers: Record<QueueName, Worker>;
+  /** The periodic audit archive's queue and worker (apart from `workers`: no API instance produces its jobs). */
+  archiveAudit: { queue: Queue; worker: Worker };
   /** Stops taking jobs, lets the active ones finish (or hands them back after the grace period), then closes every part. */
   close(): Promise<void>;
 }
@@ -89,6 +103,8 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     closers.push(() => storage.close());
 
     const audit = new AuditService({ db, clock });
+    closers.push(() => audit.close());
+    const archiver = new AuditArchiver({ rows: new AuditStore(db), archives: new AuditArchiveStore(storage), clock, retentionMs: config.auditRetentionMs });
     const sessions = new SessionService({ db, audit, events, clock, idleTtlMs: config.sessionIdleTtlMs, maxAgeMs: config.sessionMaxAgeMs });
     const files = new FilesService({ db, storage, audit, events, clock, maxUploadBytes: config.maxUploadBytes });
     const cleanup = new OrphanCleanupService({
@@ -104,8 +120,16 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
 
     const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
     closers.push(() => queues.close());
+    const archiveQueue = new Queue(ARCHIVE_AUDIT_QUEUE, { connection: await connectRedis('archive-audit'), prefix: bullPrefix(redisPrefix) });
+    archiveQueue.on('error', (error) => { log.warn({ err: error, queue: ARCHIVE_AUDIT_QUEUE }, 'queue error'); });
+    closers.push(() => archiveQueue.close());
     if (overrides.scheduleMaintenance ?? true) {
       await queues.scheduleMaintenance({ cleanupOrphansMs: config.cleanupEveryMs, expireSessionsMs: overrides.expireEveryMs ?? EXPIRE_EVERY_MS });
+      await archiveQueue.upsertJobScheduler(
+        ARCHIVE_AUDIT_SCHEDULER_ID,
+        { every: overrides.archiveAuditEveryMs ?? ARCHIVE_AUDIT_EVERY_MS },
+        { name: ARCHIVE_AUDIT_QUEUE, data: archiveAuditJobSchema.parse({}), opts: { attempts: 3, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
+      );
     }
 
     // BullMQ's workers block on Redis: their connection retries for ever instead of failing a command.
@@ -117,7 +141,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       removeOnFail: KEEP_FAILED,
       ...overrides.workerOptions,
     };
-    const start = <R>(queue: QueueName, processor: (job: Job) => Promise<R>, concurrency: number) => {
+    const start = <R>(queue: string, processor: (job: Job) => Promise<R>, concurrency: number) => {
       const worker = new Worker(queue, processor, { ...common, concurrency });
       worker.on('failed', (job, error) => {
         log.warn({ err: error, queue, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed');
@@ -130,7 +154,9 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       [QUEUE_NAMES.cleanupOrphans]: start(QUEUE_NAMES.cleanupOrphans, createCleanupOrphansProcessor(cleanup), 1),
       [QUEUE_NAMES.expireSessions]: start(QUEUE_NAMES.expireSessions, createExpireSessionsProcessor(sessions), 1),
     };
-    await Promise.all(Object.values(workers).map((worker) => worker.waitUntilReady()));
+    const archiveWorker = start(ARCHIVE_AUDIT_QUEUE, createArchiveAuditProcessor(archiver), 1);
+    const allWorkers = [...Object.values(workers), archiveWorker];
+    await Promise.all(allWorkers.map((worker) => worker.waitUntilReady()));
     log.info({ concurrency: config.workerConcurrency, store: storage.kind }, 'workers started');
 
     const graceMs = overrides.shutdownGraceMs ?? 30_000;
@@ -141,11 +167,12 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       db,
       storage,
       queues,
-      services: { files, cleanup, sessions, audit, events },
+      services: { files, cleanup, sessions, audit, archiver, events },
       workers,
+      archiveAudit: { queue: archiveQueue, worker: archiveWorker },
       close: () => {
         closing ??= (async () => {
-          await closeWorkers(Object.values(workers), graceMs, log);
+          await closeWorkers(allWorkers, graceMs, log);
           await closers.closeAll();
         })();
         return closing;

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARCHIVE_AUDIT_SCHEDULER_ID } from '../../jobs/processors/archive-audit.processor.js';
+import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
+import { AuditStore } from '../../src/server/services/audit/audit-store.js';
+import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
+import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+
+describe('the archive-audit job scheduler', () => {
+  let h: FilesHarness;
+  beforeAll(async () => {
+    // Retention of 1 ms: every row is past it by the time the job runs, every 300 ms here.
+    h = await startFilesHarness({
+      database: 'sqlite',
+      store: 'local',
+      env: { AUDIT_RETENTION: '1ms', CLEANUP_EVERY: '1h' },
+      workerOverrides: { scheduleMaintenance: true, archiveAuditEveryMs: 300 },
+    });
+  });
+  afterAll(async () => {
+    await h.workers?.archiveAudit.queue.obliterate({ force: true });
+    await h.close();
+  });
+
+  it('is registered by the workers and moves the rows of real requests to the object store', async () => {
+    const schedulers = await h.workers?.archiveAudit.queue.getJobSchedulers();
+    expect(schedulers?.map((scheduler) => [scheduler.key, scheduler.every])).toEqual([[ARCHIVE_AUDIT_SCHEDULER_ID, 300]]);
+
+    for (let i = 0; i < 3; i += 1) await newBrowser(h.url);
+    const rows = new AuditStore(h.t.app.db);
+    const archives = new AuditArchiveStore(h.storage);
+    await eventually(async () => (await rows.page(0, 10)).length === 0 && (await rows.head()).lastId >= 3, 15_000, 'the audit rows being archived');
+
+    const manifests = await archives.manifests();
+    expect(manifests.length).toBeGreaterThan(0);
+    expect(await verifyAuditChain({ rows, archives })).toMatchObject({ ok: true, rows: (await rows.head()).lastId });
+  });
+});

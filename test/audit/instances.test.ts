@@ -1,0 +1,59 @@
+import { QueryTypes } from 'sequelize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../../src/server/db/database.js';
+import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
+import { AuditStore } from '../../src/server/services/audit/audit-store.js';
+import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
+import { sessionViewSchema } from '../../src/shared/session.js';
+import { DATABASE_KINDS } from '../support/databases.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { cookieHeader, GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie } from '../api/helpers.js';
+
+/** One browser's session on `url`: generated, then validated `times` times, concurrently. */
+async function browse(url: string, times: number): Promise<void> {
+  const generated = await postJson(url, REST_GENERATE, undefined);
+  const { sessionId } = sessionViewSchema.parse(await generated.json());
+  const cookie = cookieHeader(theCredentialCookie(generated.headers).value);
+  const answers = await Promise.all(Array.from({ length: times }, () => postJson(url, REST_VALIDATE, { sessionId }, { cookie })));
+  for (const answer of answers) expect(answer.status).toBe(200);
+}
+
+describe.each(DATABASE_KINDS)('two app instances writing audit rows to one %s database', (kind) => {
+  let a: TestApp;
+  let b: TestApp;
+  /** A connection of the test's own: what it sees is what another process would see. */
+  let observer: Database;
+
+  beforeAll(async () => {
+    a = await startTestApp({ database: kind, env: GENEROUS_LIMITS });
+    b = await startTestApp({ sharedDatabase: a.database, env: GENEROUS_LIMITS });
+    observer = createDatabase(a.database.url);
+  });
+  afterAll(async () => {
+    await observer.close();
+    await b.close();
+    await a.close();
+  });
+
+  it('produce one valid chain from concurrent requests to both', async () => {
+    await Promise.all([...Array.from({ length: 8 }, () => browse(a.url, 10)), ...Array.from({ length: 8 }, () => browse(b.url, 10))]);
+
+    const rows = new AuditStore(observer);
+    const result = await verifyAuditChain({ rows, archives: new AuditArchiveStore(a.app.storage) });
+    expect(result).toMatchObject({ ok: true, rows: 16 * 11 });
+  });
+
+  it('answer a request only once its audit row is committed: the row is visible the moment the response arrives', async () => {
+    const generated = await postJson(b.url, REST_GENERATE, undefined);
+    const { sessionId } = sessionViewSchema.parse(await generated.json());
+    const cookie = cookieHeader(theCredentialCookie(generated.headers).value);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => postJson(b.url, REST_VALIDATE, { sessionId }, { cookie })));
+
+    const requestIds = responses.map((response) => response.headers.get('x-request-id'));
+    const seen = await observer.sequelize.query<{ request_id: string }>(
+      "SELECT request_id FROM audit_logs WHERE event = 'session.validated' AND request_id IN (:requestIds)",
+      { replacements: { requestIds }, type: QueryTypes.SELECT },
+    );
+    expect(seen.map((row) => row.request_id).sort()).toEqual([...requestIds].sort());
+  });
+});
