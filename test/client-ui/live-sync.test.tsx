@@ -168,6 +168,21 @@ describe('reset and the ends of a session move every tab', () => {
     expect(second.tab.getByTestId('reason').textContent).toBe('expired');
   });
 
+  it('follows the browser’s current session when refused for a reset it did not hear of', async () => {
+    const { server, events, session, open } = browser();
+    const tab = open(false);
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+    // Another window of this browser reset the session while this tab heard nothing of it.
+    server.sessions.delete(session.sessionId);
+    server.ended.set(session.sessionId, 'reset');
+    const replacement = server.addSession();
+
+    act(() => { events.end(session.sessionId, { kind: 'denied', reason: 'reset', message: 'This session was reset.' }); });
+    await waitFor(() => { expect(tab.sessionId()).toBe(replacement.sessionId); });
+    await waitFor(() => { expect(events.isSubscribed(replacement.sessionId)).toBe(true); });
+    expect(server.callsOf('session.validate')).toBe(1);
+  });
+
   it('tells every tab when the server refuses the session, and why', async () => {
     const { events, session, open } = browser();
     const first = open(false);

@@ -87,7 +87,7 @@ export class SessionController {
       if (this.abort.signal.aborted) return;
       const failure = classifyFailure(error);
       if (failure.kind === 'session_denied') {
-        this.endSession(current.sessionId, failure.reason);
+        this.refused(current.sessionId, { kind: 'denied', reason: failure.reason, message: failure.message });
       } else {
         this.deps.dispatch({ type: 'reset_failed' });
         this.deps.notices.failed(`The session was not reset: ${failure.message}`);
@@ -139,11 +139,16 @@ export class SessionController {
     this.deps.dispatch({ type: 'entered', session });
   }
 
-  private endSession(sessionId: string, reason: SessionEndReason, replacedBy?: string): void {
-    if (this.session?.sessionId !== sessionId) return;
+  /** This tab leaves the session it is in; false when it was in another one by then. */
+  private leave(sessionId: string, reason: SessionEndReason, replacedBy?: string): boolean {
+    if (this.session?.sessionId !== sessionId) return false;
     this.session = null;
     this.deps.dispatch({ type: 'ended', sessionId, reason, replacedBy });
-    if (replacedBy === undefined) this.deps.notices.ended(reason);
+    return true;
+  }
+
+  private endSession(sessionId: string, reason: SessionEndReason): void {
+    if (this.leave(sessionId, reason)) this.deps.notices.ended(reason);
   }
 
   /** Runs a session operation; a failure puts the tab in the error state and says why. */
@@ -182,17 +187,21 @@ export class SessionController {
     }
   }
 
-  /** Another tab (maybe of a browser window that has not told us yet) reset the session: follow it. */
-  private async followReset(oldId: string, newId: string): Promise<void> {
-    this.endSession(oldId, 'reset', newId);
+  /**
+   * The session was reset where this tab did not see it (another window, or while this tab was
+   * away): the browser's cookie names the session that replaced it. `session.current` is asked,
+   * which proves the cookie owns it and, unlike `session.validate`, is not rate limited.
+   */
+  private async followReset(oldId: string, replacedBy?: string): Promise<void> {
+    if (!this.leave(oldId, 'reset', replacedBy)) return;
     await this.guard(async () => {
-      const result = await withRetries(() => this.deps.api.session.validate.mutate({ sessionId: newId }), this.retry);
+      const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);
       if (this.hasSession()) return; // another tab's note arrived first
-      if (!result.valid) {
+      if (current?.status !== 'active') {
         this.deps.notices.ended('reset');
         return;
       }
-      this.enter(result.session, { session: result.session, cause: 'reset' });
+      this.enter(current, { session: current, cause: 'reset' });
       this.deps.notices.followedOtherTab('reset');
     });
   }
@@ -205,8 +214,8 @@ export class SessionController {
       return;
     }
     await this.guard(async () => {
-      const result = await withRetries(() => this.deps.api.session.validate.mutate({ sessionId }), this.retry);
-      if (result.valid) this.adopt(result.session);
+      const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);
+      if (current?.sessionId === sessionId) this.adopt(current);
     });
   }
 
@@ -219,7 +228,8 @@ export class SessionController {
   }
 
   private refused(sessionId: string, refusal: SessionRefusal): void {
-    if (refusal.kind === 'denied') this.endSession(sessionId, refusal.reason);
-    else this.deps.notices.failed(`Live updates stopped: ${refusal.message}`);
+    if (refusal.kind === 'refused') this.deps.notices.failed(`Live updates stopped: ${refusal.message}`);
+    else if (refusal.reason === 'reset') void this.followReset(sessionId);
+    else this.endSession(sessionId, refusal.reason);
   }
 }
