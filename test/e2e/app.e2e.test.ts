@@ -6,12 +6,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { AppServer } from './support/app-server.js';
 import { buildClient } from './support/build-client.js';
 import { chromiumFound, chromiumPath, launchChromium } from './support/chromium.js';
-import { ConsoleWatch } from './support/console-watch.js';
+import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
 import { claimPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { CHAT_PAGE_SIZE, CHAT_TEXT_MAX } from '../../src/shared/limits.js';
 import { sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab.js';
 
 const ARTIFACTS = path.resolve('test/e2e/artifacts');
 const LAPTOP = { width: 1280, height: 800 };
+/** A small upload limit for this run, so that a file over it is quick to make. */
+const MAX_UPLOAD_BYTES = 1024 * 1024;
 const PHONE = { width: 360, height: 740 };
 
 /** Screenshots of a page at rest: animations finished, whichever tab has the browser's focus. */
@@ -63,8 +66,11 @@ if (!chromiumFound) {
         DATABASE_URL: '',
         S3_BUCKET: '',
         REDIS_URL: redis.url,
-        // Every tab of the run comes from one address; the per-IP budgets are tested elsewhere.
+        // Every tab of the run comes from one address; the budgets themselves are tested elsewhere.
         RATE_LIMIT_PER_MINUTE: '1000',
+        CHAT_RATE_LIMIT_PER_MINUTE: '1000',
+        SESSION_MESSAGES_PER_MINUTE: '1000',
+        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
       });
       [browser] = await Promise.all([launchChromium(), buildClient().then(() => server.start())]);
       home = await browser.newContext({ viewport: LAPTOP });
@@ -120,6 +126,31 @@ if (!chromiumFound) {
 
       await waitForFile(tabOne, 'plan.md', 'stored');
       await copyFile(await saveScreenshot(tabOne, 'laptop-session'), path.resolve('docs/screenshot.png'));
+    });
+
+    it('says why a file was not taken, in every tab, and removes it from every tab', async () => {
+      await consoleWatch.allowing(/status of 413/, async () => {
+        await tabOne.getByTestId('file-input').setInputFiles([
+          { name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_UPLOAD_BYTES + 1) },
+          { name: 'install.sh', mimeType: 'text/x-sh', buffer: Buffer.from('#!/bin/sh\necho installing\n') },
+        ]);
+        await tabOne.getByTestId('file-list').locator('li', { hasText: 'too-big.bin' }).getByText('larger than the upload limit of 1 MiB').waitFor();
+      });
+      await waitForFile(tabTwo, 'install.sh', 'failed');
+      await tabTwo.getByTestId('file-list').locator('li', { hasText: 'install.sh' }).getByText('Programs cannot be shared here').waitFor();
+
+      await tabOne.getByRole('button', { name: 'Dismiss too-big.bin' }).click();
+      await tabTwo.getByRole('button', { name: 'Remove install.sh' }).click();
+      await tabOne.getByTestId('file-list').locator('li', { hasText: 'install.sh' }).waitFor({ state: 'detached' });
+      await tabOne.getByTestId('file-list').locator('li', { hasText: 'too-big.bin' }).waitFor({ state: 'detached' });
+    });
+
+    it('shows the character limit and will not send past it', async () => {
+      const input = tabOne.getByTestId('chat-input');
+      await input.fill('x'.repeat(CHAT_TEXT_MAX + 1));
+      await tabOne.getByText('1 over the 4,000-character limit').waitFor();
+      expect(await tabOne.getByTestId('chat-send').isDisabled()).toBe(true);
+      await input.fill('');
     });
 
     it('lays the session out on a 360 px phone without horizontal scrolling', async () => {
@@ -200,7 +231,7 @@ if (!chromiumFound) {
     });
 
     it('shows the outage in both tabs while the server restarts, then recovers and keeps syncing', async () => {
-      await consoleWatch.duringOutage(async () => {
+      await consoleWatch.allowing(NETWORK_FAILURE, async () => {
         await server.stop();
         await Promise.all([waitForConnection(tabOne, 'offline'), waitForConnection(tabTwo, 'offline')]);
         await saveScreenshot(tabOne, 'laptop-offline');
@@ -240,6 +271,24 @@ if (!chromiumFound) {
       await sendMessage(last, 'One socket is enough');
       for (const tab of tabs) await waitForMessage(tab, 'One socket is enough');
       expect(openSockets.size).toBe(1);
+      await context.close();
+    });
+
+    it('loads older messages as the conversation is scrolled up', async () => {
+      const context = await browser.newContext({ viewport: LAPTOP });
+      const page = await openTab(context, 'long conversation');
+      await waitForConnection(page, 'connected');
+      const count = CHAT_PAGE_SIZE + 2;
+      for (let n = 1; n <= count; n += 1) {
+        await sendMessage(page, `Message number ${n}.`);
+        await waitForMessage(page, `Message number ${n}.`);
+      }
+      await page.reload();
+      await waitForMessage(page, `Message number ${count}.`);
+      const oldest = page.getByTestId('message-list').locator('.message-text', { hasText: 'Message number 1.' });
+      expect(await oldest.count()).toBe(0);
+      await page.getByTestId('message-list').evaluate((list) => { list.scrollTop = 0; });
+      await oldest.waitFor();
       await context.close();
     });
 

@@ -1,33 +1,30 @@
 import type { Page } from 'playwright-core';
 
-/** What Chromium itself logs when a request or socket cannot reach the server. */
-const NETWORK_FAILURE = /net::ERR_CONNECTION_REFUSED|net::ERR_CONNECTION_RESET|net::ERR_EMPTY_RESPONSE|WebSocket connection to '.*' failed/;
-
 /**
- * Collects console errors and uncaught exceptions of every page it watches. While the test has
- * taken the server down on purpose, the browser's own lines about failed connections are expected
- * and set aside; anything the app itself logs still counts.
+ * Collects console errors and uncaught exceptions of every page it watches. Lines a test provokes
+ * on purpose (the browser's own report of a refused request, or of a server it took down) can be
+ * allowed for the span of that step; anything else, and anything the app itself logs, counts.
  */
 export class ConsoleWatch {
   private readonly errors: string[] = [];
-  private outage = false;
+  private allowed: RegExp | undefined;
 
   watch(page: Page, name: string): Page {
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
-      if (this.outage && NETWORK_FAILURE.test(message.text())) return;
+      if (this.allowed?.test(message.text())) return;
       this.errors.push(`${name}: ${message.text()}`);
     });
     page.on('pageerror', (error) => this.errors.push(`${name}: uncaught ${error.message}`));
     return page;
   }
 
-  async duringOutage<T>(run: () => Promise<T>): Promise<T> {
-    this.outage = true;
+  async allowing<T>(expected: RegExp, run: () => Promise<T>): Promise<T> {
+    this.allowed = expected;
     try {
       return await run();
     } finally {
-      this.outage = false;
+      this.allowed = undefined;
     }
   }
 
@@ -36,3 +33,6 @@ export class ConsoleWatch {
     return this.errors.splice(0);
   }
 }
+
+/** What Chromium itself logs when a request or socket cannot reach the server. */
+export const NETWORK_FAILURE = /net::ERR_CONNECTION_REFUSED|net::ERR_CONNECTION_RESET|net::ERR_EMPTY_RESPONSE|WebSocket connection to '.*' failed/;
