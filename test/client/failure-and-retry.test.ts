@@ -59,6 +59,14 @@ describe('withRetries', () => {
     expect(waits[2]).toBeGreaterThan(waits[0] ?? Infinity);
   });
 
+  it('does not try a write that must not happen twice again after an outage, only after a 429', async () => {
+    const { waits, sleep } = recordingSleep();
+    const lost = new TypeError('Failed to fetch');
+    await expect(withRetries(failingThen([lost], 'never').run, { sleep, retryOutages: false })).rejects.toBe(lost);
+    await expect(withRetries(failingThen([tooMany], 'done').run, { sleep, retryOutages: false })).resolves.toBe('done');
+    expect(waits).toEqual([7000]);
+  });
+
   it('does not try a refused request again', async () => {
     const { waits, sleep } = recordingSleep();
     const op = failingThen([badRequest], 'never');

@@ -16,6 +16,11 @@ export interface RetryOptions {
   onRateLimited?: (retryAfterSeconds: number) => void;
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Whether an outage (no answer, 5xx) is tried again; true by default. A write that must not
+   * happen twice says false: after a lost answer it may have happened already.
+   */
+  retryOutages?: boolean;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -35,7 +40,8 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       return await operation();
     } catch (error) {
       const failure = classifyFailure(error);
-      const delay = attempt < MAX_RETRIES ? retryDelayMs(failure, attempt) : null;
+      const retryable = failure.kind === 'rate_limited' || (failure.kind === 'unavailable' && options.retryOutages !== false);
+      const delay = attempt < MAX_RETRIES && retryable ? retryDelayMs(failure, attempt) : null;
       if (delay === null) throw error;
       if (failure.kind === 'rate_limited') options.onRateLimited?.(failure.retryAfterSeconds);
       await wait(delay, options.signal);

@@ -79,7 +79,8 @@ export class SessionController {
     if (!current) return;
     this.deps.dispatch({ type: 'reset_started' });
     try {
-      const next = await exclusively(SESSION_LOCK, () => withRetries(() => this.deps.api.session.reset.mutate({ sessionId: current.sessionId }), this.retry));
+      const resetOnce = () => this.deps.api.session.reset.mutate({ sessionId: current.sessionId });
+      const next = await exclusively(SESSION_LOCK, () => withRetries(resetOnce, { ...this.retry, retryOutages: false }));
       if (this.abort.signal.aborted) return;
       this.enter(next, { session: next, cause: 'reset' });
       this.deps.notices.resetDone();
@@ -209,8 +210,10 @@ export class SessionController {
   private async followOtherTab(sessionId: string | null, note: SessionNote | undefined): Promise<void> {
     if (sessionId === null || sessionId === this.session?.sessionId) return;
     if (note) {
+      // A tab still opening simply joins; one that was in a session is told why it moved.
+      const moved = this.hasSession();
       this.adopt(note.session);
-      this.deps.notices.followedOtherTab(note.cause);
+      if (moved) this.deps.notices.followedOtherTab(note.cause);
       return;
     }
     await this.guard(async () => {
