@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Sequelize, Transaction } from 'sequelize';
+import { QueryTypes, Sequelize, Transaction } from 'sequelize';
 import { defineAuditLog } from './models/audit-log.js';
 import { defineChatMessage } from './models/chat-message.js';
 import { defineSessionFile } from './models/session-file.js';
 import { defineUserSession } from './models/user-session.js';
 import { createMigrator } from './migrator.js';
-import { useLongLivedSqliteConnections } from './sqlite-connections.js';
+import { useLongLivedSqliteConnections, type SelectOne } from './sqlite-connections.js';
 
 export type Models = ReturnType<typeof defineModels>;
 
@@ -19,6 +19,8 @@ export interface Database {
    * connection (sqlite-connections.ts), and SQLite has one writer at a time anyway.
    */
   transaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T>;
+  /** One row (or undefined) of a plain SQL query with `$1`, `$2`… parameters, outside any transaction, as the driver returns it. */
+  selectOne: SelectOne;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +44,7 @@ function defineModels(sequelize: Sequelize) {
 export function createDatabase(url: string, logger?: { info: (msg: string) => void }): Database {
   const dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   let sequelize: Sequelize;
+  let selectOne: SelectOne;
   if (dialect === 'sqlite') {
     const storage = url.slice('sqlite:'.length);
     if (storage !== ':memory:') mkdirSync(path.dirname(storage), { recursive: true });
@@ -53,9 +56,14 @@ export function createDatabase(url: string, logger?: { info: (msg: string) => vo
       transactionType: Transaction.TYPES.IMMEDIATE,
       retry: { max: 10, match: [/SQLITE_BUSY/] },
     });
-    useLongLivedSqliteConnections(sequelize);
+    selectOne = useLongLivedSqliteConnections(sequelize);
   } else {
-    sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 10, min: 0, idle: 10_000 } });
+    const pg = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 10, min: 0, idle: 10_000 } });
+    sequelize = pg;
+    selectOne = async <T extends object>(sql: string, params: readonly unknown[]): Promise<T | undefined> => {
+      const rows: T[] = await pg.query<T>(sql, { bind: [...params], type: QueryTypes.SELECT });
+      return rows[0];
+    };
   }
   const models = defineModels(sequelize);
   let writeQueue: Promise<unknown> = Promise.resolve();
@@ -66,6 +74,7 @@ export function createDatabase(url: string, logger?: { info: (msg: string) => vo
       writeQueue = run.catch(() => undefined);
       return run;
     },
+    selectOne,
     sequelize,
     models,
     dialect,

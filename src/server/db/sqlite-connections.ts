@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 /** The parts of a `sqlite3` Database handle used here. */
 interface SqliteHandle {
   exec(sql: string, callback: (error: Error | null) => void): void;
+  get(sql: string, params: readonly unknown[], callback: (error: Error | null, row: unknown) => void): void;
   close(callback?: (error: Error | null) => void): void;
 }
 
@@ -13,6 +14,13 @@ interface SqliteConnectionManager {
   releaseConnection(connection: SqliteHandle, force?: boolean): void;
   destroyConnection(connection: SqliteHandle): Promise<void>;
 }
+
+/**
+ * One row of a plain SQL query (`$1`, `$2`… parameters), straight from the driver: for hot
+ * primary-key reads, where Sequelize's SQLite dialect would first ask `PRAGMA table_info` of the
+ * table and format a stack trace for every query.
+ */
+export type SelectOne = <T extends object>(sql: string, params: readonly unknown[]) => Promise<T | undefined>;
 
 /** Plain queries share the default connection; every transaction shares this one. */
 const WRITER = 'writer';
@@ -32,7 +40,7 @@ const CONNECTION_PRAGMAS = 'PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5
  * that every transaction runs on. Transactions must therefore take turns in this process, which
  * Database.transaction's queue ensures; readers see the last committed state beside them (WAL).
  */
-export function useLongLivedSqliteConnections(sequelize: Sequelize): void {
+export function useLongLivedSqliteConnections(sequelize: Sequelize): SelectOne {
   const manager = sequelize.connectionManager as unknown as SqliteConnectionManager;
   const open = manager.getConnection.bind(manager);
   const prepared = new Map<SqliteHandle, Promise<void>>();
@@ -57,5 +65,12 @@ export function useLongLivedSqliteConnections(sequelize: Sequelize): void {
     if (manager.connections.writer === connection) Reflect.deleteProperty(manager.connections, WRITER);
     prepared.delete(connection);
     await new Promise<void>((resolve) => { connection.close(() => { resolve(); }); });
+  };
+
+  return async <T extends object>(sql: string, params: readonly unknown[]) => {
+    const reader = await manager.getConnection();
+    return new Promise<T | undefined>((resolve, reject) => {
+      reader.get(sql, params, (error, row) => { if (error) reject(error); else resolve(row as T | undefined); });
+    });
   };
 }

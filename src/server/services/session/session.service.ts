@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { SessionView, ValidateResult } from '../../../shared/session.js';
 import type { Database } from '../../db/database.js';
-import type { UserSessionRow } from '../../db/models/user-session.js';
+import type { UserSessionAttributes } from '../../db/models/user-session.js';
+import { findSessionById, findSessionByTokenHash } from '../../db/session-reads.js';
 import type { Actor, Clock } from '../actor.js';
 import type { AuditEntry, AuditService } from '../audit/audit.service.js';
 import type { EventPublisher } from '../event-publisher.js';
@@ -133,7 +134,7 @@ export class SessionService {
   async current(credential: string | undefined): Promise<{ session: SessionView | null; clearCredential: boolean }> {
     if (credential === undefined) return { session: null, clearCredential: false };
     if (!isCredentialShaped(credential)) return { session: null, clearCredential: true };
-    const row = await this.models.UserSession.findOne({ where: { tokenHash: hashCredential(credential) } });
+    const row = await findSessionByTokenHash(this.opts.db, hashCredential(credential));
     if (!row) return { session: null, clearCredential: true };
     const denial = await this.denialFor(row, credential, null);
     if (denial) return { session: null, clearCredential: true };
@@ -167,7 +168,7 @@ export class SessionService {
     return expired;
   }
 
-  private async authorizeIn(sessionId: string, credential: string | undefined, actor: Actor | null): Promise<UserSessionRow> {
+  private async authorizeIn(sessionId: string, credential: string | undefined, actor: Actor | null): Promise<UserSessionAttributes> {
     if (credential === undefined) throw new SessionAccessError('unauthenticated');
     const row = await this.findSession(sessionId);
     if (!row) throw new SessionAccessError('not_found');
@@ -181,10 +182,10 @@ export class SessionService {
    * Whether `credential` belongs to the ended session or to the session its reset opened: a tab
    * whose cookie already rotated is still the owner, while an id alone (with any cookie) is not.
    */
-  private async ownsEnded(row: UserSessionRow, credential: string): Promise<boolean> {
+  private async ownsEnded(row: UserSessionAttributes, credential: string): Promise<boolean> {
     if (credentialMatches(credential, row.tokenHash)) return true;
     if (!row.replacedBy) return false;
-    const replacement = await this.models.UserSession.findByPk(row.replacedBy, { attributes: ['tokenHash'] });
+    const replacement = await findSessionById(this.opts.db, row.replacedBy);
     return replacement !== null && credentialMatches(credential, replacement.tokenHash);
   }
 
@@ -192,9 +193,9 @@ export class SessionService {
    * The session named by `sessionId`, or null. A string that is not a UUID names none: PostgreSQL
    * would reject it as a uuid and SQLite cuts the statement at a NUL byte, so it never reaches a query.
    */
-  private async findSession(sessionId: string): Promise<UserSessionRow | null> {
+  private async findSession(sessionId: string): Promise<UserSessionAttributes | null> {
     if (!UUID_SHAPE.test(sessionId)) return null;
-    return this.models.UserSession.findByPk(sessionId);
+    return findSessionById(this.opts.db, sessionId);
   }
 
   /**
@@ -202,7 +203,7 @@ export class SessionService {
    * ended to anyone holding its id (that grants nothing); a live one is only opened by its credential.
    * A session found past its expiry is expired on the spot.
    */
-  private async denialFor(row: UserSessionRow, credential: string | undefined, actor: Actor | null) {
+  private async denialFor(row: UserSessionAttributes, credential: string | undefined, actor: Actor | null) {
     if (row.status === 'active' && row.expiresAt.getTime() <= this.opts.clock().getTime()) {
       await this.expire(row, actor ?? { ip: null, userAgent: null, requestId: null });
       row.status = 'expired';
@@ -213,7 +214,7 @@ export class SessionService {
     return null;
   }
 
-  private async expire(row: Pick<UserSessionRow, 'id' | 'version'>, actor: Actor): Promise<boolean> {
+  private async expire(row: Pick<UserSessionAttributes, 'id' | 'version'>, actor: Actor): Promise<boolean> {
     const now = this.opts.clock();
     const changed = await this.opts.db.transaction(async (t) => {
       const [count] = await this.models.UserSession.update(
@@ -228,7 +229,7 @@ export class SessionService {
   }
 
   /** Refreshes last_seen_at (and with it the idle expiry) at most once per interval; says whether it wrote. */
-  private async touch(row: UserSessionRow): Promise<boolean> {
+  private async touch(row: UserSessionAttributes): Promise<boolean> {
     const now = this.opts.clock();
     if (now.getTime() - row.lastSeenAt.getTime() < this.touchIntervalMs) return false;
     const expiresAt = this.expiryFor(row.createdAt, now);
