@@ -60,7 +60,7 @@ describe.each(combos)('uploads cut short on %s with the %s store', (database, st
       const incomplete = await readdir(path.join(h.t.database.dataDir, 'objects', '.incomplete')).catch(() => []);
       expect(incomplete).toEqual([]);
     }
-    expect(logged.filter((line) => line.level >= ERROR_LEVEL)).toEqual([]);
+    expect(logged.filter((line) => line.level >= ERROR_LEVEL).map((line) => JSON.stringify(line))).toEqual([]);
   }
 
   it('survives a raw upload closed mid-body: the row ends failed, no temp file is left, the abort is logged as one', async () => {
@@ -130,6 +130,25 @@ describe.each(combos)('uploads cut short on %s with the %s store', (database, st
     expect(answer).toContain('PAYLOAD_TOO_LARGE');
     await expectNothingLeft(browser.sessionId);
     expect(await rowsOf(browser.sessionId)).toEqual([]);
+  });
+
+  it('lets a slow but steady upload finish, its row touched while the bytes trickle in (the heartbeat the cleanup trusts)', async () => {
+    const browser = await newBrowser(h.url);
+    const data = Buffer.from('slow and steady\n'.repeat(3));
+    const connection = await open(browser, { 'content-type': 'text/plain', 'content-length': data.length }, 'slow.txt');
+    await rowAppears(browser.sessionId);
+    const [created] = await rowsOf(browser.sessionId);
+    let sent = 0;
+    const touched = async () => ((await rowsOf(browser.sessionId))[0]?.updatedAt.getTime() ?? 0) > (created?.updatedAt.getTime() ?? 0);
+    // A byte at a time, each well inside the idle timeout, until the row has been touched at least once.
+    while (sent < data.length - 1 && !(await touched())) {
+      await connection.write(data.subarray(sent, sent + 1));
+      sent += 1;
+      await new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS / 5));
+    }
+    expect(await touched()).toBe(true);
+    await connection.write(data.subarray(sent));
+    expect(statusOf(await connection.answer)).toBe(201);
   });
 
   it('ends an upload that falls silent (slow loris) after UPLOAD_IDLE_TIMEOUT with 408 and a closed socket: failed, nothing left', async () => {

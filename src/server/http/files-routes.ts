@@ -191,13 +191,13 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
   const { sessions, files, log, rateLimits, refusalGate, audit } = opts;
 
   /** Spends one point of the client's upload budget; refuses with 429 when it is spent. */
-  async function spendUploadBudget(res: ServerResponse, actor: Actor & { ip: string }): Promise<void> {
-    const decision = await rateLimits.consume('files.upload', actor.ip);
+  async function spendUploadBudget(res: ServerResponse, ip: string, actor: Actor): Promise<void> {
+    const decision = await rateLimits.consume('files.upload', ip);
     res.setHeader('RateLimit-Policy', rateLimits.policy('files.upload'));
     res.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
     if (decision.allowed) return;
     res.setHeader('Retry-After', String(decision.resetSeconds));
-    if (await refusalGate.shouldRecord('rate_limit.exceeded', actor.ip)) {
+    if (await refusalGate.shouldRecord('rate_limit.exceeded', ip)) {
       await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor, metadata: { procedure: 'files.upload' } });
     }
     const cause = new RateLimitedError(decision.resetSeconds);
@@ -207,7 +207,7 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
   const upload: RouteHandler = async (req, res, scope) => {
     try {
       const actor = actorOf(req, scope);
-      await spendUploadBudget(res, { ...actor, ip: scope.ip });
+      await spendUploadBudget(res, scope.ip, actor);
       const query = uploadQuerySchema.parse({
         sessionId: scope.url.searchParams.get('sessionId') ?? undefined,
         name: scope.url.searchParams.get('name') ?? undefined,

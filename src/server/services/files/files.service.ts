@@ -179,7 +179,11 @@ export class FilesService {
 
   /** Marks an upload in flight alive, so that the cleanup leaves its row alone. */
   private async touch(fileId: string): Promise<void> {
-    await this.deps.db.transaction((t) => this.SessionFile.update({ updatedAt: this.deps.clock() }, { where: { id: fileId, status: 'uploading' }, transaction: t }));
+    // Sequelize skips an update whose only value is updatedAt: restating the status (which the
+    // condition already fixes) makes it write.
+    await this.deps.db.transaction((t) =>
+      this.SessionFile.update({ status: 'uploading', updatedAt: this.deps.clock() }, { where: { id: fileId, status: 'uploading' }, transaction: t }),
+    );
   }
 
   /** Cleans up after a put that failed and returns the error to answer with. */
