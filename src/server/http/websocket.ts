@@ -14,6 +14,7 @@ import { rawHttpAnswer } from './raw-answer.js';
 import { clientKey } from '../security/client-key.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import { guardBatchSize } from './websocket-batch-guard.js';
+import { sharedPayloadEncoder } from './ws-encoder.js';
 
 export interface WebSocketHostOptions {
   log: Logger;
@@ -63,6 +64,7 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     router: appRouter,
     // Never throws: a failing context would make clients reconnect in a storm.
     createContext: ({ req }) => opts.makeContext(req),
+    experimental_encoder: sharedPayloadEncoder,
     keepAlive: { enabled: true, pingMs: opts.pingMs ?? 30_000, pongWaitMs: opts.pongWaitMs ?? 10_000 },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') opts.log.error({ err: error.cause ?? error, path }, 'websocket procedure failed');

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
 import { EventQueue } from './event-queue.js';
 import { SessionFeed } from './session-feed.js';
+import { shareJson } from './shared-json.js';
 
 export interface BusEvent {
   id: string;
@@ -188,7 +189,8 @@ export class EventBus implements EventPublisher {
     const space = message.indexOf(' ');
     const event = parseEvent(message.slice(space + 1));
     if (!event) return;
-    const entry = { id: message.slice(0, space), event };
+    // Parsed and serialised once for every local subscriber: they all share this frozen entry.
+    const entry = { id: message.slice(0, space), event: shareJson(event) };
     for (const queue of set) queue.push(entry);
   }
 
