@@ -131,12 +131,12 @@ export class EventBus implements EventPublisher {
   /**
    * Joins the session's live channel and returns the feed of its events; the caller closes it.
    * Joining before anything else is read (the log, the session's state) means an event published
-   * meanwhile is in the feed, not lost between the two. An abort of `signal` ends the feed at once,
-   * also one that came before this call: leaving never waits for the session's next event.
+   * meanwhile is in the feed, not lost between the two. Closing ends a wait for the next event at
+   * once: leaving never waits for the session's next event.
    */
-  async open(sessionId: string, signal?: AbortSignal): Promise<SessionFeed> {
+  async open(sessionId: string): Promise<SessionFeed> {
     const queue = new EventQueue<BusEvent>(this.subscriberBuffer);
-    const feed = new SessionFeed(sessionId, queue, this, signal);
+    const feed = new SessionFeed(sessionId, queue, this);
     try {
       await this.join(sessionId, queue);
     } catch (error) {

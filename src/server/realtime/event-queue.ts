@@ -11,7 +11,7 @@ export class SubscriberOverflowError extends Error {
  * Past the bound the consumer is failed (and resumes from its last id) instead of the publisher
  * being held up or memory growing without end.
  */
-export class EventQueue<T> implements AsyncIterable<T> {
+export class EventQueue<T> {
   private readonly items: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private failure: Error | undefined;
@@ -55,9 +55,5 @@ export class EventQueue<T> implements AsyncIterable<T> {
     if (this.failure) throw this.failure;
     if (this.closed) return { value: undefined, done: true };
     return new Promise((resolve) => { this.waiting = resolve; });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: () => this.next() };
   }
 }

@@ -11,50 +11,54 @@ export interface FeedSource {
 
 /**
  * One subscriber's hold on a session's live channel, taken before anything else is read: live
- * events queue up from that moment. The abort listener is what lets a stopped subscription leave
- * without waiting for the session's next event; a signal that aborted before it could be heard
- * closes the feed at once (an 'abort' listener added then would never fire).
+ * events queue up from that moment. A plain object with a `next()` rather than an async
+ * generator: an idle subscription holds only this and its queue, and an event reaches the
+ * subscriber in one promise hop.
  */
 export class SessionFeed {
-  private readonly onAbort = () => { this.queue.close(); };
+  /** Replayed events, given before the live ones. */
+  private missed: BusEvent[] | undefined;
+  private lastSeen: string | null = null;
+  private ended = false;
 
   constructor(
     readonly sessionId: string,
     private readonly queue: EventQueue<BusEvent>,
     private readonly source: FeedSource,
-    private readonly signal?: AbortSignal,
-  ) {
-    if (signal?.aborted) queue.close();
-    else signal?.addEventListener('abort', this.onAbort, { once: true });
+  ) {}
+
+  /**
+   * Puts every event after `lastEventId` ahead of the live ones (a resync first if the log no
+   * longer reaches back to it). Live events the replay already gave are then dropped by id.
+   */
+  async resumeAfter(lastEventId: string): Promise<void> {
+    this.lastSeen = lastEventId;
+    this.missed = await this.source.replay(this.sessionId, lastEventId);
   }
 
   /**
-   * Every event after `lastEventId` (a resync first if the log no longer reaches back to it), then
-   * the live ones: in order, each once. Live events the replay already gave are dropped by id.
-   * Ends after a final event (reset, expiry), on close, or when the signal aborts.
+   * The next event, in order, each once; undefined once the feed has ended: after a final event
+   * (reset, expiry) or on close. Rejects when the subscriber fell too far behind.
    */
-  async *events(lastEventId: string | null | undefined): AsyncGenerator<BusEvent> {
-    let lastSeen = lastEventId ?? null;
-    if (lastEventId) {
-      const missed = await this.source.replay(this.sessionId, lastEventId);
-      if (this.signal?.aborted) return;
-      for (const entry of missed) {
-        lastSeen = entry.id;
-        yield entry;
-        if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
-      }
+  async next(): Promise<BusEvent | undefined> {
+    if (this.ended) return undefined;
+    let entry = this.missed?.shift();
+    while (entry === undefined) {
+      const live = await this.queue.next();
+      if (live.done) return undefined;
+      if (this.lastSeen === null || compareEventIds(live.value.id, this.lastSeen) > 0) entry = live.value;
     }
-    for await (const entry of this.queue) {
-      if (lastSeen && compareEventIds(entry.id, lastSeen) <= 0) continue;
-      lastSeen = entry.id;
-      yield entry;
-      if (FINAL_EVENT_TYPES.has(entry.event.type)) return;
-    }
+    this.lastSeen = entry.id;
+    if (FINAL_EVENT_TYPES.has(entry.event.type)) this.ended = true;
+    return entry;
   }
 
-  /** Leaves the channel (the last local subscriber of the session unsubscribes); safe to repeat. */
+  /**
+   * Leaves the channel (the last local subscriber of the session unsubscribes) and ends a `next()`
+   * that is waiting; safe to repeat.
+   */
   async close(): Promise<void> {
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.ended = true;
     await this.source.leave(this.sessionId, this.queue);
   }
 }

@@ -1,62 +1,113 @@
 import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import { compareEventIds } from '../../../../shared/event-id.js';
 import { FINAL_EVENT_TYPES, type EventsInput, type SessionEvent } from '../../../../shared/events.js';
+import type { BusEvent } from '../../../realtime/event-bus.js';
+import type { SessionFeed } from '../../../realtime/session-feed.js';
 import { SessionAccessError } from '../../../services/session/session.errors.js';
 import type { ApiContext } from '../../context.js';
 import { toApiError } from '../../domain-errors.js';
 
-type TrackedEvents = AsyncGenerator<TrackedEnvelope<SessionEvent>, void>;
+type Envelope = TrackedEnvelope<SessionEvent>;
+type Step = IteratorResult<Envelope, undefined>;
+
+const DONE: Step = Object.freeze({ done: true, value: undefined });
 
 /**
  * The session's events as tracked envelopes: tRPC's client resumes with the last id it saw. The
  * credential is checked for every subscription, since a socket outlives cookies.
  */
-export async function* eventsHandler({ ctx, input, signal }: { ctx: ApiContext; input: EventsInput; signal: AbortSignal | undefined }): TrackedEvents {
-  const budget = ctx.subscriptions;
-  if (budget && budget.active >= budget.max) {
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `This connection already has ${budget.max} live subscriptions, the most it may hold. Close one first.` });
-  }
-  if (budget) budget.active += 1;
-  try {
-    yield* sessionEvents(ctx, input, signal);
-  } finally {
-    if (budget) budget.active -= 1;
-  }
+export function eventsHandler({ ctx, input }: { ctx: ApiContext; input: EventsInput }): AsyncIterableIterator<Envelope, undefined> {
+  return new SessionEventStream(ctx, input);
 }
 
 /**
- * The channel is joined before the credential check: a final event published in between is then
- * either in the feed or already visible to the check as the session having ended. A stop can come
- * during any await, and tRPC's return() only lands at the next yield, so the signal is looked at
- * after each one; the feed closes in `finally` whatever happens.
+ * One subscription, written as a plain iterator rather than a chain of async generators: a
+ * subscription idles for hours holding only this object and its feed, and each event reaches tRPC
+ * in one promise hop instead of several per socket. Nothing starts before tRPC first asks for an
+ * event (it drops an iterable it never iterates, when the socket closed meanwhile). tRPC calls
+ * `return()` on a stop, also while a `next()` waits; a stop during the start's awaits is looked
+ * at after each of them, and whatever was joined is left.
  */
-async function* sessionEvents(ctx: ApiContext, input: EventsInput, signal: AbortSignal | undefined): TrackedEvents {
-  if (signal?.aborted) return;
-  const feed = await ctx.deps.events.open(input.sessionId, signal);
-  try {
-    if (signal?.aborted) return;
+class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
+  private starting: Promise<void> | undefined;
+  private feed: SessionFeed | undefined;
+  /** An ended session's final event, shown once to its owner before the stream completes. */
+  private finalEvent: BusEvent | undefined;
+  private holdsBudget = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: ApiContext,
+    private readonly input: EventsInput,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<Step> {
+    if (this.stopped) return DONE;
     try {
-      await ctx.deps.sessions.authorize(input.sessionId, ctx.credential, ctx.actor);
+      this.starting ??= this.start();
+      await this.starting;
+      // A stopped stream's feed is closed, and a closed feed gives nothing more.
+      const entry = this.takeFinalEvent() ?? (await this.feed?.next());
+      if (entry === undefined) return await this.return();
+      return { done: false, value: tracked(entry.id, entry.event) };
     } catch (error) {
-      yield* endedSession(ctx, input, error);
-      return;
+      await this.return();
+      throw error;
     }
-    if (signal?.aborted) return;
-    for await (const { id, event } of feed.events(input.lastEventId)) yield tracked(id, event);
-  } finally {
-    await feed.close();
+  }
+
+  /** Idempotent: tRPC calls it on a stop and again when it lets go of the iterator. */
+  async return(): Promise<Step> {
+    this.stopped = true;
+    if (this.holdsBudget && this.ctx.subscriptions) this.ctx.subscriptions.active -= 1;
+    this.holdsBudget = false;
+    await this.feed?.close();
+    return DONE;
+  }
+
+  /**
+   * The channel is joined before the credential check: a final event published in between is then
+   * either in the feed or already visible to the check as the session having ended.
+   */
+  private async start(): Promise<void> {
+    const budget = this.ctx.subscriptions;
+    if (budget && budget.active >= budget.max) {
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `This connection already has ${budget.max} live subscriptions, the most it may hold. Close one first.` });
+    }
+    if (budget) budget.active += 1;
+    this.holdsBudget = budget !== undefined;
+    const { sessionId, lastEventId } = this.input;
+    this.feed = await this.ctx.deps.events.open(sessionId);
+    if (this.stopped) return this.feed.close();
+    try {
+      await this.ctx.deps.sessions.authorize(sessionId, this.ctx.credential, this.ctx.actor);
+    } catch (error) {
+      this.finalEvent = await finalEventFor(this.ctx, this.input, error);
+      return this.feed.close();
+    }
+    if (lastEventId) await this.feed.resumeAfter(lastEventId);
+  }
+
+  private takeFinalEvent(): BusEvent | undefined {
+    const event = this.finalEvent;
+    this.finalEvent = undefined;
+    return event;
   }
 }
 
 /**
  * An ended session shows its owner its final event (which names the session that replaced it) and
- * completes. Anyone else holding only its id, or an owner whose final event is no longer retained,
- * gets the refusal with its reason. A generator's errors arrive after the middlewares have
- * returned, so they are mapped here.
+ * completes; nothing when the owner already saw it. Anyone else holding only its id, or an owner
+ * whose final event is no longer retained, gets the refusal with its reason. A subscription's
+ * errors arrive after the middlewares have returned, so they are mapped here.
  */
-async function* endedSession(ctx: ApiContext, input: EventsInput, error: unknown): TrackedEvents {
+async function finalEventFor(ctx: ApiContext, input: EventsInput, error: unknown): Promise<BusEvent | undefined> {
   if (!(error instanceof SessionAccessError) || !error.askedByOwner) throw toApiError(error);
   const last = await ctx.deps.events.last(input.sessionId);
   if (!last || !FINAL_EVENT_TYPES.has(last.event.type)) throw toApiError(error);
-  if (!input.lastEventId || compareEventIds(last.id, input.lastEventId) > 0) yield tracked(last.id, last.event);
+  return !input.lastEventId || compareEventIds(last.id, input.lastEventId) > 0 ? last : undefined;
 }
