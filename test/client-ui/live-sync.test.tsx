@@ -148,6 +148,10 @@ describe('reset and the ends of a session move every tab', () => {
     expect(first.tab.getByTestId('reason').textContent).toBe('expired');
     await waitFor(() => { expect(toastTexts()).toContain('This session expired after a long time without use. Start a new session to go on.'); });
 
+    // Coming back online is no reason to leave an ended session behind unasked.
+    act(() => { window.dispatchEvent(new Event('online')); });
+    expect(second.status()).toBe('ended');
+
     await act(() => second.actions.startNew());
     const newId = second.sessionId();
     expect(second.status()).toBe('active');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cleanup, waitFor } from '@testing-library/react';
+import { act, cleanup, waitFor } from '@testing-library/react';
 import { toast } from 'react-hot-toast';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSessionIdStore, memoryStore } from '../../src/client/session/index.js';
@@ -122,6 +122,15 @@ describe('start-up when the server refuses or cannot be reached', () => {
     expect(tab.tab.getByTestId('error').textContent).toBe('This browser sent something the server cannot read.');
     await waitFor(() => { expect(toastTexts()).toContain('This browser sent something the server cannot read.'); });
     expect(server.callsOf('session.generate')).toBe(1);
+  });
+
+  it('after a failed start-up, tries again when the browser comes back online (fault injected: a 400)', async () => {
+    const { server, events, channelName } = setUp();
+    server.failNext('session.current', { code: 'BAD_REQUEST', message: 'Refused once.' });
+    const tab = renderTab({ server, events, channelName });
+    await waitFor(() => { expect(tab.status()).toBe('error'); });
+    act(() => { window.dispatchEvent(new Event('online')); });
+    await waitFor(() => { expect(tab.status()).toBe('active'); });
   });
 
   it('after a failed start-up, reconnect() tries the start-up again', async () => {

@@ -45,6 +45,8 @@ export interface SessionControllerDeps {
  */
 export class SessionController {
   private session: SessionView | null = null;
+  /** The last session operation failed (the error state): reconnecting means trying it again. */
+  private failed = false;
   private readonly abort = new AbortController();
   private readonly stopListening: (() => void)[];
   private readonly retry: RetryOptions;
@@ -106,11 +108,11 @@ export class SessionController {
     });
   }
 
-  /** Opens the live connection anew; after a failed start-up, tries the start-up again. */
+  /** Opens the live connection anew; after a failure, tries the start-up again. An ended session stays ended. */
   reconnect(): void {
     if (this.session) {
       this.deps.hub.reconnect();
-    } else {
+    } else if (this.failed) {
       this.deps.dispatch({ type: 'establishing' });
       void this.start();
     }
@@ -154,10 +156,12 @@ export class SessionController {
 
   /** Runs a session operation; a failure puts the tab in the error state and says why. */
   private async guard(operation: () => Promise<void>): Promise<void> {
+    this.failed = false;
     try {
       await operation();
     } catch (error) {
       if (this.abort.signal.aborted) return;
+      this.failed = true;
       const { message } = classifyFailure(error);
       this.deps.dispatch({ type: 'failed', message });
       this.deps.notices.failed(message);

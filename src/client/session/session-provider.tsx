@@ -61,8 +61,12 @@ export function SessionProvider({ children, api, source, storage, channel }: Ses
     const stopWatching = watchDeniedQueries(queryClient.getQueryCache(), (sessionId, reason, message) => {
       hub.reportRefusal(sessionId, { kind: 'denied', reason, message });
     });
+    // The browser says the network is back: no need to wait for the next backoff step.
+    const reconnectNow = () => { current.reconnect(); };
+    window.addEventListener('online', reconnectNow);
     void current.start();
     return () => {
+      window.removeEventListener('online', reconnectNow);
       stopWatching();
       current.close();
       void hub.close();
