@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
@@ -15,6 +15,7 @@ import { clientKey } from '../security/client-key.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import { guardBatchSize } from './websocket-batch-guard.js';
 import { sharedPayloadEncoder } from './ws-encoder.js';
+import { startHeartbeat } from './ws-heartbeat.js';
 
 export interface WebSocketHostOptions {
   log: Logger;
@@ -52,6 +53,16 @@ const WS_MAX_BATCH = 50;
 const SILENT_CLIENT_CLOSE = 1008;
 
 /**
+ * Closes a socket that sends nothing within `ms`. A function of its own so that the socket's
+ * other listeners do not keep the timer alive after the first message cleared it; not cleared on
+ * close, since closing a closed socket does nothing.
+ */
+function closeIfSilent(ws: WebSocket, ms: number): void {
+  const silent = setTimeout(() => { ws.close(SILENT_CLIENT_CLOSE, 'no request was sent'); }, ms);
+  ws.once('message', () => { clearTimeout(silent); });
+}
+
+/**
  * tRPC over WebSocket on the HTTP server's port. The upgrade is where cross-site WebSocket
  * hijacking is stopped (tRPC itself does not look at Origin) and where each client's number of
  * sockets is bounded; the credential travels in the upgrade's cookie.
@@ -62,14 +73,16 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
+    experimental_encoder: sharedPayloadEncoder,
     // Never throws: a failing context would make clients reconnect in a storm.
     createContext: ({ req }) => opts.makeContext(req),
-    experimental_encoder: sharedPayloadEncoder,
-    keepAlive: { enabled: true, pingMs: opts.pingMs ?? 30_000, pongWaitMs: opts.pongWaitMs ?? 10_000 },
+    // Dead connections are found by the server-wide heartbeat below, not by timers per socket.
+    keepAlive: { enabled: false },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') opts.log.error({ err: error.cause ?? error, path }, 'websocket procedure failed');
     },
   });
+  const heartbeat = startHeartbeat(wss, opts.pingMs ?? 30_000, opts.pongWaitMs ?? 10_000);
 
   async function auditOriginRefusal(req: IncomingMessage, scope: RequestScope, origin: string): Promise<void> {
     if (!(await opts.refusalGate.shouldRecord('origin.rejected', scope.ip))) return;
@@ -103,27 +116,35 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded();
-      perIp.set(client, (perIp.get(client) ?? 0) + 1);
-      const silent = setTimeout(() => { ws.close(SILENT_CLIENT_CLOSE, 'no request was sent'); }, handshakeMs);
-      ws.once('message', () => { clearTimeout(silent); });
-      ws.once('close', () => {
-        clearTimeout(silent);
-        const left = (perIp.get(client) ?? 1) - 1;
-        if (left > 0) perIp.set(client, left);
-        else perIp.delete(client);
-      });
-      const before = new Set(ws.listeners('message'));
-      try {
-        wss.emit('connection', ws, req);
-      } catch (error) {
-        // tRPC reads the Host header as a URL here: a malformed one must close this socket, not the process.
-        opts.log.debug({ err: error, requestId: scope.requestId }, 'websocket connection refused');
-        ws.terminate();
-        return;
-      }
-      guardBatchSize(ws, before, WS_MAX_BATCH);
+      connect(ws, req, client, scope.requestId);
     });
   };
+
+  /**
+   * Hands an upgraded socket to tRPC, with its limits. Apart from `upgrade` so that what a socket
+   * keeps for its lifetime (the listeners below) holds the client key only, not the upgrade's
+   * scope, head and callbacks.
+   */
+  function connect(ws: WebSocket, req: IncomingMessage, client: string, requestId: string): void {
+    perIp.set(client, (perIp.get(client) ?? 0) + 1);
+    ws.once('close', () => {
+      const left = (perIp.get(client) ?? 1) - 1;
+      if (left > 0) perIp.set(client, left);
+      else perIp.delete(client);
+    });
+    closeIfSilent(ws, handshakeMs);
+    heartbeat.watch(ws);
+    const before = new Set(ws.listeners('message'));
+    try {
+      wss.emit('connection', ws, req);
+    } catch (error) {
+      // tRPC reads the Host header as a URL here: a malformed one must close this socket, not the process.
+      opts.log.debug({ err: error, requestId }, 'websocket connection refused');
+      ws.terminate();
+      return;
+    }
+    guardBatchSize(ws, before, WS_MAX_BATCH);
+  }
 
   return {
     upgrade,
@@ -131,6 +152,7 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
       return wss.clients.size;
     },
     async closeAll() {
+      heartbeat.stop();
       handler.broadcastReconnectNotification();
       for (const client of wss.clients) client.close(1012, 'server restarting');
       await new Promise<void>((resolve) => { wss.close(() => { resolve(); }); });
