@@ -128,6 +128,22 @@ if (!chromiumFound) {
       await copyFile(await saveScreenshot(tabOne, 'laptop-session'), path.resolve('docs/screenshot.png'));
     });
 
+    it('uploads a file dropped on the files panel', async () => {
+      // What the browser hands a page when a file from the desktop is dropped on it.
+      const dataTransfer = await tabTwo.evaluateHandle(() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(['Dropped, not picked.\n'], 'dropped.txt', { type: 'text/plain' }));
+        return transfer;
+      });
+      const panel = tabTwo.locator('.files-panel');
+      await panel.dispatchEvent('dragenter', { dataTransfer });
+      await tabTwo.getByText('Drop to upload').waitFor();
+      await panel.dispatchEvent('drop', { dataTransfer });
+      await waitForFile(tabOne, 'dropped.txt', 'stored');
+      await tabOne.getByRole('button', { name: 'Remove dropped.txt' }).click();
+      await tabTwo.getByTestId('file-list').locator('li', { hasText: 'dropped.txt' }).waitFor({ state: 'detached' });
+    });
+
     it('says why a file was not taken, in every tab, and removes it from every tab', async () => {
       await consoleWatch.allowing(/status of 413/, async () => {
         await tabOne.getByTestId('file-input').setInputFiles([
