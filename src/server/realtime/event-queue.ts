@@ -49,11 +49,12 @@ export class EventQueue<T> {
     }
   }
 
-  async next(): Promise<IteratorResult<T>> {
+  /** Not an async function: a waiting consumer holds one promise, and an item reaches it in one hop. */
+  next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
-    if (item !== undefined) return { value: item, done: false };
-    if (this.failure) throw this.failure;
-    if (this.closed) return { value: undefined, done: true };
+    if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => { this.waiting = resolve; });
   }
 }

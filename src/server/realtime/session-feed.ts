@@ -38,16 +38,22 @@ export class SessionFeed {
 
   /**
    * The next event, in order, each once; undefined once the feed has ended: after a final event
-   * (reset, expiry) or on close. Rejects when the subscriber fell too far behind.
+   * (reset, expiry) or on close. Rejects when the subscriber fell too far behind. Not an async
+   * function, for the queue's reason: an idle feed holds one pending promise, no suspended frame.
    */
-  async next(): Promise<BusEvent | undefined> {
-    if (this.ended) return undefined;
-    let entry = this.missed?.shift();
-    while (entry === undefined) {
-      const live = await this.queue.next();
+  next(): Promise<BusEvent | undefined> {
+    if (this.ended) return Promise.resolve(undefined);
+    const missed = this.missed?.shift();
+    if (missed) return Promise.resolve(this.give(missed));
+    return this.queue.next().then((live) => {
       if (live.done) return undefined;
-      if (this.lastSeen === null || compareEventIds(live.value.id, this.lastSeen) > 0) entry = live.value;
-    }
+      // A live event the replay already gave: wait for the one after it.
+      if (this.lastSeen !== null && compareEventIds(live.value.id, this.lastSeen) <= 0) return this.next();
+      return this.give(live.value);
+    });
+  }
+
+  private give(entry: BusEvent): BusEvent {
     this.lastSeen = entry.id;
     if (FINAL_EVENT_TYPES.has(entry.event.type)) this.ended = true;
     return entry;

@@ -29,8 +29,8 @@ export function eventsHandler({ ctx, input }: { ctx: ApiContext; input: EventsIn
  * at after each of them, and whatever was joined is left.
  */
 class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
-  private starting: Promise<void> | undefined;
   private feed: SessionFeed | undefined;
+  private started = false;
   /** An ended session's final event, shown once to its owner before the stream completes. */
   private finalEvent: BusEvent | undefined;
   private holdsBudget = false;
@@ -45,19 +45,32 @@ class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
     return this;
   }
 
-  async next(): Promise<Step> {
-    if (this.stopped) return DONE;
+  /** Once started, not an async function: a waiting subscription holds the feed's promise and one more. */
+  next(): Promise<Step> {
+    if (this.stopped) return Promise.resolve(DONE);
+    const finalEvent = this.takeFinalEvent();
+    if (finalEvent) return Promise.resolve(this.toStep(finalEvent));
+    // A stopped stream's feed is closed, and a closed feed gives nothing more.
+    if (this.started && this.feed) return this.feed.next().then(this.toStep, this.fail);
+    return this.begin();
+  }
+
+  private readonly toStep = (entry: BusEvent | undefined): Step | Promise<Step> =>
+    entry === undefined ? this.return() : { done: false, value: tracked(entry.id, entry.event) };
+
+  private readonly fail = async (error: unknown): Promise<never> => {
+    await this.return();
+    throw error;
+  };
+
+  private async begin(): Promise<Step> {
     try {
-      this.starting ??= this.start();
-      await this.starting;
-      // A stopped stream's feed is closed, and a closed feed gives nothing more.
-      const entry = this.takeFinalEvent() ?? (await this.feed?.next());
-      if (entry === undefined) return await this.return();
-      return { done: false, value: tracked(entry.id, entry.event) };
+      await this.start();
     } catch (error) {
-      await this.return();
-      throw error;
+      return this.fail(error);
     }
+    this.started = true;
+    return this.next();
   }
 
   /** Idempotent: tRPC calls it on a stop and again when it lets go of the iterator. */
