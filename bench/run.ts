@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateRedis } from '../src/server/redis/locate-redis.js';
-import { cleanupFigure } from './figures/cleanup.js';
+import { cleanupFigure, cleanupS3Figure } from './figures/cleanup.js';
 import { fanoutFigure, fanoutTwoInstancesFigure } from './figures/fanout.js';
 import { uploadFigure } from './figures/upload.js';
 import { validateFigure, validatePostgresFigure } from './figures/validate.js';
@@ -20,7 +20,7 @@ import { findPostgres, freshDataDir } from './lib/resources.js';
 import { runFigures } from './lib/runner.js';
 import { QUICK } from './lib/settings.js';
 
-const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, uploadFigure, cleanupFigure];
+const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, uploadFigure, cleanupFigure, cleanupS3Figure];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const picked = wanted.length === 0 ? FIGURES : FIGURES.filter((figure) => wanted.some((name) => figure.name === name || figure.name.startsWith(`${name}-`)));

@@ -4,8 +4,10 @@
  * the send until the last tab has the event; on one instance, then with the tabs spread over two
  * instances on one Redis. The floor is raw `ws` broadcasting the very same message bytes to as
  * many sockets from one process (the two-instance goal allows for the Redis hop in between).
+ * Both sets of tabs stay open together and take turns round by round: on a shared machine a
+ * burst of someone else's work then falls on both alike, not on whichever happened to run then.
  */
-import type { FanoutResult, OpenTabs } from '../load/tabs.js';
+import type { FanoutRounds, FanoutSeries, OpenTabs } from '../load/tabs.js';
 import type { Figure, FigureContext, Results } from '../lib/figure.js';
 import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
@@ -21,8 +23,8 @@ const ROUNDS = QUICK ? 20 : 200;
 const WARMUP_ROUNDS = QUICK ? 5 : 20;
 const PAUSE_MS = 20;
 
-const summary = (result: FanoutResult) =>
-  `p50 ${round(percentile(result.samplesMs, 50))} ms, p90 ${round(percentile(result.samplesMs, 90))} ms, p99 ${round(percentile(result.samplesMs, 99))} ms`;
+const summary = (series: FanoutSeries) =>
+  `p50 ${round(percentile(series.samplesMs, 50))} ms, p90 ${round(percentile(series.samplesMs, 90))} ms, p99 ${round(percentile(series.samplesMs, 99))} ms`;
 
 async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
   const key = instances === 1 ? 'fanout' : 'fanout2';
@@ -33,7 +35,7 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
     const env = {
       DATA_DIR: data.dir,
       REDIS_URL: ctx.redisUrl,
-      // Both instances share one prefix: they are one deployment meeting on Redis.
+      // The instances share one prefix: they are one deployment meeting on Redis.
       BENCH_REDIS_PREFIX: prefix,
       RATE_LIMIT_PER_MINUTE: '1000000',
       CHAT_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -48,45 +50,40 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
       servers.push(server);
       children.push(server);
     }
+    const raw = await forkChild<{ url: string }>('servers/raw-ws.ts');
+    children.push(raw);
     const [first] = servers;
     if (!first) throw new Error('no server');
     const session = await generateSession(first.ready.url);
     const tabs = await forkChild('load/tabs.ts');
     children.push(tabs);
 
-    const oursTabs: OpenTabs = { protocol: 'trpc', wsUrls: servers.map((server) => server.ready.url), count: TABS, sessions: [session] };
-    await tabs.call('open', oursTabs);
-    const ours = await tabs.call<FanoutResult>('rounds', {
-      rounds: ROUNDS,
-      warmupRounds: WARMUP_ROUNDS,
-      pauseMs: PAUSE_MS,
+    await tabs.call('open', { group: 'ours', protocol: 'trpc', wsUrls: servers.map((server) => server.ready.url), count: TABS, sessions: [session] } satisfies OpenTabs);
+    await tabs.call('open', { group: 'raw', protocol: 'raw', wsUrls: [raw.ready.url], count: TABS, sessions: [session] } satisfies OpenTabs);
+    const oursSeries: FanoutRounds['series'][number] = {
+      group: 'ours',
       trigger: {
         url: `${first.ready.url}/api/trpc/chat.send`,
         headers: { 'content-type': 'application/json', cookie: session.cookie },
         body: JSON.stringify({ sessionId: session.sessionId, text: '%MARKER%' }),
       },
-    });
-    ctx.log(`${key} Tabsync, ${TABS} tabs on ${instances} instance(s): ${summary(ours)}`);
-    await tabs.call('close');
-    await stopAll(servers);
-
-    const raw = await forkChild<{ url: string }>('servers/raw-ws.ts');
-    children.push(raw);
-    await tabs.call('open', { protocol: 'raw', wsUrls: [raw.ready.url], count: TABS, sessions: [session] } satisfies OpenTabs);
-    const floor = await tabs.call<FanoutResult>('rounds', {
-      rounds: ROUNDS,
-      warmupRounds: WARMUP_ROUNDS,
-      pauseMs: PAUSE_MS,
+    };
+    // Tabsync's warm-up rounds alone first: they also yield the message the floor will send.
+    const [warm] = await tabs.call<FanoutSeries[]>('rounds', { series: [oursSeries], rounds: 1, warmupRounds: WARMUP_ROUNDS, pauseMs: PAUSE_MS } satisfies FanoutRounds);
+    if (!warm) throw new Error('no warm-up round');
+    const rawSeries: FanoutRounds['series'][number] = {
+      group: 'raw',
       trigger: {
         url: `${raw.ready.url}/broadcast?sessionId=${session.sessionId}`,
         headers: { 'content-type': 'application/json' },
-        // Tabsync's own message as the tabs received it, with this round's marker in place of its text.
-        body: ours.payload.replace(ours.marker, '%MARKER%'),
+        // Tabsync's own message as the tabs received it, with the round's marker in place of its text.
+        body: warm.payload.replace(warm.marker, '%MARKER%'),
       },
-    });
-    ctx.log(`${key} raw ws, ${TABS} sockets, ${ours.payload.length}-byte message: ${summary(floor)}`);
-    await tabs.call('close');
-
+    };
+    const [ours, floor] = await tabs.call<FanoutSeries[]>('rounds', { series: [oursSeries, rawSeries], rounds: ROUNDS, warmupRounds: WARMUP_ROUNDS, pauseMs: PAUSE_MS } satisfies FanoutRounds);
+    if (!ours || !floor) throw new Error('a series is missing');
+    ctx.log(`${key} Tabsync, ${TABS} tabs on ${instances} instance(s): ${summary(ours)}`);
+    ctx.log(`${key} raw ws, ${TABS} sockets, the same ${warm.payload.length}-byte message: ${summary(floor)}`);
     return { [`${key}.p99_ratio`]: measure(percentile(ours.samplesMs, 99), percentile(floor.samplesMs, 99), 'ms p99') };
   } finally {
     await stopAll(children);

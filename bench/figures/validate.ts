@@ -15,11 +15,20 @@ import { measureHttp } from '../lib/http-load.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { createPostgresDatabase, dropRedisPrefix, freshDataDir, freshPrefix, type PostgresDatabase } from '../lib/resources.js';
 import { generateSessions, type BenchSession } from '../lib/sessions.js';
-import { CONNECTIONS, LOAD_SECONDS, WARMUP_SECONDS } from '../lib/settings.js';
+import { CONNECTIONS, LOAD_SECONDS, QUICK, WARMUP_SECONDS } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
 type Kind = 'sqlite' | 'postgres';
+
+/** How many times each of the five runs is measured, taking turns. */
+const TURNS = QUICK ? 1 : 2;
+
+/** The run with the most requests per second, with the lowest p99 seen in any run. */
+function best(runs: LoadResult[]): LoadResult {
+  const fastest = runs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+  return { ...fastest, p99Ms: Math.min(...runs.map((run) => run.p99Ms)) };
+}
 
 const asRequests = (sessions: BenchSession[]): HttpLoad['requests'] =>
   sessions.map((session) => ({
@@ -61,11 +70,10 @@ async function run(kind: Kind, ctx: FigureContext): Promise<Results> {
   const children: BenchChild<unknown>[] = [];
   try {
     if (kind === 'postgres' && ctx.postgresAdminUrl) postgres = await createPostgresDatabase(ctx.postgresAdminUrl, key);
-    const databaseUrl = postgres?.url ?? `sqlite:${data.dir}/tabsync.sqlite`;
     const tabsync = await forkChild<TabsyncReady>('servers/tabsync.ts', {
       env: {
         DATA_DIR: data.dir,
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: postgres?.url ?? `sqlite:${data.dir}/tabsync.sqlite`,
         REDIS_URL: ctx.redisUrl,
         BENCH_REDIS_PREFIX: prefix,
         BENCH_NOOP: '1',
@@ -76,39 +84,43 @@ async function run(kind: Kind, ctx: FigureContext): Promise<Results> {
       },
     });
     children.push(tabsync);
-    const load = await forkChild('load/autocannon.ts');
-    children.push(load);
     const { url, noopUrl } = tabsync.ready;
     if (!noopUrl) throw new Error('the no-op tRPC server did not start');
     const sessions = await generateSessions(url, CONNECTIONS);
     await assertValid(url, sessions);
     const requests = asRequests(sessions);
-
-    const noop = await measureHttp(load, `${key} no-op tRPC`, `${noopUrl}/api/trpc/session.validate`, requests, ctx.log);
-    const ours = await measureHttp(load, `${key} Tabsync HTTP`, `${url}/api/trpc/session.validate`, requests, ctx.log);
-
-    const wsLoad = await forkChild('load/ws-validate.ts');
-    children.push(wsLoad);
-    const wsRequest: WsValidateLoad = { wsUrl: `${url.replace(/^http/, 'ws')}/api/trpc`, seconds: LOAD_SECONDS, warmupSeconds: WARMUP_SECONDS, sessions };
-    const oursWs = await wsLoad.call<LoadResult>('run', wsRequest);
-    ctx.log(`${key} Tabsync WebSocket: ${round(oursWs.requestsPerSecond, 0)} req/s, p50 ${round(oursWs.p50Ms)} ms, p99 ${round(oursWs.p99Ms)} ms, ${oursWs.errors} errors`);
-    if (oursWs.errors > 0) throw new Error(`${key}: ${oursWs.errors} WebSocket validations failed`);
-    // The other servers run alone: Tabsync idle beside them would still hold memory and timers.
-    await tabsync.stop();
-
+    // Started once the sessions exist: the lookup reads the rows Tabsync wrote.
     const peer = await forkChild<{ url: string }>('servers/express-peer.ts', { env: { REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: `${prefix}-peer` } });
     children.push(peer);
-    const peerResult = await measureHttp(load, `${key} express-session peer`, `${peer.ready.url}/api/session/validate`, asRequests(await peerSessions(peer.ready.url, CONNECTIONS)), ctx.log);
-    await peer.stop();
-
     const lookup = await forkChild<{ url: string }>('servers/pk-lookup.ts', { env: { BENCH_LOOKUP_DATABASE: postgres?.url ?? `${data.dir}/tabsync.sqlite` } });
     children.push(lookup);
-    const floorWs = await measureHttp(load, `${key} bare primary-key lookup`, `${lookup.ready.url}/`, requests, ctx.log);
+    const load = await forkChild('load/autocannon.ts');
+    children.push(load);
+    const wsLoad = await forkChild('load/ws-validate.ts');
+    children.push(wsLoad);
+    const peerRequests = asRequests(await peerSessions(peer.ready.url, CONNECTIONS));
 
+    // Every server stays up, idle while another is measured, and the runs take turns: on this
+    // shared machine a burst of someone else's work then cannot favour one side of a ratio.
+    // Each side keeps its best run, since outside work only ever slows a run down.
+    const runs = { noop: [] as LoadResult[], ours: [] as LoadResult[], ws: [] as LoadResult[], peer: [] as LoadResult[], floor: [] as LoadResult[] };
+    for (let turn = 0; turn < TURNS; turn += 1) {
+      const warmup = turn === 0 ? WARMUP_SECONDS : 1;
+      runs.noop.push(await measureHttp(load, `${key} no-op tRPC`, `${noopUrl}/api/trpc/session.validate`, requests, warmup, ctx.log));
+      runs.ours.push(await measureHttp(load, `${key} Tabsync HTTP`, `${url}/api/trpc/session.validate`, requests, warmup, ctx.log));
+      const wsRequest: WsValidateLoad = { wsUrl: `${url.replace(/^http/, 'ws')}/api/trpc`, seconds: LOAD_SECONDS, warmupSeconds: warmup, sessions };
+      const oursWs = await wsLoad.call<LoadResult>('run', wsRequest);
+      ctx.log(`${key} Tabsync WebSocket: ${round(oursWs.requestsPerSecond, 0)} req/s, p50 ${round(oursWs.p50Ms)} ms, p99 ${round(oursWs.p99Ms)} ms, ${oursWs.errors} errors`);
+      if (oursWs.errors > 0) throw new Error(`${key}: ${oursWs.errors} WebSocket validations failed`);
+      runs.ws.push(oursWs);
+      runs.peer.push(await measureHttp(load, `${key} express-session peer`, `${peer.ready.url}/api/session/validate`, peerRequests, warmup, ctx.log));
+      runs.floor.push(await measureHttp(load, `${key} bare primary-key lookup`, `${lookup.ready.url}/`, requests, warmup, ctx.log));
+    }
+    const [noop, ours, ws, peerBest, floor] = [best(runs.noop), best(runs.ours), best(runs.ws), best(runs.peer), best(runs.floor)];
     return {
       [`${key}.http_ratio`]: measure(ours.requestsPerSecond, noop.requestsPerSecond, 'req/s'),
-      [`${key}.peer_ratio`]: measure(ours.requestsPerSecond, peerResult.requestsPerSecond, 'req/s'),
-      [`${key}.ws_ratio`]: measure(oursWs.requestsPerSecond, floorWs.requestsPerSecond, 'req/s'),
+      [`${key}.peer_ratio`]: measure(ours.requestsPerSecond, peerBest.requestsPerSecond, 'req/s'),
+      [`${key}.ws_ratio`]: measure(ws.requestsPerSecond, floor.requestsPerSecond, 'req/s'),
       [`${key}.p99_ratio`]: measure(ours.p99Ms, noop.p99Ms, 'ms p99'),
     };
   } finally {
