@@ -53,11 +53,16 @@ if (!chromiumFound) {
       return page;
     }
 
+    /** Undoes what the set-up acquired, newest first, also when the set-up stopped half-way. */
+    const teardown: (() => Promise<void>)[] = [];
+
     beforeAll(async () => {
       dataDir = await mkdtemp(path.join(tmpdir(), 'tabsync-e2e-'));
+      teardown.push(() => rm(dataDir, { recursive: true, force: true }));
       await mkdir(ARTIFACTS, { recursive: true });
       await mkdir(path.resolve('docs'), { recursive: true });
       redis = await claimPrivateRedis(inject('redisUrl'));
+      teardown.push(() => redis.release());
       server = new AppServer({
         ...process.env,
         NODE_ENV: 'production',
@@ -72,15 +77,16 @@ if (!chromiumFound) {
         SESSION_MESSAGES_PER_MINUTE: '1000',
         MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
       });
-      [browser] = await Promise.all([launchChromium(), buildClient().then(() => server.start())]);
+      teardown.push(() => server.stop());
+      browser = await launchChromium();
+      teardown.push(() => browser.close());
+      await buildClient();
+      await server.start();
       home = await browser.newContext({ viewport: LAPTOP });
     }, 120_000);
 
     afterAll(async () => {
-      await browser.close();
-      await server.stop();
-      await redis.release();
-      await rm(dataDir, { recursive: true, force: true });
+      for (const undo of teardown.reverse()) await undo();
     });
 
     afterEach(async ({ task }) => {
@@ -258,7 +264,7 @@ if (!chromiumFound) {
       await waitForMessage(tabOne, 'Back after the restart');
       await sendMessage(tabOne, 'And the other way round');
       await waitForMessage(tabTwo, 'And the other way round');
-    });
+    }, 60_000);
 
     it('holds one WebSocket for three tabs of a browser', async () => {
       const context = await browser.newContext({ viewport: LAPTOP });
