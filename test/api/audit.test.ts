@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
+import { AuditStore } from '../../src/server/services/audit/audit-store.js';
+import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -191,5 +194,16 @@ describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
     for (const hash of sessionHashes) expect(serialized).not.toContain(hash);
     expect(serialized).not.toContain(CREDENTIAL_COOKIE);
     expect(serialized).not.toMatch(/cookie/i);
+  });
+
+  it('chains every row it wrote: the whole log verifies, and each row links to the one before', async () => {
+    const rows = await auditRows(t);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const [index, row] of rows.entries()) {
+      expect(Number(row.id)).toBe(index + 1);
+      if (index > 0) expect(row.prevHash).toBe(rows[index - 1]?.hash);
+    }
+    const result = await verifyAuditChain({ rows: new AuditStore(t.app.db), archives: new AuditArchiveStore(t.app.storage) });
+    expect(result).toMatchObject({ ok: true, rows: rows.length });
   });
 });
