@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config/env.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
@@ -88,6 +89,28 @@ describe.each(STORE_KINDS)('ObjectStore on %s', (kind: StoreKind) => {
     expect(await store.head(key)).toBeNull();
     await expect(store.put(key, streamOf(randomBytes(1024)), { maxBytes: 1023 })).rejects.toBeInstanceOf(ObjectTooLargeError);
     expect(await store.head(key)).toBeNull();
+  });
+
+  it.each([
+    ['before the put begins', true],
+    ['part-way through', false],
+  ])('fails a put whose body fails %s with the body\'s own error, and keeps nothing of it', async (_when, early) => {
+    const key = stagingKey(randomUUID());
+    const body = new PassThrough();
+    const cause = new Error('the client went away');
+    body.on('error', () => undefined);
+    if (early) {
+      body.destroy(cause);
+      await new Promise((resolve) => setImmediate(resolve)); // its 'error' is long gone when the put begins
+    }
+    const put = store.put(key, body);
+    if (!early) {
+      body.write(randomBytes(1000));
+      setImmediate(() => body.destroy(cause));
+    }
+    await expect(put).rejects.toBe(cause);
+    expect(await store.head(key)).toBeNull();
+    if (kind === 'local') expect(await readdir(path.join(dataDir, 'objects', '.incomplete')).catch(() => [])).toEqual([]);
   });
 
   it('copies and moves (with a Unicode name), and a missing source is ObjectNotFoundError', async () => {

@@ -67,9 +67,9 @@ const DAY_MS = 86_400_000;
  * Deletes what sessions leave behind in the object store: objects of sessions that were reset or
  * expired more than the grace period ago, objects under `sessions/` whose session is unknown,
  * staged bytes with no live upload and incomplete multipart uploads; and fails uploads that died
- * before their bytes arrived. It lists the store page by
- * page, deletes in batches of up to 1000 keys, and reads each session's status again right before
- * a batch is deleted: an object of an active session is never deleted.
+ * before their bytes arrived. It lists the store page by page, deletes in batches of up to 1000
+ * keys, and reads each session's status again right before a batch is deleted: an object of an
+ * active session is never deleted.
  */
 export class OrphanCleanupService {
   private readonly staleUploadMs: number;
