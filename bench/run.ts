@@ -2,7 +2,8 @@
  * `npm run bench [-- figure…]`: measures Tabsync's hot paths beside their floors or peers, in one
  * run, and writes bench/results.json. A figure is picked by its name or the part before a dash
  * (`validate` picks validate and validate-pg; `fanout` and `fanout2` are apart); no argument runs
- * them all. `BENCH_QUICK=1` is a short smoke run; `BENCH_RESULTS` writes elsewhere.
+ * them all. `BENCH_QUICK=1` is a short smoke run; `BENCH_RESULTS` writes elsewhere;
+ * `BENCH_CPU_PROF=<dir>` has every server process write a CPU profile there.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';

@@ -13,7 +13,7 @@ import { samplePeakRss, rssBytesOf, toMb } from '../lib/memory.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js';
 import { generateSession } from '../lib/sessions.js';
-import { QUICK } from '../lib/settings.js';
+import { QUICK, TURNS } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 import { startS3rver, type S3Server } from '../../test/support/s3rver.js';
@@ -21,8 +21,8 @@ import { startS3rver, type S3Server } from '../../test/support/s3rver.js';
 const BYTES = QUICK ? 10_000_000 : 100_000_000;
 type Store = 'local' | 's3';
 
-/** Big uploads per side: throughput keeps the best, memory the highest peak over all of them. */
-const UPLOADS = QUICK ? 1 : 3;
+/** Big uploads per side (one more than the turns of other figures: an upload is short): throughput keeps the best, memory the highest peak of all. */
+const UPLOADS = QUICK ? 1 : TURNS + 1;
 
 interface Side {
   label: string;

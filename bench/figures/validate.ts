@@ -15,14 +15,11 @@ import { measureHttp } from '../lib/http-load.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { createPostgresDatabase, dropRedisPrefix, freshDataDir, freshPrefix, type PostgresDatabase } from '../lib/resources.js';
 import { generateSessions, type BenchSession } from '../lib/sessions.js';
-import { CONNECTIONS, LOAD_SECONDS, QUICK, WARMUP_SECONDS } from '../lib/settings.js';
+import { CONNECTIONS, LOAD_SECONDS, TURNS, WARMUP_SECONDS } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
 type Kind = 'sqlite' | 'postgres';
-
-/** How many times each of the five runs is measured, taking turns. */
-const TURNS = QUICK ? 1 : 2;
 
 /** The run with the most requests per second, with the lowest p99 seen in any run. */
 function best(runs: LoadResult[]): LoadResult {

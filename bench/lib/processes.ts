@@ -29,8 +29,13 @@ export interface ForkOptions {
 
 /** Forks `bench/<script>` under tsx and waits for its ready message. */
 export function forkChild<Ready>(script: string, options: ForkOptions = {}): Promise<BenchChild<Ready>> {
+  // BENCH_CPU_PROF=<dir>: every server writes V8 CPU profiles there when it stops (open them in
+  // Chrome DevTools), to see where a figure's time goes. Load generators are not profiled. Node
+  // names the files by pid and thread (tsx's loader thread writes one too), so the pid is logged.
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir && script.startsWith('servers/') ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
   const child = fork(path.join(BENCH_DIR, script), [], {
-    execArgv: ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : [])],
+    execArgv: ['--import', 'tsx', ...(options.exposeGc ? ['--expose-gc'] : []), ...profile],
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
@@ -55,6 +60,7 @@ export function forkChild<Ready>(script: string, options: ForkOptions = {}): Pro
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'ready') {
         clearTimeout(timer);
+        if (profile.length > 0) console.log(`${script}: pid ${child.pid ?? '?'}, profiled into ${profileDir ?? ''}`);
         resolve({
           ready: message.value as Ready,
           pid: child.pid ?? 0,

@@ -10,3 +10,9 @@ export const LOAD_SECONDS = QUICK ? 2 : 10;
 export const WARMUP_SECONDS = QUICK ? 1 : 3;
 /** Concurrent connections (or sockets) of the validate figures. */
 export const CONNECTIONS = 50;
+
+/**
+ * How many times each run of a figure that takes turns is measured (`BENCH_TURNS`); each side
+ * keeps its best. More turns cost time and buy robustness on a busy machine.
+ */
+export const TURNS = Math.max(1, Number(process.env.BENCH_TURNS ?? (QUICK ? 1 : 2)));
