@@ -76,6 +76,8 @@ if (!chromiumFound) {
         CHAT_RATE_LIMIT_PER_MINUTE: '1000',
         SESSION_MESSAGES_PER_MINUTE: '1000',
         MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+        // Should the server find the build stale and rebuild it, the rebuild keeps the controls the tests read.
+        VITE_DEV_CONTROLS: 'true',
       });
       teardown.push(() => server.stop());
       browser = await launchChromium();
