@@ -185,6 +185,14 @@ if (!chromiumFound) {
       expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
       await saveScreenshot(phone, 'phone-session');
       await saveScreenshot(phone, 'phone-session-full', true);
+
+      // The confirmation fits the phone as well.
+      await phone.getByTestId('reset-button').click();
+      await phone.getByTestId('confirm-reset').waitFor();
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+      await saveScreenshot(phone, 'phone-reset-confirmation');
+      await phone.keyboard.press('Escape');
+      await phone.getByTestId('confirm-reset').waitFor({ state: 'detached' });
       await phone.close();
     });
 
