@@ -25,11 +25,13 @@ export type HttpAnswer =
 
 export interface ExchangeOptions {
   timeoutMs?: number;
+  /** The connection pool to send on (a shared keep-alive one by default). */
+  agent?: http.Agent;
   /** Aborted when the exchange is no longer worth waiting for. */
   signal?: AbortSignal;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /**
  * The request's headers with its body's length: node:http sends the body of an OPTIONS or DELETE
@@ -67,7 +69,7 @@ function exchangeOnce(baseUrl: string, request: HttpRequest, options: ExchangeOp
       resolve(answer);
     };
     const req = http.request(
-      { agent, host: url.hostname, port: url.port, method: request.method, path: request.path, headers: framed(request) },
+      { agent: options.agent ?? sharedAgent, host: url.hostname, port: url.port, method: request.method, path: request.path, headers: framed(request) },
       (res) => {
         const chunks: Buffer[] = [];
         const status = res.statusCode ?? 0;
@@ -92,6 +94,18 @@ function exchangeOnce(baseUrl: string, request: HttpRequest, options: ExchangeOp
     req.on('error', (error) => { settle({ kind: 'closed', error: error.message, reusedSocket: req.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET' }); });
     req.end(request.body);
   });
+}
+
+/**
+ * Sends a request on every connection the agent keeps alive: each must still answer, as a
+ * browser's next request on it expects. Lists the connections that did not.
+ */
+export async function probeIdleConnections(baseUrl: string, agent: http.Agent): Promise<string[]> {
+  const idle = Object.values(agent.freeSockets).reduce((count, sockets) => count + (sockets?.length ?? 0), 0);
+  const answers = await Promise.all(Array.from({ length: idle }, () => exchangeOnce(baseUrl, { method: 'GET', path: '/healthz', headers: {} }, { agent })));
+  return answers
+    .filter((answer) => !(answer.kind === 'answered' && answer.status === 200) && !(answer.kind === 'closed' && answer.reusedSocket))
+    .map((answer) => `a connection kept alive after a request no longer serves the next one (GET /healthz: ${answer.kind === 'answered' ? answer.status : answer.kind})`);
 }
 
 /** A request that must succeed: for the suite's own set-up and health checks. */

@@ -1,9 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import { array as fcArray, type Arbitrary, type Parameters } from 'fast-check';
-import { afterAll, beforeAll, expect } from 'vitest';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { array as fcArray, assert as fcAssert, asyncProperty, type Arbitrary, type Parameters } from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { exchangeHttp, exchangeRaw, forEachBounded, sendHttp, type HttpRequest } from './exchange.js';
+import { exchangeHttp, exchangeRaw, forEachBounded, probeIdleConnections, sendHttp, type HttpRequest } from './exchange.js';
 import { problemsWithHttpAnswer, problemsWithRawAnswer } from './oracle.js';
 import { expand, expandBytes, type LiveValues } from './macros.js';
 
@@ -26,7 +28,12 @@ export const FUZZ_ENV = {
 export interface RawRequest {
   bytes: string;
   reset: boolean;
+  /** Read until the server closes the connection (the bytes end with a request saying `Connection: close`). */
+  untilClose: boolean;
 }
+
+/** How long the server may take to notice that a client closed its connection. */
+const CLOSE_NOTICE_MS = 2000;
 
 /** How many requests a fuzz run keeps in flight at once. */
 export const CONCURRENCY = 24;
@@ -100,12 +107,18 @@ export class FuzzTarget {
   requests = 0;
   readonly watch = new CrashWatch();
   live: LiveValues = { sessionId: '', credential: '', fileId: '' };
+  /** The server's side of every open connection, so that closing never waits on one the server leaked. */
+  private readonly sockets = new Set<Socket>();
 
   private constructor(readonly test: TestApp) {}
 
   static async start(): Promise<FuzzTarget> {
     const target = new FuzzTarget(await startTestApp({ env: FUZZ_ENV }));
     target.watch.start();
+    target.test.app.server.on('connection', (socket: Socket) => {
+      target.sockets.add(socket);
+      socket.once('close', () => target.sockets.delete(socket));
+    });
     target.live = await target.newLiveSession();
     return target;
   }
@@ -186,8 +199,21 @@ export class FuzzTarget {
     return [...problems, ...this.watch.since(mark)];
   }
 
-  /** Sends generated requests by node:http and lists every problem with their answers. */
-  exchangeAll(requests: readonly HttpRequest[]): Promise<string[]> {
+  /**
+   * Sends generated requests by node:http and lists every problem with their answers, and then
+   * with the connections they leave: each one kept alive must serve a next request.
+   */
+  async exchangeAll(requests: readonly HttpRequest[]): Promise<string[]> {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    try {
+      const problems = await this.exchangeOn(agent, requests);
+      return [...problems, ...(await probeIdleConnections(this.url, agent))];
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  private exchangeOn(agent: http.Agent, requests: readonly HttpRequest[]): Promise<string[]> {
     return this.inBatch(requests, async (request, signal) => {
       const wire: HttpRequest = {
         method: request.method,
@@ -195,20 +221,44 @@ export class FuzzTarget {
         headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.map((v) => this.fill(v)) : this.fill(value)])),
         body: request.body === undefined ? undefined : typeof request.body === 'string' ? this.fill(request.body) : this.fillBytes(request.body),
       };
-      const answer = await exchangeHttp(this.url, wire, { signal });
+      const answer = await exchangeHttp(this.url, wire, { signal, agent });
       const sent = `${wire.method} ${wire.path}\n${JSON.stringify(wire.headers)}\n${wire.body?.toString() ?? ''}`;
       const bodyBytes = wire.body === undefined ? 0 : Buffer.byteLength(wire.body);
       return problemsWithHttpAnswer(answer, { text: sent, method: wire.method, bodyBytes }, this.serverPaths).map((problem) => `${request.method} ${request.path.slice(0, 300)}: ${problem}`);
     });
   }
 
-  /** The same for requests written byte by byte on raw TCP connections. */
-  exchangeAllRaw(requests: readonly RawRequest[]): Promise<string[]> {
-    return this.inBatch(requests, async (request, signal) => {
+  /**
+   * The same for requests written byte by byte on raw TCP connections; and once the client has
+   * closed every one of them, the server must let go of them too (a socket it neither reads nor
+   * closes is a descriptor lost for good).
+   */
+  async exchangeAllRaw(requests: readonly RawRequest[]): Promise<string[]> {
+    const before = await this.openConnections();
+    const problems = await this.inBatch(requests, async (request, signal) => {
       const bytes = Buffer.from(this.fill(request.bytes), 'latin1');
-      const answer = await exchangeRaw(this.port, bytes, { reset: request.reset, signal });
+      const answer = await exchangeRaw(this.port, bytes, { reset: request.reset, untilClose: request.untilClose, signal });
       return problemsWithRawAnswer(answer, bytes.toString('latin1'), this.serverPaths).map((problem) => `${JSON.stringify(request.bytes.slice(0, 300))}: ${problem}`);
     });
+    const held = await this.connectionsHeldAbove(before);
+    return held > 0 ? [...problems, `the server still holds ${held} of the connections the client closed`] : problems;
+  }
+
+  private openConnections(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.test.app.server.getConnections((error, count) => { if (error) reject(error); else resolve(count); });
+    });
+  }
+
+  /** Connections above `baseline` that the server still holds once it has had time to see them closed. */
+  private async connectionsHeldAbove(baseline: number): Promise<number> {
+    const deadline = Date.now() + CLOSE_NOTICE_MS;
+    let held = (await this.openConnections()) - baseline;
+    while (held > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      held = (await this.openConnections()) - baseline;
+    }
+    return held;
   }
 
   /** The server is up and serving: `/healthz`, `/readyz` and a fresh session all answer, and nothing crashed. */
@@ -225,6 +275,8 @@ export class FuzzTarget {
 
   async close(): Promise<void> {
     this.watch.stop();
+    // A connection the server leaked (reported by a property) would hold its close for good.
+    for (const socket of this.sockets) socket.destroy();
     await this.test.close();
   }
 }
@@ -238,4 +290,32 @@ export function useFuzzTarget(): () => FuzzTarget {
     if (!target) throw new Error('The fuzz target did not start; see the error of beforeAll.');
     return target;
   };
+}
+
+/**
+ * A file's fuzz property: every run generated by `run` (a batch of requests, a socket's messages)
+ * and sent by `send` leaves no problem. The live session is renewed first if a fuzzed reset ended it.
+ */
+export function itFuzzes<T>(title: string, target: () => FuzzTarget, run: Arbitrary<T>, numRuns: number, send: (target: FuzzTarget, run: T) => Promise<string[]>): void {
+  it(
+    title,
+    async () => {
+      await fcAssert(
+        asyncProperty(run, async (generated) => {
+          await target().refreshLiveSession();
+          expect(await send(target(), generated)).toEqual([]);
+        }),
+        fuzzParameters(numRuns),
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+}
+
+/** A fuzz file's last test: the server is healthy after the fuzz, which sent at least `floor` requests. */
+export function itEndsHealthy(target: () => FuzzTarget, floor: number): void {
+  it(`is healthy afterwards, having answered its share (at least ${floor}) of the 10,000 requests`, async () => {
+    await target().expectHealthy();
+    expect(target().requests).toBeGreaterThanOrEqual(floor);
+  });
 }

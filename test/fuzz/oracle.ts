@@ -6,8 +6,9 @@ import type { HttpAnswer, RawAnswer } from './exchange.js';
  * (a 404 names the path it was asked for), not a leak, so it does not count.
  */
 const LEAK_MARKERS: readonly RegExp[] = [
-  /\bat (?:async )?[\w$.<>[\] ]*\(?(?:file:\/\/)?\/[^\s)]*:\d+/, // a stack frame
+  /\bat [^"\n]{0,160}?\.[cm]?[jt]sx?:\d+:\d+/, // a stack frame: "at fn (/srv/app/x.js:1:2)"
   /\bat \/[\w./-]+\.[cm]?[jt]sx?\b/, // "at /srv/app/x.js", which a message like "served at /api/trpc" is not
+  /node:internal\//,
   /SQLITE/i,
   /sequelize/i,
   /node_modules/,
@@ -166,7 +167,8 @@ export function problemsWithRawAnswer(answer: RawAnswer, sent: string, serverPat
   if (failing.length > 0) problems.push(`status ${failing.join(', ')}`);
   problems.push(...leaksIn(answer.text, sent, serverPaths));
   const first = firstBody(answer.text);
-  if (first && /\r\ncontent-type:[^\r]*json/i.test(first.headers) && answer.statuses[0] !== undefined && answer.statuses[0] >= 400) {
+  const answersHead = sent.startsWith('HEAD ');
+  if (first && !answersHead && /\r\ncontent-type:[^\r]*json/i.test(first.headers) && answer.statuses[0] !== undefined && answer.statuses[0] >= 400) {
     try {
       problems.push(...problemsWithErrors(JSON.parse(first.body)));
     } catch {
