@@ -21,6 +21,10 @@ import { findPostgres, freshDataDir } from './lib/resources.js';
 import { runFigures } from './lib/runner.js';
 import { QUICK } from './lib/settings.js';
 
+// The AWS SDK's notice that it will want Node 22 next year, printed once by every process that
+// talks to S3, says nothing about the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, uploadFigure, cleanupFigure, cleanupS3Figure];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -9,11 +9,14 @@ export type Handler = (payload: unknown) => Promise<unknown>;
 
 export function serveParent(ready: unknown, handlers: Record<string, Handler>, close: () => Promise<void>): void {
   const send = (message: ChildMessage) => { process.send?.(message); };
+  // A stop request and the channel closing behind it both lead here: close once.
+  let closing: Promise<void> | undefined;
+  const closeOnce = () => (closing ??= close());
   process.on('message', (raw: ParentMessage) => {
     if (raw.type === 'stop') {
       // Exit even if a close step hangs: a stuck child must not hold the whole run.
       setTimeout(() => process.exit(0), 10_000).unref();
-      close().then(
+      closeOnce().then(
         () => process.exit(0),
         (error: unknown) => { console.error(error); process.exit(1); },
       );
@@ -30,7 +33,7 @@ export function serveParent(ready: unknown, handlers: Record<string, Handler>, c
     );
   });
   // The parent died (or was interrupted): nothing will ever ask this child to stop.
-  process.on('disconnect', () => { void close().finally(() => process.exit(0)); });
+  process.on('disconnect', () => { void closeOnce().finally(() => process.exit(0)); });
   send({ type: 'ready', value: ready });
 }
 

@@ -75,7 +75,8 @@ export function forkChild<Ready>(script: string, options: ForkOptions = {}): Pro
             if (child.exitCode !== null || child.signalCode !== null) return;
             const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
             const stop: ParentMessage = { type: 'stop' };
-            child.send(stop);
+            if (child.connected) child.send(stop);
+            else child.kill('SIGTERM');
             await exited;
             clearTimeout(kill);
           },
