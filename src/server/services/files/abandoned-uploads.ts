@@ -48,12 +48,14 @@ export class AbandonedUploads {
       const marked = await this.opts.db.transaction(async (t) => {
         // A heartbeat since the read keeps its upload alive: the condition is checked again in the update.
         await SessionFile.update({ status: 'failed', updatedAt: this.opts.clock() }, { where: { ...stale, id: bare.map((row) => row.id) }, transaction: t });
-        const rowsFailed = await SessionFile.findAll({ where: { id: bare.map((row) => row.id), status: 'failed' }, transaction: t });
-        for (const row of rowsFailed) {
-          await this.opts.audit.record({ event: 'file.rejected', outcome: 'failure', sessionId: row.sessionId, actor, metadata: { fileId: row.id, reason: 'abandoned' } }, t);
-        }
-        return rowsFailed;
+        return SessionFile.findAll({ where: { id: bare.map((row) => row.id), status: 'failed' }, transaction: t });
       });
+      // Recorded once the change has committed, in one group commit.
+      await Promise.all(
+        marked.map((row) =>
+          this.opts.audit.record({ event: 'file.rejected', outcome: 'failure', sessionId: row.sessionId, actor, metadata: { fileId: row.id, reason: 'abandoned' } }),
+        ),
+      );
       failed += marked.length;
       for (const row of marked) this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: REASON });
     }

@@ -250,18 +250,18 @@ export class FilesService {
         { where: { id: fileId, status: 'uploading' }, transaction: t },
       );
       if (count !== 1) return 'gone';
-      await this.deps.audit.record(
-        {
-          event: 'file.uploaded',
-          outcome: 'success',
-          sessionId: row.sessionId,
-          actor,
-          metadata: { fileId, size: inspection.size, contentType: inspection.contentType, sha256: inspection.sha256 },
-        },
-        t,
-      );
       return 'stored';
     });
+    // Audited once the change has committed (the chain's lock is never held across a transaction of another's).
+    if (stored === 'stored') {
+      await this.deps.audit.record({
+        event: 'file.uploaded',
+        outcome: 'success',
+        sessionId: row.sessionId,
+        actor,
+        metadata: { fileId, size: inspection.size, contentType: inspection.contentType, sha256: inspection.sha256 },
+      });
+    }
     if (stored === 'session_ended') return this.reject(row, SESSION_ENDED_REASON, 'session_ended', actor);
     if (stored !== 'stored') {
       // Removed while it was being processed: the removal stands, so its bytes go too.
@@ -331,17 +331,12 @@ export class FilesService {
   async remove(sessionId: string, fileId: string, actor: Actor): Promise<void> {
     const row = await this.findOwned(sessionId, fileId);
     await this.deleteObjectsOf(row);
-    const removed = await this.deps.db.transaction(async (t) => {
-      const [count] = await this.SessionFile.update(
-        { status: 'deleted', updatedAt: this.deps.clock() },
-        { where: { id: fileId, status: { [Op.ne]: 'deleted' } }, transaction: t },
-      );
-      if (count === 1) {
-        await this.deps.audit.record({ event: 'file.removed', outcome: 'success', sessionId, actor, metadata: { fileId, name: row.name } }, t);
-      }
-      return count === 1;
-    });
-    if (removed) this.deps.events.publish(sessionId, { type: 'file.removed', fileId });
+    const [count] = await this.deps.db.transaction((t) =>
+      this.SessionFile.update({ status: 'deleted', updatedAt: this.deps.clock() }, { where: { id: fileId, status: { [Op.ne]: 'deleted' } }, transaction: t }),
+    );
+    if (count !== 1) return;
+    await this.deps.audit.record({ event: 'file.removed', outcome: 'success', sessionId, actor, metadata: { fileId, name: row.name } });
+    this.deps.events.publish(sessionId, { type: 'file.removed', fileId });
   }
 
   private async findOwned(sessionId: string, fileId: string): Promise<SessionFileRow> {
@@ -378,19 +373,19 @@ export class FilesService {
   private async fail(row: SessionFileRow, failure: { reason: string; code: string; outcome: AuditOutcome; actor: Actor; gated: boolean }): Promise<void> {
     await this.deleteObjectsOf(row);
     const audited = !failure.gated || (await this.mayRecordRefusal(failure.actor));
-    const failed = await this.deps.db.transaction(async (t) => {
-      const [count] = await this.SessionFile.update(
-        { status: 'failed', updatedAt: this.deps.clock() },
-        { where: { id: row.id, status: 'uploading' }, transaction: t },
-      );
-      if (count === 1 && audited) {
-        await this.deps.audit.record(
-          { event: 'file.rejected', outcome: failure.outcome, sessionId: row.sessionId, actor: failure.actor, metadata: { fileId: row.id, reason: failure.code } },
-          t,
-        );
-      }
-      return count === 1;
-    });
+    const [count] = await this.deps.db.transaction((t) =>
+      this.SessionFile.update({ status: 'failed', updatedAt: this.deps.clock() }, { where: { id: row.id, status: 'uploading' }, transaction: t }),
+    );
+    const failed = count === 1;
+    if (failed && audited) {
+      await this.deps.audit.record({
+        event: 'file.rejected',
+        outcome: failure.outcome,
+        sessionId: row.sessionId,
+        actor: failure.actor,
+        metadata: { fileId: row.id, reason: failure.code },
+      });
+    }
     if (failed) {
       await row.reload();
       this.deps.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: failure.reason });

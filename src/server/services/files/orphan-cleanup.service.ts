@@ -1,4 +1,4 @@
-import { Op, type Transaction } from 'sequelize';
+import { Op } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
 import { isUuid, parseStagingKey, sessionIdOfKey, SESSIONS_PREFIX, STAGING_PREFIX } from '../../storage/keys.js';
@@ -164,8 +164,8 @@ export class OrphanCleanupService {
           { where: { sessionId: sessionIds, objectKey: ended.map((candidate) => candidate.key), status: { [Op.ne]: 'deleted' } }, transaction: t },
         );
       }
-      await this.recordDeletions(deleted, actor, t);
     });
+    await this.recordDeletions(deleted, actor);
   }
 
   /** Staged bytes whose upload is not live: no row, a row past `uploading`, or one stuck past the stale limit. */
@@ -197,9 +197,9 @@ export class OrphanCleanupService {
           await SessionFile.update({ status: 'failed', updatedAt: this.opts.clock() }, { where: { id: abandoned, status: 'uploading' }, transaction: t });
           marked = await SessionFile.findAll({ where: { id: abandoned, status: 'failed' }, transaction: t });
         }
-        await this.recordDeletions(deleted, actor, t);
         return marked;
       });
+      await this.recordDeletions(deleted, actor);
       report.abandonedUploads += failed.length;
       for (const row of failed) {
         this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: 'The upload never finished. Please upload the file again.' });
@@ -230,7 +230,7 @@ export class OrphanCleanupService {
   }
 
   /** One `file.deleted` row per session and reason in the batch, with the count of its objects. */
-  private async recordDeletions(deleted: readonly Candidate[], actor: Actor, transaction: Transaction): Promise<void> {
+  private async recordDeletions(deleted: readonly Candidate[], actor: Actor): Promise<void> {
     const groups = new Map<string, { sessionId: string | null; reason: Reason; objects: number }>();
     for (const candidate of deleted) {
       const id = `${candidate.sessionId ?? ''}|${candidate.reason}`;
@@ -238,11 +238,11 @@ export class OrphanCleanupService {
       group.objects += 1;
       groups.set(id, group);
     }
-    for (const group of groups.values()) {
-      await this.opts.audit.record(
-        { event: 'file.deleted', outcome: 'success', sessionId: group.sessionId, actor, metadata: { reason: group.reason, objects: group.objects } },
-        transaction,
-      );
-    }
+    // After the change has committed, in one group commit.
+    await Promise.all(
+      [...groups.values()].map((group) =>
+        this.opts.audit.record({ event: 'file.deleted', outcome: 'success', sessionId: group.sessionId, actor, metadata: { reason: group.reason, objects: group.objects } }),
+      ),
+    );
   }
 }
