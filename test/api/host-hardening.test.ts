@@ -102,6 +102,25 @@ describe('the host stays up under hostile requests', () => {
       for (const ws of open) ws.close();
       await expectHealthy(t);
     });
+
+    it('lets go of a refused upgrade that carried a body once its client is done', async () => {
+      const { port } = new URL(t.url);
+      const openConnections = () => new Promise<number>((resolve, reject) => {
+        t.app.server.getConnections((error, count) => { if (error) reject(error); else resolve(count); });
+      });
+      const before = await openConnections();
+      const closed = await new Promise<{ answer: string }>((resolve) => {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk) => chunks.push(chunk));
+        socket.on('close', () => { resolve({ answer: Buffer.concat(chunks).toString('latin1') }); });
+        socket.end(upgradeRequest('/healthz', { 'content-length': '70000' }) + 'x'.repeat(70_000));
+      });
+      expect(statusOf(closed.answer)).toBe(404);
+      // Well within the linger that would cut it anyway: the server must see the client's FIN behind the unread body.
+      await expect.poll(openConnections, { timeout: 2000, interval: 50 }).toBeLessThanOrEqual(before);
+      await expectHealthy(t);
+    });
   });
 
   describe('request bodies and batches (item 4)', () => {

@@ -10,7 +10,7 @@ import { sendError } from './json-response.js';
 import { sendHostError } from './host-error.js';
 import type { RequestIdReader } from './request-id.js';
 import { parseRequestTarget } from './request-target.js';
-import { rawHttpAnswer } from './raw-answer.js';
+import { answerAndClose } from './raw-answer.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
 export interface RequestScope {
@@ -161,7 +161,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     socket.on('error', onSocketError);
     const scope = scopeOf(req);
     if (!scope) {
-      socket.end(rawHttpAnswer(400, badTargetBody(opts.requestId(req))));
+      answerAndClose(socket, 400, badTargetBody(opts.requestId(req)));
       return;
     }
     if (opts.upgrade) opts.upgrade(req, socket, head, scope, () => socket.off('error', onSocketError));

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiContext } from '../api/context.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
@@ -10,7 +11,7 @@ import { appRouter } from '../api/root.js';
 import type { WsContextFactory } from './api-context.js';
 import type { RequestScope, UpgradeHandler } from './host.js';
 import { TRPC_PATH } from './paths.js';
-import { rawHttpAnswer } from './raw-answer.js';
+import { answerAndClose } from './raw-answer.js';
 import { clientKey } from '../security/client-key.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import { guardBatchSize } from './websocket-batch-guard.js';
@@ -40,7 +41,7 @@ export interface WebSocketHost {
 
 /** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
 function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string): void {
-  socket.end(rawHttpAnswer(status, JSON.stringify({ error: { code, httpStatus: status, message, requestId: scope.requestId } })));
+  answerAndClose(socket, status, JSON.stringify({ error: { code, httpStatus: status, message, requestId: scope.requestId } }));
 }
 
 /**
@@ -63,6 +64,16 @@ function closeIfSilent(ws: WebSocket, ms: number): void {
 }
 
 /**
+ * What tRPC's adapter keeps of the upgrade request for the socket's lifetime: it reads the URL and
+ * Host (for `?connectionParams`) and hands the request to createContext and onError, which here
+ * use neither. The full IncomingMessage (its headers twice over, stream state, listeners: ~1.3 kB)
+ * is then free as soon as the socket is set up.
+ */
+function connectionRequest(req: IncomingMessage): Pick<IncomingMessage, 'url' | 'headers'> {
+  return { url: req.url, headers: { host: req.headers.host } };
+}
+
+/**
  * tRPC over WebSocket on the HTTP server's port. The upgrade is where cross-site WebSocket
  * hijacking is stopped (tRPC itself does not look at Origin) and where each client's number of
  * sockets is bounded; the credential travels in the upgrade's cookie.
@@ -70,12 +81,14 @@ function closeIfSilent(ws: WebSocket, ms: number): void {
 export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
   const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES });
   const perIp = new Map<string, number>();
+  const contexts = new WeakMap<object, ApiContext>();
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
     experimental_encoder: sharedPayloadEncoder,
-    // Never throws: a failing context would make clients reconnect in a storm.
-    createContext: ({ req }) => opts.makeContext(req),
+    // Made in connect() from the real upgrade request (tRPC is handed a slim one), or from `req` if
+    // it is a real one. Never throws: a failing context would make clients reconnect in a storm.
+    createContext: ({ req }) => contexts.get(req) ?? opts.makeContext(req),
     // Dead connections are found by the server-wide heartbeat below, not by timers per socket.
     keepAlive: { enabled: false },
     onError: ({ error, path }) => {
@@ -134,9 +147,11 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     });
     closeIfSilent(ws, handshakeMs);
     heartbeat.watch(ws);
+    const slim = connectionRequest(req);
+    contexts.set(slim, opts.makeContext(req));
     const before = new Set(ws.listeners('message'));
     try {
-      wss.emit('connection', ws, req);
+      wss.emit('connection', ws, slim);
     } catch (error) {
       // tRPC reads the Host header as a URL here: a malformed one must close this socket, not the process.
       opts.log.debug({ err: error, requestId }, 'websocket connection refused');
