@@ -1,49 +1,39 @@
-import { createWorkerApp, type WorkerApp } from '../../jobs/worker-app.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createWorkerApp } from '../../jobs/worker-app.js';
 import { createApp } from './app.js';
-import { buildClientIfStale, clientBuildStaleness } from './client-build.js';
+import { loadConfig } from './config/env.js';
 import { CLIENT_BUILD_DIR } from './http/client-app.js';
-import { createLogger } from './logger.js';
-import { ConfigError, loadConfig } from './config/env.js';
-import { RedisUnavailableError } from './redis/locate-redis.js';
+import { runProcess } from './process-lifecycle.js';
 
-/** `npm run server` (API only) and `npm start` (API and workers, with --with-workers). */
-async function main(): Promise<void> {
+/**
+ * `npm run server` (API only) and `npm start` (API and workers, with --with-workers), run from the
+ * compiled dist/ that src/server/launch.mjs keeps current.
+ */
+runProcess('tabsync', async () => {
   const config = loadConfig();
-  const allInOne = process.argv.includes('--with-workers');
-  const servesBuild = !process.argv.includes('--no-client-build');
-  // Only the all-in-one builds: instances at scale start together and serve what the deploy built,
-  // and under `npm run dev` Vite serves the client from its sources.
-  if (allInOne && servesBuild) await buildClientIfStale(CLIENT_BUILD_DIR, createLogger(config.logLevel));
   const app = await createApp(config);
-  const staleness = clientBuildStaleness(CLIENT_BUILD_DIR);
-  if (servesBuild && staleness) app.log.warn(`The web app's build is ${staleness}; run npm run build (npm start builds it by itself).`);
+  // Under `npm run dev` Vite serves the web app from its sources (--no-client-build).
+  if (!process.argv.includes('--no-client-build') && !existsSync(path.join(CLIENT_BUILD_DIR, 'index.html'))) {
+    app.log.warn("The web app is not built: only the API is served. Run npm run build (npm start builds it by itself).");
+  }
   const { url } = await app.listen();
   app.log.info({ url, database: app.db.dialect }, `Tabsync is listening on ${url}`);
+  if (!process.argv.includes('--with-workers')) return app;
+
   // The workers share the server's Redis (which may be a private one only this process knows) and key prefix.
-  const workers: WorkerApp | undefined = allInOne
-    ? await createWorkerApp(config, { log: app.log.child({ part: 'workers' }), redisUrl: app.redisUrl, redisPrefix: app.redisPrefix })
-    : undefined;
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    (workers ? workers.close() : Promise.resolve()).then(() => app.close()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+  const workers = await createWorkerApp(config, { log: app.log.child({ part: 'workers' }), redisUrl: app.redisUrl, redisPrefix: app.redisPrefix }).catch(
+    async (error: unknown) => {
+      await app.close();
+      throw error;
+    },
+  );
+  return {
+    log: app.log,
+    // Workers first: a job they finish may still publish through the server's Redis.
+    close: async () => {
+      await workers.close();
+      await app.close();
+    },
   };
-  process.once('SIGTERM', () => { stop('SIGTERM'); });
-  process.once('SIGINT', () => { stop('SIGINT'); });
-}
-
-main().catch((error: unknown) => {
-  // Known start-up problems are one readable line; anything else keeps its stack for the operator.
-  if (error instanceof ConfigError || error instanceof RedisUnavailableError) console.error(`tabsync: ${error.message}`);
-  else console.error('tabsync: start-up failed:', error);
-  process.exit(1);
 });

@@ -108,7 +108,6 @@ const envSchema = z.object({
   AUDIT_RETENTION: duration('90d').default(90 * 86_400_000),
   ADMIN_TOKEN: z.string().min(24, { error: 'must be at least 24 characters, e.g. the output of `openssl rand -hex 24`' }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  VITE_DEV_CONTROLS: flag.default(false),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -155,7 +154,6 @@ function toConfig(env: z.infer<typeof envSchema>) {
     auditRetentionMs: env.AUDIT_RETENTION,
     adminToken: env.ADMIN_TOKEN,
     logLevel: env.LOG_LEVEL,
-    devControls: env.VITE_DEV_CONTROLS,
   };
 }
 

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import { API_PREFIX } from '../../shared/paths.js';
+import { PROJECT_ROOT } from '../project-root.js';
 import type { RouteHandler } from './host.js';
 import { sendError } from './json-response.js';
 import { contentSecurityPolicy, CSP_NONCE_PLACEHOLDER, newNonce, setPageSecurityHeaders } from './page-security.js';
 
-/** Where `npm run build` puts the web app (the same from src/server/http and a compiled dist/server/http). */
-export const CLIENT_BUILD_DIR = fileURLToPath(new URL('../../../dist/client', import.meta.url));
+/** Where `npm run build` puts the web app, whether the server runs from src/ or compiled from dist/src/. */
+export const CLIENT_BUILD_DIR = path.join(PROJECT_ROOT, 'dist', 'client');
 
 /** Vite names every built asset after its content hash: a new build means new names. */
 const HASHED_ASSETS = '/assets/';

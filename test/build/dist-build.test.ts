@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { build, buildIfStale, staleness } from '../../src/server/dist-build.mjs';
+
+/**
+ * A checkout in miniature: a few sources, and in place of tsc and Vite two small scripts that write
+ * the part's output and count their runs, so that what the launcher decides is seen, not guessed.
+ */
+function miniCheckout(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tabsync-dist-build-'));
+  for (const dir of ['src/server', 'src/shared', 'src/client', 'jobs']) mkdirSync(path.join(root, dir), { recursive: true });
+  for (const file of ['src/server/main.ts', 'src/shared/schema.ts', 'src/client/main.tsx', 'jobs/main.ts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'vite.config.ts']) {
+    writeFileSync(path.join(root, file), '');
+  }
+  const fakeTool = (script: string, output: string) => {
+    const file = path.join(root, script);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      `const fs = require('node:fs');
+fs.mkdirSync(require('node:path').dirname(${JSON.stringify(output)}), { recursive: true });
+fs.writeFileSync(${JSON.stringify(output)}, 'built');
+fs.appendFileSync('runs.log', ${JSON.stringify(script)} + '\\n');`,
+    );
+  };
+  fakeTool('node_modules/typescript/bin/tsc', 'dist/src/server/main.js');
+  fakeTool('node_modules/vite/bin/vite.js', 'dist/client/index.html');
+  return root;
+}
+
+function runs(root: string): string[] {
+  try {
+    return readFileSync(path.join(root, 'runs.log'), 'utf8').trim().split('\n');
+  } catch {
+    return [];
+  }
+}
+
+const later = () => new Date(Date.now() + 60_000);
+
+describe('whether dist/ must be built', () => {
+  let root: string;
+  const quiet = { say: () => undefined };
+  beforeEach(() => { root = miniCheckout(); });
+  afterEach(() => { rmSync(root, { recursive: true, force: true }); });
+
+  it('builds what is missing, then nothing while it is current', async () => {
+    expect(staleness('code', { root, env: {} })).toBe('missing');
+    expect(staleness('client', { root, env: {} })).toBe('missing');
+    await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
+    expect(runs(root)).toEqual(['node_modules/typescript/bin/tsc', 'node_modules/vite/bin/vite.js']);
+    expect(staleness('code', { root, env: {} })).toBeUndefined();
+    expect(staleness('client', { root, env: {} })).toBeUndefined();
+    await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
+    expect(runs(root)).toHaveLength(2);
+  });
+
+  it('rebuilds only the part whose sources changed', async () => {
+    await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
+    utimesSync(path.join(root, 'jobs/main.ts'), later(), later());
+    expect(staleness('code', { root, env: {} })).toBe('older than its sources');
+    expect(staleness('client', { root, env: {} })).toBeUndefined();
+    await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
+    expect(runs(root)).toEqual(['node_modules/typescript/bin/tsc', 'node_modules/vite/bin/vite.js', 'node_modules/typescript/bin/tsc']);
+  });
+
+  it('counts a source added to a directory as a change', async () => {
+    await build('code', { root, env: {} });
+    writeFileSync(path.join(root, 'src/server/new-part.ts'), '');
+    utimesSync(path.join(root, 'src/server'), later(), later());
+    expect(staleness('code', { root, env: {} })).toBe('older than its sources');
+  });
+
+  it('rebuilds the web app when a VITE_* setting differs from the one it was built with', async () => {
+    await build('client', { root, env: { VITE_DEV_CONTROLS: 'true', PATH: '/bin' } });
+    expect(staleness('client', { root, env: { VITE_DEV_CONTROLS: 'true', PATH: '/usr/bin' } })).toBeUndefined();
+    expect(staleness('client', { root, env: {} })).toBe('built with other VITE_* settings');
+    expect(staleness('client', { root, env: { VITE_DEV_CONTROLS: 'false' } })).toBe('built with other VITE_* settings');
+    // The server's code knows nothing of them.
+    await build('code', { root, env: {} });
+    expect(staleness('code', { root, env: { VITE_DEV_CONTROLS: 'true' } })).toBeUndefined();
+  });
+
+  it('does not trust a build made by hand since (a bare vite build, with settings unknown)', async () => {
+    await build('client', { root, env: {} });
+    utimesSync(path.join(root, 'dist/client/index.html'), later(), later());
+    expect(staleness('client', { root, env: {} })).toBe('not from npm run build');
+  });
+
+  it('says what to do when the build tools are not installed', async () => {
+    rmSync(path.join(root, 'node_modules'), { recursive: true });
+    await expect(buildIfStale(['code'], { root, env: {}, ...quiet })).rejects.toThrow(/npm install/);
+  });
+});

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { ROOT } from '../../src/server/dist-build.mjs';
+import { claimPrivateRedis, type PrivateRedis } from '../e2e/support/private-redis.js';
+
+/** tsc with the build's settings into a directory of its own, so that no running dist/ is touched. */
+function compile(outDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('exit', (code) => { if (code === 0) resolve(); else reject(new Error(`tsc failed (${code}): ${output.join('')}`)); });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs a compiled entry point with plain node and the environment given, nothing inherited (so no
+ * NODE_OPTIONS can slip a loader in), until a log line matches `ready`.
+ */
+function startCompiled(entry: string, env: Record<string, string>, ready: RegExp): Promise<Started> {
+  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const stderr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+  return new Promise((resolve, reject) => {
+    void exited.then((code) => { reject(new Error(`${entry} exited with ${code}: ${stderr.join('')}`)); });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      if (ready.test(line)) resolve({ child, lines, exited });
+    });
+  });
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+}
+
+describe('the production build', () => {
+  // Inside the checkout, where node finds node_modules and package.json's "type": "module".
+  const outDir = path.join(ROOT, 'dist', `.build-test-${process.pid}`);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tabsync-dist-'));
+  let redis: PrivateRedis;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    await compile(outDir);
+    // A numbered database of its own: these processes use the default key prefix.
+    redis = await claimPrivateRedis(inject('redisUrl'));
+    env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, REDIS_URL: redis.url, LOG_LEVEL: 'info' };
+  }, 180_000);
+
+  afterAll(async () => {
+    await redis.release();
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is JavaScript only: the server, the workers and the shared schemas', () => {
+    const files = filesUnder(outDir);
+    expect(files).toContain('src/server/main.js');
+    expect(files).toContain('jobs/main.js');
+    expect(files.some((file) => file.startsWith('src/shared/'))).toBe(true);
+    expect(files.filter((file) => !/\.js(\.map)?$/.test(file))).toEqual([]);
+  });
+
+  it('serves /healthz from plain node with no TypeScript loader, logs JSON into a pipe, and stops on SIGTERM with 0', async () => {
+    const server = await startCompiled(path.join(outDir, 'src/server/main.js'), env, /"url":"http/);
+    try {
+      const listening = listeningUrl(server.lines);
+      const health = await fetch(`${listening}/healthz`);
+      expect(health.status).toBe(200);
+      // What the process really runs with, as the kernel has it.
+      const commandLine = readFileSync(`/proc/${String(server.child.pid)}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      expect(commandLine).toEqual([process.execPath, path.join(outDir, 'src/server/main.js')]);
+      const environment = readFileSync(`/proc/${String(server.child.pid)}/environ`, 'utf8');
+      expect(environment).not.toMatch(/NODE_OPTIONS|tsx/);
+      for (const line of server.lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  });
+
+  it('runs the workers from plain node until SIGTERM, then exits 0', async () => {
+    const workers = await startCompiled(path.join(outDir, 'jobs/main.js'), env, /"workers started"/);
+    workers.child.kill('SIGTERM');
+    expect(await workers.exited, workers.lines.join('\n')).toBe(0);
+    expect(workers.lines.join('\n')).toContain('"shutting down"');
+  });
+});
+
+/** The address the server's "listening" line names. */
+function listeningUrl(lines: string[]): string {
+  const line = lines.find((candidate) => candidate.includes('"url":"http'));
+  const parsed = line ? (JSON.parse(line) as { url?: unknown }) : {};
+  if (typeof parsed.url !== 'string') throw new Error(`no listening line in ${lines.join('\n')}`);
+  return parsed.url;
+}
