@@ -80,6 +80,10 @@ describe('the host stays up under hostile requests', () => {
     it('refuses an upgrade to such a target with 400, and one with a malformed Host without crashing', async () => {
       expect(statusOf(await rawExchange(t.url, upgradeRequest('//a:99999/')))).toBe(400);
       await rawExchange(t.url, upgradeRequest('/api/trpc', { host: 'a:99999' }), { waitMs: 500 });
+      // Bytes that are no WebSocket frame, right behind the handshake of a socket tRPC could not set up.
+      for (const host of ['a:99999', '']) {
+        await rawExchange(t.url, `${upgradeRequest('/api/trpc', { host })}not a frame`, { waitMs: 500 });
+      }
       await expectHealthy(t);
     });
   });
@@ -157,6 +161,21 @@ describe('the host stays up under hostile requests', () => {
       const calls = Array.from({ length: 51 }, (_, i) => ({ id: i + 1, method: 'query', params: { path: 'session.current', input: null } }));
       expect((await wsClose(t.url, (ws) => { ws.send(JSON.stringify(calls)); })).code).toBe(1009);
       expect((await wsClose(t.url, (ws) => { ws.send('x'.repeat(TRPC_MAX_BODY_BYTES + 1)); })).code).toBe(1009);
+      await expectHealthy(t);
+    });
+  });
+
+  describe('streamed batches', () => {
+    it('are refused with 400 (procedures set cookies and headers that a streamed answer has already sent)', async () => {
+      const response = await fetch(`${t.url}/api/trpc/session.generate?batch=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'trpc-accept': 'application/jsonl' },
+        body: '{}',
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { error: { message: string } };
+      expect(body.error.message).toMatch(/httpBatchLink/);
+      expectActionableMessage(body.error.message);
       await expectHealthy(t);
     });
   });

@@ -30,6 +30,12 @@ export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): R
       sendHostError(res, scope, 405, 'METHOD_NOT_SUPPORTED', `Subscriptions are served over the WebSocket at ${TRPC_PATH} only. Open a WebSocket there and subscribe.`);
       return;
     }
+    // A streamed answer sends its headers before any procedure runs, but procedures here set the
+    // cookie and the RateLimit headers: batches are answered whole.
+    if (req.headers['trpc-accept'] === 'application/jsonl') {
+      sendHostError(res, scope, 400, 'BAD_REQUEST', 'This server answers batches whole, not streamed. Use httpBatchLink rather than httpBatchStreamLink.');
+      return;
+    }
     // Refused before a byte is read; a body that grows past the limit unannounced is cut off by tRPC's own counter.
     if ((declaredLength(req.headers['content-length']) ?? 0) > TRPC_MAX_BODY_BYTES) {
       res.setHeader('Connection', 'close');

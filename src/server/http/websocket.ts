@@ -139,6 +139,8 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
    * scope, head and callbacks.
    */
   function connect(ws: WebSocket, req: IncomingMessage, client: string, requestId: string): void {
+    // Before anything can throw: a bad frame from a socket whose set-up failed must not reach the process.
+    ws.on('error', (error) => { opts.log.debug({ err: error, requestId }, 'websocket error'); });
     perIp.set(client, (perIp.get(client) ?? 0) + 1);
     ws.once('close', () => {
       const left = (perIp.get(client) ?? 1) - 1;
