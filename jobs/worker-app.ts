@@ -1,21 +1,19 @@
 import { Queue, Worker, type Job, type WorkerOptions } from 'bullmq';
-import { createRedisConnector } from '../src/server/redis/connect-redis.js';
 import type { Config } from '../src/server/config/env.js';
-import { createDatabase, type Database } from '../src/server/db/database.js';
+import { createCore, createFilesService } from '../src/server/core.js';
+import type { Database } from '../src/server/db/database.js';
+import { bullPrefix, KEEP_COMPLETED, KEEP_FAILED, type JobQueues } from '../src/server/queues/job-queues.js';
+import type { EventBus } from '../src/server/realtime/event-bus.js';
+import type { Clock } from '../src/server/services/actor.js';
+import type { AuditService } from '../src/server/services/audit/audit.service.js';
+import type { FilesService } from '../src/server/services/files/files.service.js';
+import type { SessionService } from '../src/server/services/session/session.service.js';
 import { createLogger, type Logger } from '../src/server/logger.js';
-import { bullPrefix, JobQueues, KEEP_COMPLETED, KEEP_FAILED } from '../src/server/queues/job-queues.js';
-import { EventBus } from '../src/server/realtime/event-bus.js';
-import { locateRedis, RedisUnavailableError } from '../src/server/redis/locate-redis.js';
-import { systemClock, type Clock } from '../src/server/services/actor.js';
 import { AuditArchiveStore } from '../src/server/services/audit/audit-archive-store.js';
 import { AuditArchiver } from '../src/server/services/audit/audit-archiver.js';
 import { AuditStore } from '../src/server/services/audit/audit-store.js';
-import { AuditService } from '../src/server/services/audit/audit.service.js';
-import { FilesService } from '../src/server/services/files/files.service.js';
 import { OrphanCleanupService } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
-import { SessionService } from '../src/server/services/session/session.service.js';
-import { createObjectStore } from '../src/server/storage/create-object-store.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
 import { QUEUE_NAMES, type QueueName } from '../src/shared/jobs.js';
 import {
@@ -28,7 +26,9 @@ import {
 import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.processor.js';
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
 import { createUploadProcessor } from './processors/upload.processor.js';
-import { ShutdownStack } from '../src/server/shutdown-stack.js';
+
+// The worker entry points (jobs/main.ts and the tests' worker process) stop the same way as the server.
+export { closeOnSignals } from '../src/server/process-lifecycle.js';
 
 /** Tuning a test (or an operator embedding the workers) may change. */
 export type WorkerTuning = Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount' | 'drainDelay'>;
@@ -71,42 +71,27 @@ export interface WorkerApp {
 const EXPIRE_EVERY_MS = 60_000;
 
 /**
- * The workers' composition root: config → database → Redis → storage → services → workers. The
- * web server's parts are built the same way in src/server/app.ts; the two processes share only
- * the database, Redis (queues and events) and the object store.
+ * The workers' composition root: the core (config → database → Redis → storage → services, the
+ * same as the web server's in src/server/app.ts) → the archiver and the cleanup → workers. The two
+ * processes share only the database, Redis (queues and events) and the object store.
  */
 export async function createWorkerApp(config: Config, overrides: WorkerAppOverrides = {}): Promise<WorkerApp> {
   const log = overrides.log ?? createLogger(config.logLevel).child({ part: 'workers' });
-  const clock = overrides.clock ?? systemClock;
-  const redisPrefix = overrides.redisPrefix ?? 'tabsync';
-  const closers = new ShutdownStack(log);
+  const core = await createCore(config, {
+    log,
+    clock: overrides.clock,
+    redisPrefix: overrides.redisPrefix,
+    redisUrl: overrides.redisUrl,
+    mayStartRedis: false,
+    connectionTag: 'worker',
+    subscribesToEvents: false,
+    storage: overrides.storage,
+  });
+  const { db, events, storage, queues, audit, sessions, clock, redisPrefix, connectRedis, shutdown: closers } = core;
 
   try {
-    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
-    closers.push(() => db.close());
-    await db.migrate();
-
-    const redisUrl = overrides.redisUrl ?? (await locateSharedRedis(config));
-    const connectRedis = createRedisConnector({ url: redisUrl, namePrefix: `${redisPrefix}:worker`, log, shutdown: closers }).connect;
-
-    const events = new EventBus({
-      redis: await connectRedis('events'),
-      // Workers only publish: the subscriber connection is never opened.
-      subscriber: await connectRedis('subscriber', { lazyConnect: true }),
-      prefix: redisPrefix,
-      log,
-      retentionMs: config.sessionMaxAgeMs,
-    });
-    closers.push(() => events.close());
-
-    const storage = overrides.storage ?? createObjectStore(config);
-    closers.push(() => storage.close());
-
-    const audit = new AuditService({ db, clock });
-    closers.push(() => audit.close());
     const archiver = new AuditArchiver({ rows: new AuditStore(db), archives: new AuditArchiveStore(storage), clock, retentionMs: config.auditRetentionMs });
-    const sessions = new SessionService({ db, audit, events, clock, idleTtlMs: config.sessionIdleTtlMs, maxAgeMs: config.sessionMaxAgeMs });
-    const files = new FilesService({ db, storage, audit, events, clock, maxUploadBytes: config.maxUploadBytes });
+    const files = createFilesService(core);
     const cleanup = new OrphanCleanupService({
       db,
       storage,
@@ -114,12 +99,10 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       events,
       clock,
       graceMs: config.orphanGraceMs,
-      // The web server's uploads touch their rows every UPLOAD_IDLE_TIMEOUT (app.ts).
+      // The web server's uploads touch their rows every UPLOAD_IDLE_TIMEOUT (createFilesService).
       abandonedUploadMs: abandonedUploadAfterMs(config.uploadIdleTimeoutMs),
     });
 
-    const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
-    closers.push(() => queues.close());
     const archiveQueue = new Queue(ARCHIVE_AUDIT_QUEUE, { connection: await connectRedis('archive-audit'), prefix: bullPrefix(redisPrefix) });
     archiveQueue.on('error', (error) => { log.warn({ err: error, queue: ARCHIVE_AUDIT_QUEUE }, 'queue error'); });
     closers.push(() => archiveQueue.close());
@@ -195,35 +178,4 @@ async function closeWorkers(workers: Worker[], graceMs: number, log: Logger): Pr
   const outcome = await Promise.race([graceful, timeout]);
   clearTimeout(timer);
   if (outcome === 'timeout') log.warn({ graceMs }, 'active jobs did not finish in time; they will be handed to another worker');
-}
-
-/**
- * Workers must reach the server's Redis: REDIS_URL, or the local one. A private Redis of their own
- * (which the server may start for itself) would be a queue nobody else sees.
- */
-async function locateSharedRedis(config: Config): Promise<string> {
-  const location = await locateRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-  if (location.source === 'private') {
-    await location.stop();
-    throw new RedisUnavailableError(
-      'Workers need the Redis the web server uses: set REDIS_URL (e.g. redis://127.0.0.1:6379), or start them beside the server with `npm start`.',
-    );
-  }
-  return location.url;
-}
-
-/** Closes the workers on SIGTERM or SIGINT (once), then exits: 0 when everything closed, 1 otherwise. */
-export function closeOnSignals(app: Pick<WorkerApp, 'close' | 'log'>): void {
-  const stop = (signal: string) => {
-    app.log.info({ signal }, 'workers shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'worker shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => { stop('SIGTERM'); });
-  process.once('SIGINT', () => { stop('SIGINT'); });
 }

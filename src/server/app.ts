@@ -1,20 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
-import { createRedisConnector } from './redis/connect-redis.js';
 import type { Config } from './config/env.js';
-import { createDatabase, type Database } from './db/database.js';
+import { createCore, createFilesService } from './core.js';
+import type { Database } from './db/database.js';
+import type { EventBus } from './realtime/event-bus.js';
+import type { Clock } from './services/actor.js';
+import type { FilesService } from './services/files/files.service.js';
+import type { SessionService } from './services/session/session.service.js';
+import type { JobQueues } from './queues/job-queues.js';
 import { createLogger, type Logger } from './logger.js';
-import { EventBus } from './realtime/event-bus.js';
-import { locateRedis } from './redis/locate-redis.js';
-import { systemClock, type Clock } from './services/actor.js';
-import { AuditService } from './services/audit/audit.service.js';
+import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
-import { FilesService } from './services/files/files.service.js';
-import { SessionService } from './services/session/session.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits, RefusalAuditGate } from './security/rate-limits.js';
-import { JobQueues } from './queues/job-queues.js';
-import { createObjectStore } from './storage/create-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { ApiDeps } from './api/context.js';
 import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
@@ -29,7 +27,6 @@ import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
-import { ShutdownStack } from './shutdown-stack.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -70,67 +67,30 @@ export interface App {
 const HOST_TIMEOUTS: HostTimeouts = { headersMs: 15_000, requestMs: 5 * 60_000, keepAliveMs: 5_000 };
 
 /**
- * The composition root: config → database → Redis → services → API → host. Nothing below reaches
- * for a global; every part is handed what it uses, so tests can build the app from other parts.
+ * The web server's composition root: the core (config → database → Redis → storage → services,
+ * shared with the workers) → API → host. Nothing below reaches for a global; every part is handed
+ * what it uses, so tests can build the app from other parts.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const clock = overrides.clock ?? systemClock;
-  const redisPrefix = overrides.redisPrefix ?? 'tabsync';
-  const closers = new ShutdownStack(log);
+  const core = await createCore(config, {
+    log,
+    clock: overrides.clock,
+    redisPrefix: overrides.redisPrefix,
+    mayStartRedis: true,
+    subscribesToEvents: true,
+    storage: overrides.storage,
+    newSessionId: overrides.newSessionId,
+    newCredential: overrides.newCredential,
+  });
+  const { db, events, storage, queues, audit, sessions, redisPrefix, shutdown: closers } = core;
 
   try {
-    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
-    closers.push(() => db.close());
-    await db.migrate();
-
-    const redisLocation = await locateRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
-    closers.push(() => redisLocation.stop());
-    log.info({ source: redisLocation.source }, 'redis located');
-    const connectRedis = createRedisConnector({ url: redisLocation.url, namePrefix: redisPrefix, log, shutdown: closers }).connect;
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
-    const limiterRedis = await connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    const events = new EventBus({
-      redis: await connectRedis('events'),
-      subscriber: await connectRedis('subscriber'),
-      prefix: redisPrefix,
-      log,
-      retentionMs: config.sessionMaxAgeMs,
-    });
-    closers.push(() => events.close());
-
-    const storage = overrides.storage ?? createObjectStore(config);
-    closers.push(() => storage.close());
-    const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
-    closers.push(() => queues.close());
-
-    const audit = new AuditService({ db, clock });
-    // Closed before the database: rows already recorded commit first.
-    closers.push(() => audit.close());
-    const sessions = new SessionService({
-      db,
-      audit,
-      events,
-      clock,
-      idleTtlMs: config.sessionIdleTtlMs,
-      maxAgeMs: config.sessionMaxAgeMs,
-      newId: overrides.newSessionId,
-      newCredential: overrides.newCredential,
-    });
-    const chat = new ChatService({ db, events, clock });
-    const files = new FilesService({
-      db,
-      storage,
-      audit,
-      events,
-      clock,
-      uploads: queues,
-      maxUploadBytes: config.maxUploadBytes,
-      sessionMaxStoredBytes: config.sessionMaxStoredBytes,
-      uploadHeartbeatMs: config.uploadIdleTimeoutMs,
-      // Its state lives in Redis under the same prefix as the API's gate below: the two are one gate.
-      refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
-    });
+    const limiterRedis = await core.connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const chat = new ChatService({ db, events, clock: core.clock });
+    // Its state lives in Redis under the same prefix as the API's gate below: the two are one gate.
+    const files = createFilesService(core, new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }));
     const deps: ApiDeps = {
       log,
       sessions,
@@ -216,7 +176,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       log,
       fallback: createClientApp(CLIENT_BUILD_DIR),
       db,
-      redisUrl: redisLocation.url,
+      redisUrl: core.redisUrl,
       redisPrefix,
       services: { sessions, audit, chat, events, files },
       storage,

@@ -1,0 +1,140 @@
+import type { Config } from './config/env.js';
+import { createDatabase, type Database } from './db/database.js';
+import type { Logger } from './logger.js';
+import { JobQueues } from './queues/job-queues.js';
+import { EventBus } from './realtime/event-bus.js';
+import { createRedisConnector, type RedisConnector } from './redis/connect-redis.js';
+import { locateRedis, RedisUnavailableError } from './redis/locate-redis.js';
+import { systemClock, type Clock } from './services/actor.js';
+import { AuditService } from './services/audit/audit.service.js';
+import { FilesService, type RefusalAuditFilter } from './services/files/files.service.js';
+import { SessionService } from './services/session/session.service.js';
+import { createObjectStore } from './storage/create-object-store.js';
+import type { ObjectStore } from './storage/object-store.js';
+import { ShutdownStack } from './shutdown-stack.js';
+
+export interface CoreOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Prefix of every Redis key the process writes; the web server and its workers must share it. */
+  redisPrefix?: string;
+  /** Redis at this URL, as found already (the workers beside the server in `npm start` use the server's). */
+  redisUrl?: string;
+  /**
+   * Whether this process may start a private redis-server when none answers. Only the web server may:
+   * a private Redis of a worker's own would be a queue nobody else sees.
+   */
+  mayStartRedis: boolean;
+  /** Added after the key prefix to the names of this process's Redis connections (CLIENT LIST), e.g. `worker`. */
+  connectionTag?: string;
+  /** The web server listens to session events; workers only publish, so theirs is never opened. */
+  subscribesToEvents: boolean;
+  /** The object store (a test wraps the real one to inject faults); the configured one otherwise. It closes with the core. */
+  storage?: ObjectStore;
+  newSessionId?: () => string;
+  newCredential?: () => string;
+}
+
+/**
+ * What the web server and the workers both stand on, built once and the same way for both:
+ * config → database → Redis → event bus → object store → queues → services, with one shutdown
+ * stack that the entry points add their own parts to.
+ */
+export interface Core {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  db: Database;
+  redisUrl: string;
+  redisPrefix: string;
+  connectRedis: RedisConnector['connect'];
+  events: EventBus;
+  storage: ObjectStore;
+  queues: JobQueues;
+  audit: AuditService;
+  sessions: SessionService;
+  /** Closed in reverse order of opening: what an entry point adds goes before the core's parts. */
+  shutdown: ShutdownStack;
+}
+
+export async function createCore(config: Config, options: CoreOptions): Promise<Core> {
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+  const redisPrefix = options.redisPrefix ?? 'tabsync';
+  const shutdown = new ShutdownStack(log);
+
+  try {
+    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
+    shutdown.push(() => db.close());
+    await db.migrate();
+
+    const redisUrl = options.redisUrl ?? (await findRedis(config, options.mayStartRedis, shutdown, log));
+    const { connect: connectRedis } = createRedisConnector({ url: redisUrl, namePrefix: options.connectionTag ? `${redisPrefix}:${options.connectionTag}` : redisPrefix, log, shutdown });
+    const events = new EventBus({
+      redis: await connectRedis('events'),
+      subscriber: await connectRedis('subscriber', { lazyConnect: !options.subscribesToEvents }),
+      prefix: redisPrefix,
+      log,
+      retentionMs: config.sessionMaxAgeMs,
+    });
+    shutdown.push(() => events.close());
+
+    const storage = options.storage ?? createObjectStore(config);
+    shutdown.push(() => storage.close());
+    const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
+    shutdown.push(() => queues.close());
+
+    const audit = new AuditService({ db, clock });
+    // Closed before the database: rows already recorded commit first.
+    shutdown.push(() => audit.close());
+    const sessions = new SessionService({
+      db,
+      audit,
+      events,
+      clock,
+      idleTtlMs: config.sessionIdleTtlMs,
+      maxAgeMs: config.sessionMaxAgeMs,
+      newId: options.newSessionId,
+      newCredential: options.newCredential,
+    });
+
+    return { config, log, clock, db, redisUrl, redisPrefix, connectRedis, events, storage, queues, audit, sessions, shutdown };
+  } catch (error) {
+    await shutdown.closeAll();
+    throw error;
+  }
+}
+
+/**
+ * The files service of either process, with the same limits: the web server's uploads touch their
+ * rows every UPLOAD_IDLE_TIMEOUT, which the workers' cleanup relies on. Only the web server answers
+ * requests, so only it passes the gate that keeps repeated refusals out of the audit log.
+ */
+export function createFilesService(core: Core, refusalGate?: RefusalAuditFilter): FilesService {
+  const { config } = core;
+  return new FilesService({
+    db: core.db,
+    storage: core.storage,
+    audit: core.audit,
+    events: core.events,
+    clock: core.clock,
+    uploads: core.queues,
+    maxUploadBytes: config.maxUploadBytes,
+    sessionMaxStoredBytes: config.sessionMaxStoredBytes,
+    uploadHeartbeatMs: config.uploadIdleTimeoutMs,
+    refusalGate,
+  });
+}
+
+/** REDIS_URL, else the local one; else, where allowed, a private one that stops with the process. */
+async function findRedis(config: Config, mayStart: boolean, shutdown: ShutdownStack, log: Logger): Promise<string> {
+  const location = await locateRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
+  shutdown.push(() => location.stop());
+  if (location.source === 'private' && !mayStart) {
+    throw new RedisUnavailableError(
+      'Workers need the Redis the web server uses: set REDIS_URL (e.g. redis://127.0.0.1:6379), or start them beside the server with `npm start`.',
+    );
+  }
+  log.info({ source: location.source }, 'redis located');
+  return location.url;
+}
