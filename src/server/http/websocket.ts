@@ -8,7 +8,7 @@ import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import { appRouter } from '../api/root.js';
-import type { WsContextFactory } from './api-context.js';
+import { withConnectionParams, type WsContextFactory } from './api-context.js';
 import type { RequestScope, UpgradeHandler } from './host.js';
 import { TRPC_PATH } from './paths.js';
 import { answerAndClose } from './raw-answer.js';
@@ -88,7 +88,8 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     experimental_encoder: sharedPayloadEncoder,
     // Made in connect() from the real upgrade request (tRPC is handed a slim one), or from `req` if
     // it is a real one. Never throws: a failing context would make clients reconnect in a storm.
-    createContext: ({ req }) => contexts.get(req) ?? opts.makeContext(req),
+    // The admin page's token arrives as a connection parameter (withConnectionParams).
+    createContext: ({ req, info }) => withConnectionParams(contexts.get(req) ?? opts.makeContext(req), info.connectionParams),
     // Dead connections are found by the server-wide heartbeat below, not by timers per socket.
     keepAlive: { enabled: false },
     onError: ({ error, path }) => {
