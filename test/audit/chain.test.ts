@@ -36,6 +36,19 @@ describe.each(DATABASE_KINDS)('the audit chain on %s', (kind) => {
     expect(Math.max(...batches)).toBeGreaterThan(1);
   });
 
+  it('with a window, waits for rows that arrive a little later and writes them in the same commit', async () => {
+    const batches: number[] = [];
+    const audit = c.audit({ windowMs: 200, onBatch: (size) => batches.push(size) });
+    const recorded: Promise<void>[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      recorded.push(audit.record({ event: 'session.validated', outcome: 'success', actor: actor('window') }));
+      // Each on a later turn of the event loop: without a window, the first would already be on its way.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(recorded);
+    expect(batches).toEqual([5]);
+  });
+
   it('resolves record() only once the row has committed: another connection sees it at once', async () => {
     const other = createDatabase(c.testDb.url);
     try {
