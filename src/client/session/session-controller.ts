@@ -47,6 +47,12 @@ export class SessionController {
   private session: SessionView | null = null;
   /** The last session operation failed (the error state): reconnecting means trying it again. */
   private failed = false;
+  /**
+   * The session this tab is resetting. The server announces the reset (an event, a refusal of the
+   * old session) while the reset's own answer is still on its way: this tab waits for that answer
+   * rather than showing the old session as ended and asking where the browser moved.
+   */
+  private resettingId: string | null = null;
   private readonly abort = new AbortController();
   private readonly stopListening: (() => void)[];
   private readonly retry: RetryOptions;
@@ -80,13 +86,16 @@ export class SessionController {
     const current = this.session;
     if (!current) return;
     this.deps.dispatch({ type: 'reset_started' });
+    this.resettingId = current.sessionId;
     try {
       const resetOnce = () => this.deps.api.session.reset.mutate({ sessionId: current.sessionId });
       const next = await exclusively(SESSION_LOCK, () => withRetries(resetOnce, { ...this.retry, retryOutages: false }));
+      this.resettingId = null;
       if (this.abort.signal.aborted) return;
       this.enter(next, { session: next, cause: 'reset' });
       this.deps.notices.resetDone();
     } catch (error) {
+      this.resettingId = null;
       if (this.abort.signal.aborted) return;
       const failure = classifyFailure(error);
       if (failure.kind === 'session_denied') {
@@ -198,6 +207,7 @@ export class SessionController {
    * which proves the cookie owns it and, unlike `session.validate`, is not rate limited.
    */
   private async followReset(oldId: string, replacedBy?: string): Promise<void> {
+    if (oldId === this.resettingId) return;
     if (!this.leave(oldId, 'reset', replacedBy)) return;
     await this.guard(async () => {
       const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { chatListInputSchema, type ChatPage, type MessageView } from '../../../src/shared/chat.js';
+import { chatListInputSchema, chatSendInputSchema, type ChatPage, type MessageView } from '../../../src/shared/chat.js';
 import type { ApiErrorData } from '../../../src/shared/errors.js';
 import { filesListInputSchema, type FileView } from '../../../src/shared/files.js';
 import { TRPC_PATH } from '../../../src/shared/paths.js';
@@ -22,7 +22,7 @@ class RefusalCause extends Error {
   }
 }
 
-type Procedure = 'session.generate' | 'session.validate' | 'session.reset' | 'session.current' | 'chat.list' | 'files.list';
+type Procedure = 'session.generate' | 'session.validate' | 'session.reset' | 'session.current' | 'chat.list' | 'chat.send' | 'files.list';
 
 const t = initTRPC.create({
   errorFormatter({ shape, error }) {
@@ -51,6 +51,7 @@ export class FakeApiServer {
   cookieSession: string | null = null;
   private readonly calls = new Map<Procedure, number>();
   private readonly refusals = new Map<Procedure, (Refusal | 'network')[]>();
+  private readonly holds = new Map<Procedure, Promise<undefined>>();
 
   callsOf(procedure: Procedure): number {
     return this.calls.get(procedure) ?? 0;
@@ -61,6 +62,13 @@ export class FakeApiServer {
     this.refusals.set(procedure, [...(this.refusals.get(procedure) ?? []), ...Array<Refusal | 'network'>(count).fill(failure)]);
   }
 
+  /** The next request that calls `procedure` waits, unanswered, until the returned function is called. */
+  hold(procedure: Procedure): () => void {
+    const gate: { release?: () => void } = {};
+    this.holds.set(procedure, new Promise<undefined>((resolve) => { gate.release = () => { resolve(undefined); }; }));
+    return () => { gate.release?.(); };
+  }
+
   addSession(sessionId: string = randomUUID()): SessionView {
     const session = view(sessionId);
     this.sessions.set(sessionId, session);
@@ -68,8 +76,8 @@ export class FakeApiServer {
     return session;
   }
 
-  addMessage(sessionId: string, text: string): MessageView {
-    const message: MessageView = { messageId: randomUUID(), sessionId, text, fileIds: [], createdAt: new Date().toISOString() };
+  addMessage(sessionId: string, text: string, fileIds: string[] = []): MessageView {
+    const message: MessageView = { messageId: randomUUID(), sessionId, text, fileIds, createdAt: new Date().toISOString() };
     this.messages.set(sessionId, [...(this.messages.get(sessionId) ?? []), message]);
     return message;
   }
@@ -87,6 +95,11 @@ export class FakeApiServer {
     if (network) {
       this.refusals.get(network as Procedure)?.shift();
       throw new TypeError('Failed to fetch');
+    }
+    for (const path of paths) {
+      const held = this.holds.get(path as Procedure);
+      this.holds.delete(path as Procedure);
+      await held;
     }
     return fetchRequestHandler({ endpoint: TRPC_PATH, req: request, router: this.router });
   };
@@ -131,6 +144,11 @@ export class FakeApiServer {
         this.count('chat.list');
         this.owned(input.sessionId);
         return { messages: this.messages.get(input.sessionId) ?? [], nextCursor: null };
+      }),
+      send: t.procedure.input(chatSendInputSchema).mutation(({ input }) => {
+        this.count('chat.send');
+        this.owned(input.sessionId);
+        return this.addMessage(input.sessionId, input.text, input.fileIds);
       }),
     }),
     files: t.router({

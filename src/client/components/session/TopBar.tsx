@@ -7,9 +7,6 @@ import { ResetSessionControl } from './ResetSessionControl.js';
 export function TopBar() {
   const state = useSessionState();
   const hasSession = state.status === 'active' || state.status === 'resetting';
-  // A reset passes through "ended, replaced by…" on its way to the new session: the reset button
-  // stays mounted through it, so that focus can return to it when the confirmation closes.
-  const movingToReplacement = state.status === 'ended' && state.replacedBy !== undefined;
   return (
     <header className="topbar">
       <div className="topbar-inner">
@@ -18,9 +15,9 @@ export function TopBar() {
           <span className="brand-name">Tabsync</span>
         </div>
         <ConnectionIndicator />
-        {(hasSession || movingToReplacement) && (
+        {hasSession && (
           <div className="topbar-session">
-            {hasSession && <SessionBadge />}
+            <SessionBadge />
             <ResetSessionControl />
           </div>
         )}
