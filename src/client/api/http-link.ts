@@ -1,5 +1,6 @@
 import { httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '../../server/api/root.js';
+import { TRPC_MAX_BATCH } from '../../shared/limits.js';
 import { TRPC_PATH } from '../../shared/paths.js';
 
 export interface HttpLinkOptions {
@@ -15,6 +16,8 @@ export function createHttpLink(options: HttpLinkOptions = {}) {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   return httpBatchLink<AppRouter>({
     url: new URL(TRPC_PATH, baseUrl).toString(),
+    // The server refuses a bigger batch with a 400; more calls at once go out as several requests.
+    maxItems: TRPC_MAX_BATCH,
     fetch: (url, init) => fetchImpl(url, { ...init, credentials: 'include' }),
   });
 }

@@ -1,0 +1,29 @@
+import { createTRPCClient } from '@trpc/client';
+import { describe, expect, it } from 'vitest';
+import { createHttpLink } from '../../src/client/api/http-link.js';
+import type { AppRouter } from '../../src/server/api/root.js';
+import { TRPC_MAX_BATCH } from '../../src/shared/limits.js';
+import { TRPC_PATH } from '../../src/shared/paths.js';
+import { FakeApiServer } from '../client-ui/support/fake-api-server.js';
+
+describe('the HTTP batch link', () => {
+  it(`sends at most TRPC_MAX_BATCH (${TRPC_MAX_BATCH}) calls per request, as the server refuses bigger batches`, async () => {
+    const server = new FakeApiServer();
+    server.addSession();
+    const batchSizes: number[] = [];
+    const fetch: typeof globalThis.fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      batchSizes.push(url.pathname.slice(TRPC_PATH.length + 1).split(',').length);
+      return server.fetch(input, init);
+    };
+    const client = createTRPCClient<AppRouter>({ links: [createHttpLink({ baseUrl: 'http://tabsync.test', fetch })] });
+
+    const calls = TRPC_MAX_BATCH + 4;
+    const answers = await Promise.all(Array.from({ length: calls }, () => client.session.current.query()));
+
+    expect(answers).toHaveLength(calls);
+    expect(server.callsOf('session.current')).toBe(calls);
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(TRPC_MAX_BATCH);
+    expect(batchSizes.reduce((sum, size) => sum + size, 0)).toBe(calls);
+  });
+});
