@@ -28,7 +28,8 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
         <SessionProvider source={eventSource} storage={storage} channel={channel}>
           {children}
         </SessionProvider>
-        <Toaster position="top-center" />
+        {/* Below the content: at the top it would cover the session badge. */}
+        <Toaster position="bottom-center" />
       </QueryClientProvider>
     </trpc.Provider>
   );
