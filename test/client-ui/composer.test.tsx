@@ -1,0 +1,58 @@
+import { cleanup, screen, waitFor } from '@testing-library/react';
+import { toast } from 'react-hot-toast';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHAT_TEXT_MAX } from '../../src/shared/limits.js';
+import { renderScreens } from './support/render-screens.js';
+import { toastTexts } from './support/render-app.js';
+
+afterEach(() => {
+  cleanup();
+  toast.remove();
+});
+
+async function openComposer() {
+  const app = renderScreens();
+  const input = await screen.findByRole('textbox', { name: 'Message' });
+  return { ...app, input, send: screen.getByTestId('chat-send') };
+}
+
+const messageTexts = () => [...screen.getByTestId('message-list').querySelectorAll('li')].map((li) => li.textContent);
+
+describe('the composer', () => {
+  it('sends on Enter and breaks the line on Shift+Enter', async () => {
+    const { user, input, server, session } = await openComposer();
+    await user.type(input, 'first line{Shift>}{Enter}{/Shift}second line');
+    expect(input).toHaveProperty('value', 'first line\nsecond line');
+    expect(server.callsOf('chat.send')).toBe(0);
+
+    await user.keyboard('{Enter}');
+    await waitFor(() => { expect(server.messages.get(session.sessionId)?.map((m) => m.text)).toEqual(['first line\nsecond line']); });
+    expect(input).toHaveProperty('value', '');
+    await waitFor(() => { expect(messageTexts().some((text) => text.includes('second line'))).toBe(true); });
+  });
+
+  it('shows the 4,000-character limit, and past it neither the button nor Enter sends', async () => {
+    const { user, input, send, server } = await openComposer();
+    expect(screen.getByText('0 / 4,000')).toBeDefined();
+    await user.click(input);
+    await user.paste('x'.repeat(CHAT_TEXT_MAX));
+    expect(screen.getByText('4,000 / 4,000')).toBeDefined();
+    expect(send).toHaveProperty('disabled', false);
+
+    await user.type(input, 'yz');
+    expect(screen.getByText('2 over the 4,000-character limit')).toBeDefined();
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(send).toHaveProperty('disabled', true);
+    await user.keyboard('{Enter}');
+    expect(server.callsOf('chat.send')).toBe(0);
+    expect((input as HTMLTextAreaElement).value).toHaveLength(CHAT_TEXT_MAX + 2);
+  });
+
+  it('keeps the draft and announces a toast when the message is not sent (fault injected: a 400 on chat.send)', async () => {
+    const { user, input, server } = await openComposer();
+    server.failNext('chat.send', { code: 'BAD_REQUEST', message: 'The message was refused.' });
+    await user.type(input, 'will not go{Enter}');
+    await waitFor(() => { expect(toastTexts()).toContain('Your message was not sent: The message was refused.'); });
+    expect(input).toHaveProperty('value', 'will not go');
+  });
+});
