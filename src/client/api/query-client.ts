@@ -23,7 +23,10 @@ export function createQueryClient({ onRateLimited }: QueryClientOptions): QueryC
       queries: {
         retry: (failures, error) => failures < MAX_RETRIES && retryDelayMs(classifyFailure(error), failures) !== null,
         retryDelay: delayOf,
-        // Events keep the caches current; a refocused tab need not ask again.
+        // The session's events keep the caches current. A component that mounts later must not
+        // refetch: that snapshot, taken before the latest events, could land after them and undo
+        // them. Resync, reconnect and a tab back online invalidate, which refetches regardless.
+        staleTime: Number.POSITIVE_INFINITY,
         refetchOnWindowFocus: false,
       },
       mutations: {

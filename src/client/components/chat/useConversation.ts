@@ -2,7 +2,6 @@ import { useMemo } from 'react';
 import { trpc } from '../../api/trpc-react.js';
 import { useSessionUUID } from '../../session/index.js';
 import type { MessageView } from '../../../shared/chat.js';
-import { KEPT_CURRENT_BY_EVENTS } from '../live-query.js';
 
 /**
  * The session's conversation, oldest message first. Pages arrive newest first (each page in
@@ -10,7 +9,7 @@ import { KEPT_CURRENT_BY_EVENTS } from '../live-query.js';
  */
 export function useConversation() {
   const sessionId = useSessionUUID();
-  const query = trpc.chat.list.useInfiniteQuery({ sessionId }, { ...KEPT_CURRENT_BY_EVENTS, getNextPageParam: (page) => page.nextCursor });
+  const query = trpc.chat.list.useInfiniteQuery({ sessionId }, { getNextPageParam: (page) => page.nextCursor });
   const messages = useMemo<MessageView[]>(
     () => (query.data ? [...query.data.pages].reverse().flatMap((page) => page.messages) : []),
     [query.data],
