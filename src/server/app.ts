@@ -27,6 +27,8 @@ import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
+import { createAdminParts } from './admin/admin-parts.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -91,6 +93,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const chat = new ChatService({ db, events, clock: core.clock });
     // Its state lives in Redis under the same prefix as the API's gate below: the two are one gate.
     const files = createFilesService(core, new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }));
+    const jobQueues = [queues.upload, queues.cleanupOrphans, queues.expireSessions];
+    const admin = createAdminParts({
+      token: config.adminToken,
+      db,
+      clock: core.clock,
+      queues: jobQueues,
+      audit,
+      redis: limiterRedis,
+      redisPrefix,
+    });
     const deps: ApiDeps = {
       log,
       sessions,
@@ -111,6 +123,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         },
       }),
       refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
+      admin: admin.api,
     };
 
     const clientIp = createClientIpResolver(config.trustProxy);
@@ -134,6 +147,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maxPerIp: config.wsMaxPerIp,
       handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
     });
+    const metrics = createServerMetrics({
+      audit,
+      queues: jobQueues,
+      sockets: () => websockets.connections,
+      subscriptions: () => events.localSubscriptions,
+    });
     const trpcRoute = createTrpcRoute(makeContext, log);
     const generateAlias = createRestAlias('generate', makeContext);
     const validateAlias = createRestAlias('validate', makeContext);
@@ -155,6 +174,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       requestId,
       upgrade: websockets.upgrade,
       timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
+      onFinished: metrics.requestFinished,
       routes: [
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {
@@ -168,6 +188,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         { method: 'POST', path: '/api/session/validate-uuid', handle: (req, res, scope) => validateAlias(req, res, scope.requestId) },
         { method: 'POST', path: FILES_PATH, handle: fileRoutes.upload },
         { method: 'GET', path: `${FILES_PATH}/`, handle: fileRoutes.download },
+        ...admin.routes(metrics),
       ],
     });
 

@@ -6,6 +6,7 @@ import type { ChatService } from '../services/chat/chat.service.js';
 import type { FilesService } from '../services/files/files.service.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
+import type { AdminApi } from '../admin/admin-parts.js';
 
 /** What the procedures are given: the services, built once by the composition root. */
 export interface ApiDeps {
@@ -17,6 +18,8 @@ export interface ApiDeps {
   events: EventBus;
   rateLimits: RateLimits;
   refusalGate: RefusalAuditGate;
+  /** The operator's side: the admin token's gate and what it opens. */
+  admin: AdminApi;
 }
 
 /** How a procedure answers beyond its output. Over WebSocket there are no headers to set. */
@@ -31,6 +34,12 @@ export interface ApiContext {
   actor: Actor & { ip: string };
   /** The credential cookie as the request (or the WebSocket upgrade) carried it. */
   credential: string | undefined;
+  /**
+   * The admin token the caller sent, if any: the Authorization header (Bearer or Basic) over HTTP and
+   * on the WebSocket upgrade, or the `adminToken` connection parameter (browsers cannot set headers
+   * on a WebSocket). Only `adminProcedure` reads it.
+   */
+  adminCredential: string | undefined;
   transport: 'http' | 'ws';
   response: ResponseControl;
   /** A WebSocket's own budget of live subscriptions; absent over HTTP. */

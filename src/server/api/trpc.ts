@@ -36,6 +36,30 @@ export const ownedSessionProcedure = publicProcedure.input(sessionInputSchema).u
   return next({ ctx: { session } });
 });
 
+/**
+ * For the operator's procedures: the caller must hold ADMIN_TOKEN (see ApiContext.adminCredential).
+ * With no token configured they do not exist (NOT_FOUND), as the admin routes do not.
+ */
+export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const decision = await ctx.deps.admin.gate.check(ctx.adminCredential, ctx.actor);
+  if (decision.allowed) return next();
+  switch (decision.reason) {
+    case 'disabled':
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'The admin API is off on this server. Set ADMIN_TOKEN to turn it on.' });
+    case 'limited': {
+      ctx.response.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      const seconds = decision.retryAfterSeconds;
+      // The cause carries the wait into the error's data (retryAfterSeconds), as other 429s do.
+      const cause = new RateLimitedError(seconds);
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `Too many wrong admin tokens from your network. Please wait ${seconds} seconds and try again.`, cause });
+    }
+    case 'missing':
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'The admin API needs the admin token: send it as Authorization: Bearer <token>.' });
+    default:
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'The admin token is wrong. Check ADMIN_TOKEN and send it again.' });
+  }
+});
+
 /** Counts the call against the client's budget for `bucket`; refuses with 429 when it is spent. */
 export function rateLimited(bucket: RateLimitBucket) {
   return t.middleware(async ({ ctx, next }) => {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
+import { ADMIN_TOKEN_PARAM } from '../../shared/admin.js';
+import { adminCredentialFrom } from '../admin/admin-credential.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { clearedCredentialCookie, credentialCookie, readCredential } from './credential-cookie.js';
 import type { RequestIdReader } from './request-id.js';
@@ -32,7 +34,14 @@ export function createHttpContextFactory(opts: ContextFactoryOptions): HttpConte
       clearCredential: () => { res.appendHeader('Set-Cookie', clearedCredentialCookie(secure)); },
       setHeader: (name, value) => { res.setHeader(name, value); },
     };
-    return { deps: opts.deps, actor: actorOf(req, opts.clientIp, requestId), credential: readCredential(req), transport: 'http', response };
+    return {
+      deps: opts.deps,
+      actor: actorOf(req, opts.clientIp, requestId),
+      credential: readCredential(req),
+      adminCredential: adminCredentialFrom(req.headers.authorization),
+      transport: 'http',
+      response,
+    };
   };
 }
 
@@ -47,10 +56,21 @@ export function createWsContextFactory(opts: ContextFactoryOptions): WsContextFa
     deps: opts.deps,
     actor: actorOf(req, opts.clientIp, flatCopy(opts.requestId(req))),
     credential: readCredential(req),
+    adminCredential: adminCredentialFrom(req.headers.authorization),
     transport: 'ws',
     response: NO_RESPONSE,
     subscriptions: { active: 0, max: opts.maxSubscriptionsPerSocket },
   });
+}
+
+/**
+ * A socket's context with the admin token of its tRPC connection parameters, when the client sent
+ * one (the admin page does; other clients send none and keep their context as it is). Never throws:
+ * tRPC has already checked that every parameter is a string.
+ */
+export function withConnectionParams(ctx: ApiContext, params: Partial<Record<string, string>> | null): ApiContext {
+  const token = params?.[ADMIN_TOKEN_PARAM];
+  return token ? { ...ctx, adminCredential: token } : ctx;
 }
 
 /**

@@ -34,10 +34,18 @@ export interface HostTimeouts {
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** An exact path, or a prefix when it ends with `/`. */
   path: string;
   handle: RouteHandler;
+}
+
+/** A request the host answered, as metrics see it: the route's pattern, never the raw path. */
+export interface FinishedRequest {
+  method: string;
+  route: string;
+  status: number;
+  seconds: number;
 }
 
 export interface HostOptions {
@@ -52,6 +60,8 @@ export interface HostOptions {
   fallback?: RouteHandler;
   upgrade?: UpgradeHandler;
   timeouts: HostTimeouts;
+  /** Told of every answered request (metrics). */
+  onFinished?: (request: FinishedRequest) => void;
 }
 
 const BAD_TARGET_MESSAGE = 'The request target is not a valid URL path. Send a path such as /api/trpc/session.current.';
@@ -72,6 +82,13 @@ const EXPOSED_HEADERS = ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Requ
 function matchRoute(routes: Route[], method: string, pathname: string): Route | undefined {
   return routes.find((route) => (route.method === method || (method === 'HEAD' && route.method === 'GET')) &&
     (route.path.endsWith('/') ? pathname.startsWith(route.path) : pathname === route.path));
+}
+
+/** The pattern a request matched: a route's path (a prefix as `…/*`), the fallback, or none. */
+function routeLabel(opts: HostOptions, method: string, pathname: string): string {
+  const route = matchRoute(opts.routes, method, pathname);
+  if (route) return route.path.endsWith('/') ? `${route.path}*` : route.path;
+  return opts.fallback && SAFE_METHODS.has(method) ? 'fallback' : 'unmatched';
 }
 
 /**
@@ -144,6 +161,8 @@ export function createHttpHost(opts: HostOptions): http.Server {
     res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.info({ requestId: scope.requestId, method: req.method, path: scope.url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      const method = req.method ?? 'GET';
+      opts.onFinished?.({ method, route: routeLabel(opts, method, scope.url.pathname), status: res.statusCode, seconds: ms / 1000 });
     });
     handle(req, res, scope).catch((error: unknown) => {
       log.error({ err: error, requestId: scope.requestId }, 'request failed');

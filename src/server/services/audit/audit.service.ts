@@ -2,7 +2,7 @@ import type { Transaction } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { AuditOutcome } from '../../db/models/audit-log.js';
 import type { Actor, Clock } from '../actor.js';
-import type { RowContent } from './audit-chain.js';
+import type { ChainedRow, RowContent } from './audit-chain.js';
 import { AuditStore } from './audit-store.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -18,7 +18,8 @@ export type AuditEvent =
   | 'file.rejected'
   | 'file.removed'
   | 'file.deleted'
-  | 'cleanup.completed';
+  | 'cleanup.completed'
+  | 'admin.auth_failed';
 
 export interface AuditEntry {
   event: AuditEvent;
@@ -40,6 +41,9 @@ export interface AuditServiceOptions {
   onBatch?: (size: number) => void;
 }
 
+/** Told the rows of every write once they have committed (the metrics read the log here). */
+export type AuditObserver = (rows: readonly ChainedRow[]) => void;
+
 const MAX_USER_AGENT = 512;
 
 /**
@@ -51,11 +55,12 @@ const MAX_USER_AGENT = 512;
 export class AuditService {
   private readonly store: AuditStore;
   private readonly writer: GroupCommit<RowContent>;
+  private readonly observers: AuditObserver[] = [];
 
   constructor(private readonly deps: AuditServiceOptions) {
     this.store = new AuditStore(deps.db);
     this.writer = new GroupCommit<RowContent>({
-      write: (contents) => deps.db.transaction((t) => this.store.append(contents, t)).then(() => undefined),
+      write: (contents) => deps.db.transaction((t) => this.store.append(contents, t)).then((rows) => { this.notify(rows); }),
       maxBatch: deps.maxBatch ?? 256,
       windowMs: deps.windowMs ?? 0,
       onBatch: deps.onBatch,
@@ -70,8 +75,17 @@ export class AuditService {
    */
   async record(entry: AuditEntry, transaction?: Transaction): Promise<void> {
     const content = this.contentOf(entry);
-    if (transaction) await this.store.append([content], transaction);
-    else await this.writer.add(content);
+    if (!transaction) {
+      await this.writer.add(content);
+      return;
+    }
+    const rows = await this.store.append([content], transaction);
+    transaction.afterCommit(() => { this.notify(rows); });
+  }
+
+  /** Adds an observer of committed rows. It must not throw: the rows are already durable. */
+  observe(observer: AuditObserver): void {
+    this.observers.push(observer);
   }
 
   /** The rows of one session, oldest first. */
@@ -82,6 +96,10 @@ export class AuditService {
   /** Waits for the rows already recorded to commit; the database may close after this. */
   async close(): Promise<void> {
     await this.writer.drain();
+  }
+
+  private notify(rows: readonly ChainedRow[]): void {
+    for (const observer of this.observers) observer(rows);
   }
 
   private contentOf(entry: AuditEntry): RowContent {

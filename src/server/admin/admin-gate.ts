@@ -1,0 +1,87 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Actor } from '../services/actor.js';
+import type { AuditService } from '../services/audit/audit.service.js';
+import type { RefusalAuditGate } from '../security/rate-limits.js';
+import { clientKey } from '../security/client-key.js';
+
+/** Why the gate let a caller through, or not. */
+export type AdminDecision =
+  | { allowed: true }
+  | { allowed: false; reason: 'disabled' | 'missing' | 'wrong' }
+  | { allowed: false; reason: 'limited'; retryAfterSeconds: number };
+
+export interface AdminGateOptions {
+  /** ADMIN_TOKEN; undefined turns every admin surface off. */
+  token: string | undefined;
+  redis: Redis;
+  keyPrefix: string;
+  audit: AuditService;
+  refusalGate: RefusalAuditGate;
+  /** Wrong tokens one client may send per window before it is refused outright (default 10). */
+  maxFailures?: number;
+  /** The window, in seconds (default 15 minutes). */
+  windowSeconds?: number;
+}
+
+/**
+ * Decides whether a caller holds the admin token. Tokens are compared as SHA-256 digests with
+ * timingSafeEqual: equal lengths whatever was sent, and no early exit that times the prefix.
+ * Wrong tokens are counted per client in Redis (shared by every instance) and audited, so a guess
+ * costs the guesser a window and shows in the log.
+ */
+export class AdminGate {
+  private readonly digest: Buffer | undefined;
+  private readonly failures: RateLimiterRedis;
+  private readonly maxFailures: number;
+
+  constructor(private readonly opts: AdminGateOptions) {
+    this.digest = opts.token === undefined ? undefined : sha256(opts.token);
+    this.maxFailures = opts.maxFailures ?? 10;
+    const duration = opts.windowSeconds ?? 15 * 60;
+    this.failures = new RateLimiterRedis({
+      storeClient: opts.redis,
+      keyPrefix: opts.keyPrefix,
+      points: this.maxFailures,
+      duration,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory({ points: this.maxFailures, duration }),
+    });
+  }
+
+  get enabled(): boolean {
+    return this.digest !== undefined;
+  }
+
+  async check(credential: string | undefined, actor: Actor & { ip: string }): Promise<AdminDecision> {
+    if (!this.digest) return { allowed: false, reason: 'disabled' };
+    const key = clientKey(actor.ip);
+    const spent = await this.failures.get(key);
+    if (spent && spent.consumedPoints >= this.maxFailures) return this.limited(spent);
+    // No credential is a first visit (a browser before its login prompt), not a guess.
+    if (credential === undefined) return { allowed: false, reason: 'missing' };
+    if (timingSafeEqual(sha256(credential), this.digest)) return { allowed: true };
+    await this.recordFailure(actor);
+    try {
+      await this.failures.consume(key);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return this.limited(rejection);
+      throw rejection;
+    }
+    return { allowed: false, reason: 'wrong' };
+  }
+
+  private limited(res: RateLimiterRes): AdminDecision {
+    return { allowed: false, reason: 'limited', retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+  }
+
+  private async recordFailure(actor: Actor & { ip: string }): Promise<void> {
+    if (!(await this.opts.refusalGate.shouldRecord('admin.auth_failed', actor.ip))) return;
+    await this.opts.audit.record({ event: 'admin.auth_failed', outcome: 'refused', actor });
+  }
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
