@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { Config } from '../src/server/config/env.js';
 import { createCore, createFilesService } from '../src/server/core.js';
 import type { Database } from '../src/server/db/database.js';
@@ -12,19 +12,29 @@ import { createLogger, type Logger } from '../src/server/logger.js';
 import { AuditArchiveStore } from '../src/server/services/audit/audit-archive-store.js';
 import { AuditArchiver } from '../src/server/services/audit/audit-archiver.js';
 import { AuditStore } from '../src/server/services/audit/audit-store.js';
-import { OrphanCleanupService } from '../src/server/services/files/orphan-cleanup.service.js';
+import { OrphanCleanupService, type CleanupReport } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
-import { QUEUE_NAMES, type QueueName } from '../src/shared/jobs.js';
+import type { ArchiveReport } from '../src/server/services/audit/audit-archiver.js';
+import {
+  QUEUE_NAMES,
+  type CleanupOrphansJob,
+  type ExpireSessionsJob,
+  type ExpireSessionsResult,
+  type UploadJob,
+  type UploadJobResult,
+} from '../src/shared/jobs.js';
 import {
   ARCHIVE_AUDIT_EVERY_MS,
   ARCHIVE_AUDIT_QUEUE,
   ARCHIVE_AUDIT_SCHEDULER_ID,
   archiveAuditJobSchema,
   createArchiveAuditProcessor,
+  type ArchiveAuditJob,
 } from './processors/archive-audit.processor.js';
 import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.processor.js';
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
+import { createUploadFailureHandler } from './processors/upload-failures.js';
 import { createUploadProcessor } from './processors/upload.processor.js';
 
 // The worker entry points (jobs/main.ts and the tests' worker process) stop the same way as the server.
@@ -60,13 +70,22 @@ export interface WorkerApp {
   storage: ObjectStore;
   queues: JobQueues;
   services: { files: FilesService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; archiver: AuditArchiver; events: EventBus };
-  workers: Record<QueueName, Worker>;
+  workers: QueueWorkers;
   /** The periodic audit archive's queue and worker (apart from `workers`: no API instance produces its jobs). */
-  archiveAudit: { queue: Queue; worker: Worker };
+  archiveAudit: { queue: Queue<ArchiveAuditJob, ArchiveReport>; worker: Worker<ArchiveAuditJob, ArchiveReport> };
   /** Stops taking jobs, lets the active ones finish (or hands them back after the grace period), then closes every part. */
   close(): Promise<void>;
 }
 
+/** One worker per queue, typed with the payload it takes and the result it returns. */
+export interface QueueWorkers {
+  [QUEUE_NAMES.upload]: Worker<UploadJob, UploadJobResult>;
+  [QUEUE_NAMES.cleanupOrphans]: Worker<CleanupOrphansJob, CleanupReport>;
+  [QUEUE_NAMES.expireSessions]: Worker<ExpireSessionsJob, ExpireSessionsResult>;
+}
+
+/** What starting and stopping needs of a worker, whatever it processes. */
+type WorkerHandle = Pick<Worker, 'waitUntilReady' | 'close'>;
 
 const EXPIRE_EVERY_MS = 60_000;
 
@@ -103,7 +122,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       abandonedUploadMs: abandonedUploadAfterMs(config.uploadIdleTimeoutMs),
     });
 
-    const archiveQueue = new Queue(ARCHIVE_AUDIT_QUEUE, { connection: await connectRedis('archive-audit'), prefix: bullPrefix(redisPrefix) });
+    const archiveQueue = new Queue<ArchiveAuditJob, ArchiveReport>(ARCHIVE_AUDIT_QUEUE, { connection: await connectRedis('archive-audit'), prefix: bullPrefix(redisPrefix) });
     archiveQueue.on('error', (error) => { log.warn({ err: error, queue: ARCHIVE_AUDIT_QUEUE }, 'queue error'); });
     closers.push(() => archiveQueue.close());
     if (overrides.scheduleMaintenance ?? true) {
@@ -124,21 +143,23 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       removeOnFail: KEEP_FAILED,
       ...overrides.workerOptions,
     };
-    const start = <R>(queue: string, processor: (job: Job) => Promise<R>, concurrency: number) => {
-      const worker = new Worker(queue, processor, { ...common, concurrency });
+    const start = <D, R>(queue: string, processor: Processor<D, R>, concurrency: number) => {
+      const worker = new Worker<D, R>(queue, processor, { ...common, concurrency });
       worker.on('failed', (job, error) => {
         log.warn({ err: error, queue, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed');
       });
       worker.on('error', (error) => { log.error({ err: error, queue }, 'worker error'); });
       return worker;
     };
-    const workers: Record<QueueName, Worker> = {
+    const uploadFailures = createUploadFailureHandler(files, events, log);
+    const workers: QueueWorkers = {
       [QUEUE_NAMES.upload]: start(QUEUE_NAMES.upload, createUploadProcessor(files, events), config.workerConcurrency),
       [QUEUE_NAMES.cleanupOrphans]: start(QUEUE_NAMES.cleanupOrphans, createCleanupOrphansProcessor(cleanup), 1),
       [QUEUE_NAMES.expireSessions]: start(QUEUE_NAMES.expireSessions, createExpireSessionsProcessor(sessions), 1),
     };
+    workers[QUEUE_NAMES.upload].on('failed', uploadFailures.onFailed);
     const archiveWorker = start(ARCHIVE_AUDIT_QUEUE, createArchiveAuditProcessor(archiver), 1);
-    const allWorkers = [...Object.values(workers), archiveWorker];
+    const allWorkers: WorkerHandle[] = [workers[QUEUE_NAMES.upload], workers[QUEUE_NAMES.cleanupOrphans], workers[QUEUE_NAMES.expireSessions], archiveWorker];
     await Promise.all(allWorkers.map((worker) => worker.waitUntilReady()));
     log.info({ concurrency: config.workerConcurrency, store: storage.kind }, 'workers started');
 
@@ -156,6 +177,8 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       close: () => {
         closing ??= (async () => {
           await closeWorkers(allWorkers, graceMs, log);
+          // A job that failed for good as the workers stopped still marks its file before the database closes.
+          await uploadFailures.drain();
           await closers.closeAll();
         })();
         return closing;
@@ -171,7 +194,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
  * Lets active jobs finish. Past the grace period the rest of the app closes anyway: jobs still
  * running lose their locks, and BullMQ's stalled-job check hands them to another worker.
  */
-async function closeWorkers(workers: Worker[], graceMs: number, log: Logger): Promise<void> {
+async function closeWorkers(workers: WorkerHandle[], graceMs: number, log: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const graceful = Promise.all(workers.map((worker) => worker.close())).then(() => 'closed' as const);
   const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => { resolve('timeout'); }, graceMs); });

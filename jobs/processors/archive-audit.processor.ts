@@ -10,10 +10,11 @@ export const ARCHIVE_AUDIT_SCHEDULER_ID = 'archive-audit-every';
 export const ARCHIVE_AUDIT_EVERY_MS = 60 * 60_000;
 
 export const archiveAuditJobSchema = z.object({}).strict();
+export type ArchiveAuditJob = z.infer<typeof archiveAuditJobSchema>;
 
 /** One pass of moving audit rows past AUDIT_RETENTION to the object store (AuditArchiver holds the rules). */
 export function createArchiveAuditProcessor(archiver: AuditArchiver) {
-  return async (job: Job): Promise<ArchiveReport> => {
+  return async (job: Job<ArchiveAuditJob, ArchiveReport>): Promise<ArchiveReport> => {
     parsePayload(archiveAuditJobSchema, job);
     return archiver.run();
   };

@@ -10,8 +10,3 @@ export function parsePayload<S extends z.ZodType>(schema: S, job: Job): z.infer<
   }
   return parsed.data;
 }
-
-/** Whether this run is the job's last chance: no retry follows if it fails. */
-export function isLastAttempt(job: Job): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-}

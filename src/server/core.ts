@@ -81,7 +81,8 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
 
     const storage = options.storage ?? createObjectStore(config);
     shutdown.push(() => storage.close());
-    const queues = new JobQueues({ connection: await connectRedis('queues'), prefix: redisPrefix, log });
+    // No offline queue: while Redis is down an enqueue fails at once (an upload answers 503) instead of hanging.
+    const queues = new JobQueues({ connection: await connectRedis('queues', { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), prefix: redisPrefix, log });
     shutdown.push(() => queues.close());
 
     const audit = new AuditService({ db, clock });

@@ -10,6 +10,7 @@ export const API_ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
 

@@ -19,6 +19,11 @@ export const uploadJobSchema = z.object({
   sessionId: z.uuid(),
 });
 export type UploadJob = z.infer<typeof uploadJobSchema>;
+/** What an upload job returns (kept on the finished job, shown by the dashboard). */
+export interface UploadJobResult {
+  outcome: 'stored' | 'rejected' | 'unchanged' | 'missing';
+  reason?: string;
+}
 
 /** Deletes what ended sessions, unknown sessions and abandoned uploads left in the object store. */
 export const cleanupOrphansJobSchema = z.object({}).strict();
@@ -31,3 +36,6 @@ export const expireSessionsJobSchema = z
   })
   .strict();
 export type ExpireSessionsJob = z.infer<typeof expireSessionsJobSchema>;
+export interface ExpireSessionsResult {
+  expired: number;
+}

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { InvalidRequestError, NotFoundError } from '../services/errors.js';
+import { QueueUnavailableError } from '../queues/queue-unavailable.error.js';
 import { FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
 import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
 
@@ -19,5 +20,6 @@ export function toApiError(error: unknown): unknown {
   if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
   if (error instanceof FileTooLargeError) return new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: error.message, cause: error });
   if (error instanceof UploadInterruptedError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+  if (error instanceof QueueUnavailableError) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
   return error;
 }

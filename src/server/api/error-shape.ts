@@ -1,6 +1,7 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPCError } from '@trpc/server';
 import type { ApiErrorData, InputIssue } from '../../shared/errors.js';
+import { QueueUnavailableError } from '../queues/queue-unavailable.error.js';
 import { SessionAccessError } from '../services/session/session.errors.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
@@ -47,6 +48,7 @@ export function describeError(error: TRPCError, requestId: string | undefined): 
   if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) message = NOT_JSON_MESSAGE;
   if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
   if (error.cause instanceof RateLimitedError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
-  if (data.httpStatus >= 500) message = INTERNAL_MESSAGE;
+  // A queue that is down for a moment is not a fault to hide: its message says to try again.
+  if (data.httpStatus >= 500 && !(error.cause instanceof QueueUnavailableError)) message = INTERNAL_MESSAGE;
   return { message, data };
 }

@@ -37,6 +37,8 @@ export interface FilesRoutesOptions {
 
 /** What a multipart body may hold besides its one file: a form's few small fields. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+/** What a 503 for an unavailable queue suggests waiting: about as long as Redis takes to come back. */
+const QUEUE_RETRY_AFTER_SECONDS = 5;
 /** The longest name accepted before it is made safe (and cut to length). */
 const MAX_RAW_NAME = 8192;
 
@@ -80,6 +82,8 @@ function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestSc
   const trpcError = apiErrorOf(error);
   if (trpcError.code === 'INTERNAL_SERVER_ERROR') log.error({ err: trpcError.cause ?? trpcError, requestId: scope.requestId }, 'file route failed');
   if (!req.complete) res.setHeader('Connection', 'close');
+  // The queue is away for a moment (Redis reconnecting): a client may try again shortly.
+  if (trpcError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(QUEUE_RETRY_AFTER_SECONDS));
   const { message, data } = describeError(trpcError, scope.requestId);
   sendJson(res, data.httpStatus, { error: { message, ...data } });
 }

@@ -8,13 +8,20 @@ import {
   uploadJobSchema,
   type CleanupOrphansJob,
   type ExpireSessionsJob,
+  type ExpireSessionsResult,
   type QueueName,
   type UploadJob,
+  type UploadJobResult,
 } from '../../shared/jobs.js';
 import type { UploadJobQueue } from '../services/files/files.service.js';
+import type { CleanupReport } from '../services/files/orphan-cleanup.service.js';
+import { QueueUnavailableError, UPLOADS_PAUSED_MESSAGE } from './queue-unavailable.error.js';
 
 export interface JobQueuesOptions {
-  /** A connection of the queues' own; BullMQ never closes a connection it was handed. */
+  /**
+   * A connection of the queues' own; BullMQ never closes a connection it was handed. Opened with no
+   * offline queue and few retries, so that an enqueue fails at once while Redis is down.
+   */
   connection: Redis;
   /** Prefix of BullMQ's Redis keys: producers and workers of one deployment share it. */
   prefix: string;
@@ -42,9 +49,9 @@ export function bullPrefix(redisPrefix: string): string {
  * queued, as the workers parse them again before they run.
  */
 export class JobQueues implements UploadJobQueue {
-  readonly upload: Queue<UploadJob>;
-  readonly cleanupOrphans: Queue<CleanupOrphansJob>;
-  readonly expireSessions: Queue<ExpireSessionsJob>;
+  readonly upload: Queue<UploadJob, UploadJobResult>;
+  readonly cleanupOrphans: Queue<CleanupOrphansJob, CleanupReport>;
+  readonly expireSessions: Queue<ExpireSessionsJob, ExpireSessionsResult>;
 
   constructor(opts: JobQueuesOptions) {
     const defaultJobOptions: DefaultJobOptions = {
@@ -54,18 +61,25 @@ export class JobQueues implements UploadJobQueue {
       removeOnFail: KEEP_FAILED,
     };
     const options = { connection: opts.connection, prefix: bullPrefix(opts.prefix), defaultJobOptions };
-    this.upload = new Queue<UploadJob>(QUEUE_NAMES.upload, options);
-    this.cleanupOrphans = new Queue<CleanupOrphansJob>(QUEUE_NAMES.cleanupOrphans, options);
-    this.expireSessions = new Queue<ExpireSessionsJob>(QUEUE_NAMES.expireSessions, options);
+    this.upload = new Queue<UploadJob, UploadJobResult>(QUEUE_NAMES.upload, options);
+    this.cleanupOrphans = new Queue<CleanupOrphansJob, CleanupReport>(QUEUE_NAMES.cleanupOrphans, options);
+    this.expireSessions = new Queue<ExpireSessionsJob, ExpireSessionsResult>(QUEUE_NAMES.expireSessions, options);
     for (const queue of [this.upload, this.cleanupOrphans, this.expireSessions]) {
       queue.on('error', (error) => { opts.log.warn({ err: error, queue: queue.name }, 'queue error'); });
     }
   }
 
-  /** Queues the processing of a staged upload. The file id is the job id: queuing it twice runs it once. */
+  /**
+   * Queues the processing of a staged upload. The file id is the job id: queuing it twice runs it
+   * once. Redis not answering is QueueUnavailableError, which the API answers with 503.
+   */
   async enqueueUpload(job: UploadJob): Promise<void> {
     const data = uploadJobSchema.parse(job);
-    await this.upload.add(QUEUE_NAMES.upload, data, { jobId: data.fileId });
+    try {
+      await this.upload.add(QUEUE_NAMES.upload, data, { jobId: data.fileId });
+    } catch (error) {
+      throw new QueueUnavailableError(UPLOADS_PAUSED_MESSAGE, { cause: error });
+    }
   }
 
   /** Starts (or updates) the periodic jobs. Every worker may call it: a scheduler exists once per id. */

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { restErrorBodySchema } from '../../src/shared/errors.js';
+import { eventually, newBrowser, PNG, startFilesHarness, uploadRaw, type FilesHarness } from '../files/harness.js';
+import { startRedisProcess, type RedisProcess } from './redis-process.js';
+
+let redis: RedisProcess;
+let h: FilesHarness;
+
+beforeAll(async () => {
+  redis = await startRedisProcess();
+  h = await startFilesHarness({ database: 'sqlite', store: 'local', workers: false, env: { REDIS_URL: redis.url } });
+});
+afterAll(async () => {
+  await redis.start().catch(() => undefined); // the app closes its connections more quickly with Redis there
+  await h.close();
+  await redis.stop();
+});
+
+it('answers an upload with 503 and a message to try again while Redis is stopped (fault injected: Redis stopped), and takes uploads again once it is back', { timeout: 60_000 }, async () => {
+  const browser = await newBrowser(h.url);
+  await redis.stop();
+
+  const began = Date.now();
+  const refused = await uploadRaw(h.url, PNG, { sessionId: browser.sessionId, name: 'while-down.png', cookie: browser.cookie });
+  // Not a hang: the queues' connection has no offline queue. Generous, for a loaded machine.
+  expect(Date.now() - began).toBeLessThan(15_000);
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get('retry-after')).toBe('5');
+  const body = restErrorBodySchema.parse(await refused.json());
+  expect(body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', httpStatus: 503 });
+  expect(body.error.message).toMatch(/^Uploads are paused for a moment.*try again/);
+
+  // The bytes that arrived are not kept as a file that will never be processed.
+  const rows = await h.t.app.db.models.SessionFile.findAll({ where: { sessionId: browser.sessionId } });
+  expect(rows.map((row) => row.status)).toEqual(['failed']);
+
+  await redis.start();
+  await eventually(async () => {
+    const response = await uploadRaw(h.url, PNG, { sessionId: browser.sessionId, name: 'after.png', cookie: browser.cookie });
+    return response.status === 201;
+  }, 20_000, 'an upload accepted once Redis is back');
+});
