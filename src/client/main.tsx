@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AppProviders } from './session/index.js';
 import { App } from './App.js';
@@ -11,15 +11,25 @@ import './styles/chat.css';
 import './styles/files.css';
 import './styles/dev-controls.css';
 
+/** The admin page (/admin) is an app of its own, loaded only there: visitors never download it. */
+const AdminApp = lazy(() => import('./admin/AdminApp.js'));
+const isAdminPage = /^\/admin(\/|$)/.test(location.pathname);
+
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html must contain <div id="root">.');
 
 createRoot(container).render(
   <StrictMode>
-    <AppProviders>
-      <AppErrorBoundary>
-        <App />
-      </AppErrorBoundary>
-    </AppProviders>
+    {isAdminPage ? (
+      <Suspense fallback={null}>
+        <AdminApp />
+      </Suspense>
+    ) : (
+      <AppProviders>
+        <AppErrorBoundary>
+          <App />
+        </AppErrorBoundary>
+      </AppProviders>
+    )}
   </StrictMode>,
 );
