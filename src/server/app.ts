@@ -176,6 +176,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
       onFinished: metrics.requestFinished,
       routes: [
+      fallback: createClientApp(CLIENT_BUILD_DIR),
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {
           method: 'GET',
@@ -195,7 +196,6 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     return {
       config,
       log,
-      fallback: createClientApp(CLIENT_BUILD_DIR),
       db,
       redisUrl: core.redisUrl,
       redisPrefix,
