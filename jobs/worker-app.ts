@@ -15,6 +15,9 @@ import { AuditStore } from '../src/server/services/audit/audit-store.js';
 import { OrphanCleanupService, type CleanupReport } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
+import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
+import { auditMetricsObserver } from '../src/server/metrics/audit-metrics.js';
+import { watchJobs } from '../src/server/metrics/job-metrics.js';
 import type { ArchiveReport } from '../src/server/services/audit/audit-archiver.js';
 import {
   QUEUE_NAMES,
@@ -61,6 +64,11 @@ export interface WorkerAppOverrides {
   archiveAuditEveryMs?: number;
   /** How long workers may finish their active jobs on close before they are stopped (default 30 s). */
   shutdownGraceMs?: number;
+  /**
+   * The web server's metrics when the workers run in its process (`npm start`): jobs, expiries and
+   * cleanups are counted there and served at its /metrics. Workers on their own serve no metrics.
+   */
+  metrics?: AppMetrics;
 }
 
 export interface WorkerApp {
@@ -143,8 +151,11 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       removeOnFail: KEEP_FAILED,
       ...overrides.workerOptions,
     };
+    const { metrics } = overrides;
+    if (metrics) audit.observe(auditMetricsObserver(metrics));
     const start = <D, R>(queue: string, processor: Processor<D, R>, concurrency: number) => {
       const worker = new Worker<D, R>(queue, processor, { ...common, concurrency });
+      if (metrics) watchJobs(metrics, worker);
       worker.on('failed', (job, error) => {
         log.warn({ err: error, queue, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed');
       });

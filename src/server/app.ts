@@ -29,6 +29,7 @@ import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
 import { createAdminParts } from './admin/admin-parts.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
+import type { AppMetrics } from './metrics/app-metrics.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -56,6 +57,8 @@ export interface App {
   queues: JobQueues;
   server: http.Server;
   websockets: WebSocketHost;
+  /** This instance's metrics (served at /metrics); workers in the same process count into them. */
+  metrics: AppMetrics;
   listen(): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
@@ -204,6 +207,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       queues,
       server,
       websockets,
+      metrics,
       listen: () =>
         new Promise((resolve, reject) => {
           server.once('error', reject);

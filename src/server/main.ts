@@ -22,7 +22,7 @@ runProcess('tabsync', async () => {
   if (!process.argv.includes('--with-workers')) return app;
 
   // The workers share the server's Redis (which may be a private one only this process knows) and key prefix.
-  const workers = await createWorkerApp(config, { log: app.log.child({ part: 'workers' }), redisUrl: app.redisUrl, redisPrefix: app.redisPrefix }).catch(
+  const workers = await createWorkerApp(config, { log: app.log.child({ part: 'workers' }), redisUrl: app.redisUrl, redisPrefix: app.redisPrefix, metrics: app.metrics }).catch(
     async (error: unknown) => {
       await app.close();
       throw error;

@@ -57,6 +57,22 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
+  /** Job metrics count only where workers run in this process (`npm start`): see jobs/worker-app.ts. */
+  readonly jobDuration = new Histogram({
+    name: 'tabsync_job_duration_seconds',
+    help: 'Time a job ran, from its start to its completion, by queue.',
+    labelNames: ['queue'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly jobFailures = new Counter({
+    name: 'tabsync_job_failures_total',
+    help: 'Job attempts that failed, by queue (a retried job counts once per failed attempt).',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
