@@ -31,7 +31,6 @@ export const auditListInputSchema = z.object({
   cursor: z.number().int().positive().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
-export type AuditListInput = z.input<typeof auditListInputSchema>;
 export type AuditListQuery = z.output<typeof auditListInputSchema>;
 
 export const auditPageSchema = z.object({
@@ -43,7 +42,7 @@ export type AuditPage = z.infer<typeof auditPageSchema>;
 
 /** admin.audit.tail: rows written after the subscription starts; `lastEventId` resumes after a drop. */
 export const auditTailInputSchema = z.object({ lastEventId: z.string().regex(/^\d+$/).nullish() }).default({});
-export type AuditTailInput = z.input<typeof auditTailInputSchema>;
+export type AuditTailQuery = z.output<typeof auditTailInputSchema>;
 
 export const queueStatusSchema = z.object({
   name: z.string(),
