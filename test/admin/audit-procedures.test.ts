@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRowView } from '../../src/shared/admin.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
+import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../api/helpers.js';
 import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from './support.js';
@@ -10,14 +11,14 @@ async function generateSession(url: string): Promise<string> {
   return sessionViewSchema.parse(await response.json()).sessionId;
 }
 
-describe('admin.audit.list, admin.audit.tail and admin.overview', () => {
+describe.each(DATABASE_KINDS)('admin.audit.list, admin.audit.tail and admin.overview on %s', (database) => {
   let t: TestApp;
   let admin: ReturnType<typeof adminHttpClient>;
   let sessionIds: string[];
   let startedAt: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { ADMIN_TOKEN, ...GENEROUS_LIMITS } });
+    t = await startTestApp({ database, env: { ADMIN_TOKEN, ...GENEROUS_LIMITS } });
     admin = adminHttpClient(t.url, bearer(ADMIN_TOKEN));
     startedAt = new Date().toISOString();
     sessionIds = [];
