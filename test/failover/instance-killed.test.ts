@@ -24,7 +24,7 @@ describe.each(DATABASE_KINDS)('a server instance killed with SIGKILL under subsc
   afterAll(async () => {
     await Promise.all([a.stop('SIGKILL'), b.stop()]);
     await database.drop();
-    await redis.stop();
+    await redis.dispose();
   });
 
   it('moves the tabs to the other instance, and they miss no event published before, during or after the kill', { timeout: 90_000 }, async () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +11,8 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Starts it again on the same port and directory: what was written comes back from the append-only file. */
   start(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  dispose(): Promise<void>;
 }
 
 /**
@@ -22,8 +24,15 @@ export async function startRedisProcess(): Promise<RedisProcess> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tabsync-redis-'));
   let child: ChildProcess | undefined;
 
+  const running = () => child?.exitCode === null && child.signalCode === null;
+
   const start = () =>
     new Promise<void>((resolve, reject) => {
+      // Already up: a second server on the same port would fail and hide the first from stop().
+      if (running()) {
+        resolve();
+        return;
+      }
       const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', ''], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -39,12 +48,16 @@ export async function startRedisProcess(): Promise<RedisProcess> {
 
   const stop = async () => {
     const server = child;
-    if (server?.exitCode !== null || server.signalCode !== null) return;
+    if (!server || !running()) return;
     const exited = new Promise<void>((resolve) => server.once('exit', () => { resolve(); }));
     server.kill('SIGTERM');
     await exited;
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, start, stop };
+  const dispose = async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url: `redis://127.0.0.1:${port}`, start, stop, dispose };
 }

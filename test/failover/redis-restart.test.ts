@@ -35,7 +35,7 @@ describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started aga
     await worker?.kill('SIGTERM');
     await server.stop();
     await database.drop();
-    await redis.stop();
+    await redis.dispose();
   });
 
   it('keeps validating, says not ready, then resumes the subscriptions with no event missed and loses no queued job', { timeout: 120_000 }, async () => {

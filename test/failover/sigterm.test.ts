@@ -43,7 +43,7 @@ describe.each(DATABASE_KINDS)('SIGTERM to a server and a worker during open subs
     await Promise.all(workers.map((worker) => worker.kill('SIGKILL')));
     await Promise.all([leaving.stop('SIGKILL'), staying.stop()]);
     await database.drop();
-    await redis.stop();
+    await redis.dispose();
   });
 
   it('tells the tabs to reconnect, exits 0 within 10 s, and loses no job and no event', { timeout: 120_000 }, async () => {

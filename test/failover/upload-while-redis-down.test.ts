@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis.start().catch(() => undefined); // the app closes its connections more quickly with Redis there
   await h.close();
-  await redis.stop();
+  await redis.dispose();
 });
 
 it('answers an upload with 503 and a message to try again while Redis is stopped (fault injected: Redis stopped), and takes uploads again once it is back', { timeout: 60_000 }, async () => {
