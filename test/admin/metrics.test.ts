@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { recordEvents } from '../support/subscription.js';
-import { cookieHeader, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie, UNKNOWN_SESSION_ID } from '../api/helpers.js';
+import { cookieHeader, FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie, UNKNOWN_SESSION_ID } from '../api/helpers.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { ADMIN_TOKEN, sample, scrape } from './support.js';
 
@@ -41,6 +41,8 @@ describe('metrics at /metrics', () => {
     }
     expect(refused).toBe(1);
     await postJson(t.url, REST_VALIDATE, { sessionId: UNKNOWN_SESSION_ID });
+    const foreign = await postJson(t.url, REST_VALIDATE, { sessionId: UNKNOWN_SESSION_ID }, { origin: FOREIGN_ORIGIN });
+    expect(foreign.status).toBe(403);
 
     const [{ sessionId, credential } = { sessionId: '', credential: '' }] = sessions;
     const ws = createWsTestClient(t.url, { cookie: cookieHeader(credential) });
@@ -54,6 +56,7 @@ describe('metrics at /metrics', () => {
       expect(grew('tabsync_session_events_total', { event: 'generated' })).toBe(LIMIT);
       expect(grew('tabsync_session_events_total', { event: 'validation_failed' })).toBe(1);
       expect(grew('tabsync_refusals_total', { reason: 'rate_limit' })).toBe(1);
+      expect(grew('tabsync_refusals_total', { reason: 'origin' })).toBe(1);
       expect(grew('tabsync_http_requests_total', { method: 'POST', route: REST_GENERATE, status: '200' })).toBe(LIMIT);
       expect(grew('tabsync_http_requests_total', { method: 'POST', route: REST_GENERATE, status: '429' })).toBe(1);
       expect(grew('tabsync_http_request_duration_seconds_count', { method: 'POST', route: REST_GENERATE, status: '429' })).toBe(1);
