@@ -66,8 +66,9 @@ describe.each(combos)('cleanup-orphans on %s with the %s store', (database, stor
     const job = await h.t.app.queues.cleanupOrphans.add(QUEUE_NAMES.cleanupOrphans, {});
     await eventually(async () => ['completed', 'failed'].includes(await job.getState()), 120_000, 'the cleanup job finishing');
     const done = await h.t.app.queues.cleanupOrphans.getJob(job.id ?? '');
-    expect(done?.failedReason).toBeUndefined();
-    return done?.returnvalue as CleanupReport;
+    if (!done) return expect.unreachable('the cleanup job is gone');
+    expect(done.failedReason).toBeUndefined();
+    return done.returnvalue;
   }
 
   it('removes more than 1000 orphaned objects across many sessions in batches, and leaves active sessions untouched', { timeout: 240_000 }, async () => {
