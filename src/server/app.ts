@@ -176,10 +176,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clientIp,
       requestId,
       upgrade: websockets.upgrade,
+      fallback: createClientApp(CLIENT_BUILD_DIR),
       timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
       onFinished: metrics.requestFinished,
       routes: [
-      fallback: createClientApp(CLIENT_BUILD_DIR),
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {
           method: 'GET',
