@@ -1,7 +1,6 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPCError } from '@trpc/server';
 import type { ApiErrorData, InputIssue } from '../../shared/errors.js';
-import { QueueUnavailableError } from '../queues/queue-unavailable.error.js';
 import { SessionAccessError } from '../services/session/session.errors.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
@@ -49,6 +48,7 @@ export function describeError(error: TRPCError, requestId: string | undefined): 
   if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
   if (error.cause instanceof RateLimitedError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
   // A queue that is down for a moment is not a fault to hide: its message says to try again.
-  if (data.httpStatus >= 500 && !(error.cause instanceof QueueUnavailableError)) message = INTERNAL_MESSAGE;
+  // A 503 is a refusal we chose and worded (try again shortly); any other 5xx may carry internals.
+  if (data.httpStatus >= 500 && error.code !== 'SERVICE_UNAVAILABLE') message = INTERNAL_MESSAGE;
   return { message, data };
 }

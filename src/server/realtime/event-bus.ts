@@ -3,7 +3,7 @@ import { compareEventIds, nextEventId, previousEventId } from '../../shared/even
 import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
-import { EventQueue } from './event-queue.js';
+import { EventQueue, LiveDeliveryInterruptedError } from './event-queue.js';
 import { SessionFeed } from './session-feed.js';
 import { shareJson } from './shared-json.js';
 
@@ -54,6 +54,18 @@ export class EventBus implements EventPublisher {
     this.maxLength = opts.maxLength ?? 1000;
     this.subscriberBuffer = opts.subscriberBuffer ?? 1000;
     opts.subscriber.on('message', (channel: string, message: string) => { this.deliver(channel, message); });
+    opts.subscriber.on('close', () => { this.interruptLocal(); });
+  }
+
+  /**
+   * An event published while the subscriber connection is down (or before ioredis has joined its
+   * channels again) never reaches this instance, though it is in the session's log. Every local
+   * subscription is therefore ended with a retryable error: its client resubscribes with the last
+   * id it saw and the log replays what live delivery missed.
+   */
+  private interruptLocal(): void {
+    this.subscribing.clear();
+    for (const set of this.local.values()) for (const queue of set) queue.fail(new LiveDeliveryInterruptedError());
   }
 
   private streamKey(sessionId: string): string {

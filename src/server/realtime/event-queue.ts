@@ -6,6 +6,14 @@ export class SubscriberOverflowError extends Error {
   }
 }
 
+/** Raised into every local subscriber when the instance's Redis subscriber connection drops. */
+export class LiveDeliveryInterruptedError extends Error {
+  override name = 'LiveDeliveryInterruptedError';
+  constructor() {
+    super('Live updates were interrupted for a moment; reconnect to catch up from the last event this tab saw.');
+  }
+}
+
 /**
  * A bounded queue between a publisher that must never wait and one consumer that may be slow.
  * Past the bound the consumer is failed (and resumes from its last id) instead of the publisher
@@ -13,7 +21,7 @@ export class SubscriberOverflowError extends Error {
  */
 export class EventQueue<T> {
   private readonly items: T[] = [];
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
   private closed = false;
 
@@ -22,7 +30,7 @@ export class EventQueue<T> {
   push(item: T): void {
     if (this.closed) return;
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = undefined;
       resolve({ value: item, done: false });
       return;
@@ -34,16 +42,21 @@ export class EventQueue<T> {
     this.items.push(item);
   }
 
+  /** Ends the consumer with `error`, also one already waiting (it must learn why, not see a plain end). */
   fail(error: Error): void {
+    if (this.closed) return;
     this.failure = error;
     this.items.length = 0;
-    this.close();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    this.closed = true;
+    waiting?.reject(error);
   }
 
   close(): void {
     this.closed = true;
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = undefined;
       resolve({ value: undefined, done: true });
     }
@@ -55,6 +68,6 @@ export class EventQueue<T> {
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => { this.waiting = resolve; });
+    return new Promise((resolve, reject) => { this.waiting = { resolve, reject }; });
   }
 }

@@ -60,7 +60,7 @@ class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
 
   private readonly fail = async (error: unknown): Promise<never> => {
     await this.return();
-    throw error;
+    throw toApiError(error);
   };
 
   private async begin(): Promise<Step> {
