@@ -1,29 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { SessionEvent } from '../../src/shared/events.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { recordResumingEvents } from '../support/subscription.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { inspectRedis, newSession, until } from './support.js';
-
-/** A tab as the web app's TabHub is: it resubscribes from the last id it saw whenever a subscription breaks off. */
-function resumingTab(ws: ReturnType<typeof createWsTestClient>, sessionId: string) {
-  const seen: { id: string; event: SessionEvent }[] = [];
-  const breaks: (string | undefined)[] = [];
-  const subscribe = () => {
-    ws.client.session.events.subscribe(
-      { sessionId, lastEventId: seen.at(-1)?.id },
-      {
-        onData: ({ id, data }) => { seen.push({ id, event: data }); },
-        onError: (error) => {
-          breaks.push(error.data?.code);
-          subscribe();
-        },
-      },
-    );
-  };
-  subscribe();
-  return { seen, breaks };
-}
 
 describe('the instance loses its Redis subscriber connection', () => {
   let t: TestApp;
@@ -40,10 +20,10 @@ describe('the instance loses its Redis subscriber connection', () => {
   it('ends its subscriptions with a retryable 503, and the tabs resume with what was published meanwhile', async () => {
     const { http, session, cookie } = await newSession(t);
     const ws = createWsTestClient(t.url, { cookie });
-    const tab = resumingTab(ws, session.sessionId);
+    const tab = recordResumingEvents(ws, { sessionId: session.sessionId });
     await until(() => t.app.services.events.localSubscriptions === 1, 'the subscription to start');
     await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'before' });
-    await until(() => tab.seen.length === 1, 'the first message');
+    await until(() => tab.events.length === 1, 'the first message');
 
     const clients = (await redis.client('LIST')) as string;
     const subscriber = clients.split('\n').find((line) => line.includes(`name=${t.app.redisPrefix}:subscriber`));
@@ -54,8 +34,8 @@ describe('the instance loses its Redis subscriber connection', () => {
     await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'during' });
     await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'after' });
 
-    await until(() => tab.seen.length >= 3, 'every message, the missed one replayed from the log', 15_000);
-    const texts = tab.seen.map(({ event }) => (event.type === 'chat.message' ? event.message.text : event.type));
+    await until(() => tab.events.length >= 3, 'every message, the missed one replayed from the log', 15_000);
+    const texts = tab.events.map(({ data }) => (data.type === 'chat.message' ? data.message.text : data.type));
     expect(texts).toEqual(['before', 'during', 'after']);
     expect(tab.breaks).toEqual(['SERVICE_UNAVAILABLE']);
     await ws.close();

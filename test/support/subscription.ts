@@ -41,6 +41,35 @@ export function recordEvents(ws: ReturnType<typeof createWsTestClient>, input: {
   };
 }
 
+/**
+ * Subscribes as the web app's tab does: when the server breaks a subscription off with a retryable
+ * error (5xx, 429), it subscribes again from the last event id it saw. Records the events and the
+ * codes of the breaks.
+ */
+export function recordResumingEvents(ws: Pick<ReturnType<typeof createWsTestClient>, 'client'>, input: { sessionId: string }) {
+  const events: TrackedEvent[] = [];
+  const breaks: (string | undefined)[] = [];
+  let onStarted!: () => void;
+  const started = new Promise<void>((resolve) => { onStarted = resolve; });
+  let current: { unsubscribe(): void } | undefined;
+  const subscribe = () => {
+    current = ws.client.session.events.subscribe(
+      { sessionId: input.sessionId, lastEventId: events.at(-1)?.id },
+      {
+        onStarted: () => { onStarted(); },
+        onData: (envelope) => { events.push({ id: envelope.id, data: envelope.data }); },
+        onError: (error) => {
+          breaks.push(error.data?.code);
+          const status = error.data?.httpStatus ?? 500;
+          if (status >= 500 || status === 429) subscribe();
+        },
+      },
+    );
+  };
+  subscribe();
+  return { events, breaks, started, unsubscribe: () => { current?.unsubscribe(); } };
+}
+
 /** Resolves with `value` after `ms`, to bound a wait that must not happen. */
 export function after<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => { resolve(value); }, ms));
