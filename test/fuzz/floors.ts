@@ -1,8 +1,8 @@
 /**
  * How many requests (or WebSocket messages) each fuzz file must send at the least. Each file
  * asserts its own floor, and the floors add up to the 10,000 the suite promises (floors.test.ts).
- * A run's batch holds 25 requests on average, so each file's number of runs is set for about a
- * quarter more than its floor: several standard deviations, so no seed falls short.
+ * A file's property runs in rounds until its floor is sent (itFuzzes), whatever sizes the seeds give
+ * its batches.
  */
 export const FLOORS = {
   trpcHttp: 3000,

@@ -186,7 +186,7 @@ describe('fuzz: every HTTP route', () => {
     'answers REST aliases, uploads (raw and multipart), downloads, health checks and unknown paths with no 5xx, no leak and a message for every error',
     target,
     batchOf(routeRequest),
-    125,
+    FLOORS.httpRoutes,
     (fuzzed, requests) => fuzzed.exchangeAll(requests),
   );
 

@@ -187,7 +187,7 @@ describe('fuzz: raw requests with odd targets, headers and framing', () => {
     'answers (or refuses and hangs up on) any request line, header set and body framing, never with a 5xx, a leak or a crash',
     target,
     batchOf(rawRequest),
-    100,
+    FLOORS.rawRequests,
     (fuzzed, requests) => fuzzed.exchangeAllRaw(requests),
   );
 

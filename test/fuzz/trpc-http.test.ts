@@ -88,7 +88,7 @@ describe('fuzz: every procedure over HTTP', () => {
     'answers any batch of calls, single or batched, by GET or POST, with no 5xx, no leak and a message for every error',
     target,
     batchOf(trpcHttpRequest),
-    150,
+    FLOORS.trpcHttp,
     (fuzzed, requests) => fuzzed.exchangeAll(requests.map(toHttp)),
   );
 

@@ -217,7 +217,7 @@ describe('fuzz: every procedure over WebSocket', () => {
     'answers any run of messages, calls, subscriptions and garbage alike, with no internal error, no leak and a message for every error',
     target,
     wsRun,
-    125,
+    FLOORS.websocket,
     async (fuzzed, run) => {
       const mark = fuzzed.watch.crashes.length;
       const problems = await fuzzSocket(fuzzed, run);
