@@ -250,18 +250,20 @@ export class FilesService {
         { where: { id: fileId, status: 'uploading' }, transaction: t },
       );
       if (count !== 1) return 'gone';
+      // In the same transaction: a worker killed after the commit is redelivered the job, finds the
+      // file stored and changes nothing, so a row written afterwards would be lost for good.
+      await this.deps.audit.record(
+        {
+          event: 'file.uploaded',
+          outcome: 'success',
+          sessionId: row.sessionId,
+          actor,
+          metadata: { fileId, size: inspection.size, contentType: inspection.contentType, sha256: inspection.sha256 },
+        },
+        t,
+      );
       return 'stored';
     });
-    // Audited once the change has committed (the chain's lock is never held across a transaction of another's).
-    if (stored === 'stored') {
-      await this.deps.audit.record({
-        event: 'file.uploaded',
-        outcome: 'success',
-        sessionId: row.sessionId,
-        actor,
-        metadata: { fileId, size: inspection.size, contentType: inspection.contentType, sha256: inspection.sha256 },
-      });
-    }
     if (stored === 'session_ended') return this.reject(row, SESSION_ENDED_REASON, 'session_ended', actor);
     if (stored !== 'stored') {
       // Removed while it was being processed: the removal stands, so its bytes go too.
@@ -373,19 +375,17 @@ export class FilesService {
   private async fail(row: SessionFileRow, failure: { reason: string; code: string; outcome: AuditOutcome; actor: Actor; gated: boolean }): Promise<void> {
     await this.deleteObjectsOf(row);
     const audited = !failure.gated || (await this.mayRecordRefusal(failure.actor));
-    const [count] = await this.deps.db.transaction((t) =>
-      this.SessionFile.update({ status: 'failed', updatedAt: this.deps.clock() }, { where: { id: row.id, status: 'uploading' }, transaction: t }),
-    );
-    const failed = count === 1;
-    if (failed && audited) {
-      await this.deps.audit.record({
-        event: 'file.rejected',
-        outcome: failure.outcome,
-        sessionId: row.sessionId,
-        actor: failure.actor,
-        metadata: { fileId: row.id, reason: failure.code },
-      });
-    }
+    // The row commits with the change, as for a stored file: a redelivered job finds it failed and does nothing more.
+    const failed = await this.deps.db.transaction(async (t) => {
+      const [count] = await this.SessionFile.update({ status: 'failed', updatedAt: this.deps.clock() }, { where: { id: row.id, status: 'uploading' }, transaction: t });
+      if (count === 1 && audited) {
+        await this.deps.audit.record(
+          { event: 'file.rejected', outcome: failure.outcome, sessionId: row.sessionId, actor: failure.actor, metadata: { fileId: row.id, reason: failure.code } },
+          t,
+        );
+      }
+      return count === 1;
+    });
     if (failed) {
       await row.reload();
       this.deps.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: failure.reason });
