@@ -38,7 +38,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   const app = await createApp(config, {
-    log: pino({ level: 'silent' }),
+    // Errors only, on stderr: a 500 in a test is then explained in the run's output (tests that
+    // inject faults expect a few); everything below error level stays quiet.
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }, pino.destination(2)),
     redisPrefix: `tabsync-test:${randomBytes(6).toString('hex')}`,
     ...options.overrides,
   });
