@@ -8,7 +8,7 @@ import type { Clock } from '../src/server/services/actor.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
 import type { FilesService } from '../src/server/services/files/files.service.js';
 import type { SessionService } from '../src/server/services/session/session.service.js';
-import { createLogger, type Logger } from '../src/server/logger.js';
+import { createLogger, stdoutLogFormat, type Logger } from '../src/server/logger.js';
 import { AuditArchiveStore } from '../src/server/services/audit/audit-archive-store.js';
 import { AuditArchiver } from '../src/server/services/audit/audit-archiver.js';
 import { AuditStore } from '../src/server/services/audit/audit-store.js';
@@ -103,7 +103,7 @@ const EXPIRE_EVERY_MS = 60_000;
  * processes share only the database, Redis (queues and events) and the object store.
  */
 export async function createWorkerApp(config: Config, overrides: WorkerAppOverrides = {}): Promise<WorkerApp> {
-  const log = overrides.log ?? createLogger(config.logLevel).child({ part: 'workers' });
+  const log = overrides.log ?? createLogger(config.logLevel, stdoutLogFormat(config.env)).child({ part: 'workers' });
   const core = await createCore(config, {
     log,
     clock: overrides.clock,

@@ -122,7 +122,7 @@ async function runOnce(store: Store, ctx: FigureContext): Promise<Turn> {
   let worker: WorkerApp | undefined;
   try {
     // Maintenance is not scheduled: the only cleanup run is the one timed here.
-    worker = await createWorkerApp(config, { redisPrefix: prefix, scheduleMaintenance: false, log: createLogger('warn') });
+    worker = await createWorkerApp(config, { redisPrefix: prefix, scheduleMaintenance: false, log: createLogger('warn', 'json') });
     const seeded = await seed(worker);
     ctx.log(`cleanup ${store}: seeded ${seeded.orphaned.length} orphaned objects of ${ENDED_SESSIONS} sessions and ${seeded.survivors.length} that must stay`);
 

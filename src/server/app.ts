@@ -8,7 +8,7 @@ import type { Clock } from './services/actor.js';
 import type { FilesService } from './services/files/files.service.js';
 import type { SessionService } from './services/session/session.service.js';
 import type { JobQueues } from './queues/job-queues.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, stdoutLogFormat, type Logger } from './logger.js';
 import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
@@ -77,7 +77,7 @@ const HOST_TIMEOUTS: HostTimeouts = { headersMs: 15_000, requestMs: 5 * 60_000, 
  * what it uses, so tests can build the app from other parts.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
-  const log = overrides.log ?? createLogger(config.logLevel);
+  const log = overrides.log ?? createLogger(config.logLevel, stdoutLogFormat(config.env));
   const core = await createCore(config, {
     log,
     clock: overrides.clock,

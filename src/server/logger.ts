@@ -14,13 +14,13 @@ export function chooseLogFormat(output: { isTTY: boolean; nodeEnv: string | unde
   return output.isTTY && output.nodeEnv !== 'production' ? 'pretty' : 'json';
 }
 
-/** The format for this process's stdout. */
-export function stdoutLogFormat(): LogFormat {
-  return chooseLogFormat({ isTTY: process.stdout.isTTY, nodeEnv: process.env.NODE_ENV });
+/** The format for this process's stdout, in the environment the config names (`NODE_ENV`). */
+export function stdoutLogFormat(nodeEnv: string): LogFormat {
+  return chooseLogFormat({ isTTY: process.stdout.isTTY, nodeEnv });
 }
 
 /** Logs on stdout; anything that could carry a credential is removed before it is written. */
-export function createLogger(level: string, format: LogFormat = stdoutLogFormat()): Logger {
+export function createLogger(level: string, format: LogFormat): Logger {
   const options = {
     level,
     base: { service: 'tabsync' },
