@@ -93,7 +93,11 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     // Dead connections are found by the server-wide heartbeat below, not by timers per socket.
     keepAlive: { enabled: false },
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') opts.log.error({ err: error.cause ?? error, path }, 'websocket procedure failed');
+      if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+      // Without a path the error is the socket's own (a frame over maxPayload, a broken frame): the
+      // client's doing, already answered by closing it, not a failure of ours.
+      if (path === undefined) opts.log.debug({ err: error.cause ?? error }, 'websocket connection error');
+      else opts.log.error({ err: error.cause ?? error, path }, 'websocket procedure failed');
     },
   });
   const heartbeat = startHeartbeat(wss, opts.pingMs ?? 30_000, opts.pongWaitMs ?? 10_000);
