@@ -49,6 +49,11 @@ export async function startS3rver(bucket = 'tabsync-test'): Promise<S3Server> {
     child.kill('SIGKILL');
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${stderr}`, { cause: error });
   }
+  let stopping = false;
+  // s3rver is a test double: if it dies under a test, say why, since the app will only see ECONNREFUSED.
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`s3rver on port ${port} exited unexpectedly (${String(code ?? signal)}):\n${stderr}`);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
@@ -64,6 +69,7 @@ export async function startS3rver(bucket = 'tabsync-test'): Promise<S3Server> {
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     },
     async stop() {
+      stopping = true;
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

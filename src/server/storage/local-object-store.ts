@@ -81,11 +81,14 @@ export class LocalObjectStore implements ObjectStore {
     return path.join(this.incompleteDir, randomUUID());
   }
 
-  /** Renames a whole file into place, making its directory first (again if a delete just pruned it). */
+  /**
+   * Renames a whole file into place, making its directory first (again if a delete just pruned it:
+   * a prune that removes the directory while mkdir is checking it makes mkdir itself fail with ENOENT).
+   */
   private async place(from: string, to: string): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
-      await mkdir(path.dirname(to), { recursive: true });
       try {
+        await mkdir(path.dirname(to), { recursive: true });
         await rename(from, to);
         return;
       } catch (error) {
