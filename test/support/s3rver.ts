@@ -36,24 +36,31 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 export async function startS3rver(bucket = 'tabsync-test'): Promise<S3Server> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'tabsync-s3rver-'));
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', S3RVER, '--directory', directory, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  try {
-    await waitForPort(port, child, 15_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${stderr}`, { cause: error });
-  }
   let stopping = false;
-  // s3rver is a test double: if it dies under a test, say why, since the app will only see ECONNREFUSED.
-  child.once('exit', (code, signal) => {
-    if (!stopping) console.error(`s3rver on port ${port} exited unexpectedly (${String(code ?? signal)}):\n${stderr}`);
-  });
+  const launch = async (): Promise<ChildProcess> => {
+    const started = spawn(
+      process.execPath,
+      ['--openssl-legacy-provider', S3RVER, '--directory', directory, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    started.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    try {
+      await waitForPort(port, started, 15_000);
+    } catch (error) {
+      started.kill('SIGKILL');
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${stderr}`, { cause: error });
+    }
+    // s3rver is a test double, and an old one: if it dies under a test, say why and bring it back on
+    // the same port and directory, so that one crash of the double does not fail every later test.
+    started.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`s3rver on port ${port} exited unexpectedly (${String(code ?? signal)}), restarting it:\n${stderr}`);
+      launch().then((next) => { child = next; }, (error: unknown) => { console.error('s3rver could not be restarted', error); });
+    });
+    return started;
+  };
+  let child = await launch();
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
