@@ -29,7 +29,8 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
           {children}
         </SessionProvider>
         {/* Below the content: at the top it would cover the session badge. */}
-        <Toaster position="bottom-center" />
+        {/* Above the composer, whose Send button a toast at the very bottom would cover for its 4 s. */}
+        <Toaster position="bottom-center" containerStyle={{ bottom: 112 }} />
       </QueryClientProvider>
     </trpc.Provider>
   );
