@@ -261,7 +261,7 @@ describe.each(combos)('uploads and downloads on %s with the %s store', (database
     expect((await download(h.url, fileId, owner.cookie)).status).toBe(200);
   });
 
-  it('removes a file: its object goes, the row is marked, file.removed is emitted and audited', async () => {
+  it('removes a file: its object goes, the row is marked, file.removed is emitted and file.deleted audited', async () => {
     const owner = await newBrowser(h.url);
     const other = await newBrowser(h.url);
     const fileId = await uploadedFileId(await uploadRaw(h.url, PNG, { sessionId: owner.sessionId, name: 'gone.png', cookie: owner.cookie }));
@@ -284,7 +284,7 @@ describe.each(combos)('uploads and downloads on %s with the %s store', (database
     const events = (await h.t.app.services.events.since(owner.sessionId, null)).map((entry) => entry.event);
     expect(events.filter((event) => event.type === 'file.removed')).toEqual([{ type: 'file.removed', fileId }]);
     const audit = await h.t.app.services.audit.forSession(owner.sessionId);
-    expect(audit.filter((entry) => entry.event === 'file.removed')).toHaveLength(1);
+    expect(audit.filter((entry) => entry.event === 'file.deleted').map((entry) => entry.metadata)).toEqual([{ reason: 'removed', fileId, name: 'gone.png' }]);
   });
 
   it('reports the object store in /readyz', async () => {

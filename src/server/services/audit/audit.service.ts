@@ -16,7 +16,6 @@ export type AuditEvent =
   | 'origin.rejected'
   | 'file.uploaded'
   | 'file.rejected'
-  | 'file.removed'
   | 'file.deleted'
   | 'cleanup.completed'
   | 'admin.auth_failed';

@@ -337,7 +337,8 @@ export class FilesService {
       this.SessionFile.update({ status: 'deleted', updatedAt: this.deps.clock() }, { where: { id: fileId, status: { [Op.ne]: 'deleted' } }, transaction: t }),
     );
     if (count !== 1) return;
-    await this.deps.audit.record({ event: 'file.removed', outcome: 'success', sessionId, actor, metadata: { fileId, name: row.name } });
+    // Audited as the cleanup's deletions are (one event, told apart by reason); `file.removed` is the tabs' event.
+    await this.deps.audit.record({ event: 'file.deleted', outcome: 'success', sessionId, actor, metadata: { reason: 'removed', fileId, name: row.name } });
     this.deps.events.publish(sessionId, { type: 'file.removed', fileId });
   }
 
