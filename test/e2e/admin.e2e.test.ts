@@ -1,16 +1,11 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AppServer } from './support/app-server.js';
-import { buildClient } from './support/build-client.js';
-import { launchChromium } from './support/chromium.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AppServer } from './support/app-server.js';
+import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch } from './support/console-watch.js';
-import { claimPrivateRedis } from './support/private-redis.js';
 import { sessionIdOf } from './support/tab.js';
 
-const ARTIFACTS = path.resolve('test/e2e/artifacts');
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 /** What Chromium logs for the refused call a wrong token makes. */
 const REFUSED_TOKEN = /status of 401/;
@@ -20,36 +15,14 @@ describe('the admin page in a real browser', () => {
   let browser: Browser;
   let admin: Page;
   const consoleWatch = new ConsoleWatch();
-  const teardown: (() => Promise<void>)[] = [];
+  const app = new BrowserApp();
 
   beforeAll(async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'tabsync-admin-e2e-'));
-    teardown.push(() => rm(dataDir, { recursive: true, force: true }));
-    await mkdir(ARTIFACTS, { recursive: true });
-    const redis = await claimPrivateRedis(inject('redisUrl'));
-    teardown.push(() => redis.release());
-    server = new AppServer({
-      ...process.env,
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      S3_BUCKET: '',
-      REDIS_URL: redis.url,
-      RATE_LIMIT_PER_MINUTE: '1000',
-      ADMIN_TOKEN,
-      VITE_DEV_CONTROLS: 'true',
-    });
-    teardown.push(() => server.stop());
-    browser = await launchChromium();
-    teardown.push(() => browser.close());
-    await buildClient();
-    await server.start();
+    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-admin-e2e-', env: { ADMIN_TOKEN } }));
     admin = consoleWatch.watch(await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage(), 'admin');
   }, 120_000);
 
-  afterAll(async () => {
-    for (const undo of teardown.reverse()) await undo();
-  });
+  afterAll(() => app.stop());
 
   afterEach(async ({ task }) => {
     if (task.result?.state === 'fail') {

@@ -1,17 +1,13 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AppServer } from './support/app-server.js';
-import { buildClient } from './support/build-client.js';
-import { launchChromium } from './support/chromium.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AppServer } from './support/app-server.js';
+import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
-import { claimPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { CHAT_PAGE_SIZE, CHAT_TEXT_MAX } from '../../src/shared/limits.js';
 import { sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab.js';
 
-const ARTIFACTS = path.resolve('test/e2e/artifacts');
 const LAPTOP = { width: 1280, height: 800 };
 /** The README's picture of the app: renewed from this run only when asked, so that a test run leaves the tree clean. */
 const README_SCREENSHOT = path.resolve('docs/screenshot.png');
@@ -29,8 +25,6 @@ async function saveScreenshot(page: Page, name: string, fullPage = false): Promi
 
 describe('the app in a real browser', () => {
   let server: AppServer;
-  let redis: PrivateRedis;
-  let dataDir: string;
   let browser: Browser;
   let home: BrowserContext;
   let tabOne: Page;
@@ -51,42 +45,21 @@ describe('the app in a real browser', () => {
     return page;
   }
 
-  /** Undoes what the set-up acquired, newest first, also when the set-up stopped half-way. */
-  const teardown: (() => Promise<void>)[] = [];
+  const app = new BrowserApp();
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'tabsync-e2e-'));
-    teardown.push(() => rm(dataDir, { recursive: true, force: true }));
-    await mkdir(ARTIFACTS, { recursive: true });
-    redis = await claimPrivateRedis(inject('redisUrl'));
-    teardown.push(() => redis.release());
-    server = new AppServer({
-      ...process.env,
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      // Inherited settings would point the server at another database or bucket.
-      DATABASE_URL: '',
-      S3_BUCKET: '',
-      REDIS_URL: redis.url,
-      // Every tab of the run comes from one address; the budgets themselves are tested elsewhere.
-      RATE_LIMIT_PER_MINUTE: '1000',
-      CHAT_RATE_LIMIT_PER_MINUTE: '1000',
-      SESSION_MESSAGES_PER_MINUTE: '1000',
-      MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-      // Should the server find the build stale and rebuild it, the rebuild keeps the controls the tests read.
-      VITE_DEV_CONTROLS: 'true',
-    });
-    teardown.push(() => server.stop());
-    browser = await launchChromium();
-    teardown.push(() => browser.close());
-    await buildClient();
-    await server.start();
+    ({ server, browser } = await app.start({
+      dataDirPrefix: 'tabsync-e2e-',
+      env: {
+        CHAT_RATE_LIMIT_PER_MINUTE: '1000',
+        SESSION_MESSAGES_PER_MINUTE: '1000',
+        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+      },
+    }));
     home = await browser.newContext({ viewport: LAPTOP });
   }, 120_000);
 
-  afterAll(async () => {
-    for (const undo of teardown.reverse()) await undo();
-  });
+  afterAll(() => app.stop());
 
   afterEach(async ({ task }) => {
     if (task.result?.state === 'fail') {

@@ -1,0 +1,60 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { inject } from 'vitest';
+import { AppServer } from './app-server.js';
+import { buildClient } from './build-client.js';
+import { launchChromium } from './chromium.js';
+import { claimPrivateRedis } from './private-redis.js';
+
+/** Where the browser tests leave their screenshots. */
+export const ARTIFACTS = path.resolve('test/e2e/artifacts');
+
+export interface BrowserAppOptions {
+  /** Begins the name of the server's temporary data directory. */
+  dataDirPrefix: string;
+  /** The file's own settings of the server, over those every browser test needs. */
+  env: Record<string, string>;
+}
+
+/**
+ * What a browser test file runs against: the app as `npm start` runs it, on a data directory and
+ * a Redis database of its own, a fresh client build, and a headless Chromium.
+ */
+export class BrowserApp {
+  /** Undoes what the set-up acquired, newest first, also when the set-up stopped half-way. */
+  private readonly teardown: (() => Promise<void>)[] = [];
+
+  async start(options: BrowserAppOptions): Promise<{ server: AppServer; browser: Browser }> {
+    const dataDir = await mkdtemp(path.join(tmpdir(), options.dataDirPrefix));
+    this.teardown.push(() => rm(dataDir, { recursive: true, force: true }));
+    await mkdir(ARTIFACTS, { recursive: true });
+    const redis = await claimPrivateRedis(inject('redisUrl'));
+    this.teardown.push(() => redis.release());
+    const server = new AppServer({
+      ...process.env,
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      // Inherited settings would point the server at another database or bucket.
+      DATABASE_URL: '',
+      S3_BUCKET: '',
+      REDIS_URL: redis.url,
+      // Every tab of the run comes from one address; the budgets themselves are tested elsewhere.
+      RATE_LIMIT_PER_MINUTE: '1000',
+      // Should the server find the build stale and rebuild it, the rebuild keeps the controls the tests read.
+      VITE_DEV_CONTROLS: 'true',
+      ...options.env,
+    });
+    this.teardown.push(() => server.stop());
+    const browser = await launchChromium();
+    this.teardown.push(() => browser.close());
+    await buildClient();
+    await server.start();
+    return { server, browser };
+  }
+
+  async stop(): Promise<void> {
+    for (const undo of this.teardown.splice(0).reverse()) await undo();
+  }
+}
