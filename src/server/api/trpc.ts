@@ -5,6 +5,7 @@ import type { ApiContext } from './context.js';
 import { toApiError } from './domain-errors.js';
 import { describeError } from './error-shape.js';
 import { RateLimitedError } from './rate-limited.error.js';
+import { BudgetedSubscription, isAsyncIterable } from './subscription-budget.js';
 
 const t = initTRPC.context<ApiContext>().create({
   isDev: false,
@@ -28,7 +29,20 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(domainErrors);
+/**
+ * Every subscription counts against its socket's budget (ApiContext.subscriptions), whichever
+ * router it is in: it is part of the procedure every other one is built from, so none can skip it.
+ * Over HTTP there is no budget, and no subscription either (SSE is off).
+ */
+const subscriptionBudget = t.middleware(async ({ type, ctx, signal, next }) => {
+  const result = await next();
+  if (type !== 'subscription' || !result.ok || !ctx.subscriptions) return result;
+  // An observable would slip past the count: this server's subscriptions are async iterables only.
+  if (!isAsyncIterable(result.data)) throw new Error('A subscription must return an async iterable, so that its socket\'s budget can count it.');
+  return { ...result, data: new BudgetedSubscription(result.data, ctx.subscriptions, signal) };
+});
+
+export const publicProcedure = t.procedure.use(domainErrors).use(subscriptionBudget);
 
 /** For procedures on one session: the request's credential must own it, and it must be live. */
 export const ownedSessionProcedure = publicProcedure.input(sessionInputSchema).use(async ({ ctx, input, next }) => {

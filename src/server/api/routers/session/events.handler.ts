@@ -1,4 +1,4 @@
-import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
+import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { compareEventIds } from '../../../../shared/event-id.js';
 import { FINAL_EVENT_TYPES, type EventsInput, type SessionEvent } from '../../../../shared/events.js';
 import type { BusEvent } from '../../../realtime/event-bus.js';
@@ -33,7 +33,6 @@ class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
   private started = false;
   /** An ended session's final event, shown once to its owner before the stream completes. */
   private finalEvent: BusEvent | undefined;
-  private holdsBudget = false;
   private stopped = false;
 
   constructor(
@@ -76,8 +75,6 @@ class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
   /** Idempotent: tRPC calls it on a stop and again when it lets go of the iterator. */
   async return(): Promise<Step> {
     this.stopped = true;
-    if (this.holdsBudget && this.ctx.subscriptions) this.ctx.subscriptions.active -= 1;
-    this.holdsBudget = false;
     await this.feed?.close();
     return DONE;
   }
@@ -87,12 +84,6 @@ class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
    * either in the feed or already visible to the check as the session having ended.
    */
   private async start(): Promise<void> {
-    const budget = this.ctx.subscriptions;
-    if (budget && budget.active >= budget.max) {
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: `This connection already has ${budget.max} live subscriptions, the most it may hold. Close one first.` });
-    }
-    if (budget) budget.active += 1;
-    this.holdsBudget = budget !== undefined;
     const { sessionId, lastEventId } = this.input;
     this.feed = await this.ctx.deps.events.open(sessionId);
     if (this.stopped) return this.feed.close();
