@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { sessionInputSchema } from '../../shared/session.js';
+import { checkedLimitsOf } from '../security/checked-limits.js';
 import type { RateLimitBucket, SessionQuotaBucket } from '../security/rate-limits.js';
 import type { ApiContext } from './context.js';
 import { toApiError } from './domain-errors.js';
@@ -79,14 +80,13 @@ export function rateLimited(bucket: RateLimitBucket) {
   return t.middleware(async ({ ctx, next }) => {
     const { rateLimits, refusalGate, audit } = ctx.deps;
     const decision = await rateLimits.consume(bucket, ctx.actor.ip);
-    ctx.response.setHeader('RateLimit-Policy', rateLimits.policy(bucket));
-    ctx.response.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
-    if (decision.allowed) return next();
-    ctx.response.setHeader('Retry-After', String(decision.resetSeconds));
+    const checkedLimits = checkedLimitsOf(ctx).add(decision);
+    checkedLimits.describeOn(ctx.response);
+    if (decision.allowed) return next({ ctx: { checkedLimits } });
     if (await refusalGate.shouldRecord('rate_limit.exceeded', ctx.actor.ip)) {
       await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor: ctx.actor, metadata: { procedure: bucket } });
     }
-    const cause = new RateLimitedError(decision.resetSeconds);
+    const cause = new RateLimitedError(checkedLimits.retryAfterSeconds);
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
   });
 }
@@ -114,14 +114,13 @@ export function sessionQuota(bucket: SessionQuotaBucket) {
     const { rateLimits, refusalGate, audit } = ctx.deps;
     const { sessionId } = sessionInputSchema.parse(input);
     const decision = await rateLimits.consumeSession(bucket, sessionId);
-    ctx.response.setHeader('RateLimit-Policy', rateLimits.policy(bucket));
-    ctx.response.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
-    if (decision.allowed) return next();
-    ctx.response.setHeader('Retry-After', String(decision.resetSeconds));
+    const checkedLimits = checkedLimitsOf(ctx).add(decision);
+    checkedLimits.describeOn(ctx.response);
+    if (decision.allowed) return next({ ctx: { checkedLimits } });
     if (await refusalGate.shouldRecord('rate_limit.exceeded', `session:${sessionId}`)) {
       await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', sessionId, actor: ctx.actor, metadata: { quota: bucket } });
     }
-    const cause = new SessionQuotaError(bucket, decision.resetSeconds, decision.limit);
+    const cause = new SessionQuotaError(bucket, checkedLimits.retryAfterSeconds, decision.limit);
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
   });
 }

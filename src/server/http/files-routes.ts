@@ -10,6 +10,7 @@ import { toApiError } from '../api/domain-errors.js';
 import { describeError } from '../api/error-shape.js';
 import { RateLimitedError } from '../api/rate-limited.error.js';
 import type { Logger } from '../logger.js';
+import { CheckedLimits } from '../security/checked-limits.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
@@ -29,7 +30,7 @@ export interface FilesRoutesOptions {
   log: Logger;
   audit: Pick<AuditService, 'record'>;
   /** The per-client upload budget (`files.upload`, UPLOAD_RATE_LIMIT_PER_MINUTE). */
-  rateLimits: Pick<RateLimits, 'consume' | 'policy'>;
+  rateLimits: Pick<RateLimits, 'consume'>;
   refusalGate: Pick<RefusalAuditGate, 'shouldRecord'>;
   /** An upload that sends no byte for this long is ended (UPLOAD_IDLE_TIMEOUT). */
   uploadIdleTimeoutMs: number;
@@ -197,14 +198,13 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
   /** Spends one point of the client's upload budget; refuses with 429 when it is spent. */
   async function spendUploadBudget(res: ServerResponse, ip: string, actor: Actor): Promise<void> {
     const decision = await rateLimits.consume('files.upload', ip);
-    res.setHeader('RateLimit-Policy', rateLimits.policy('files.upload'));
-    res.setHeader('RateLimit', `limit=${decision.limit}, remaining=${decision.remaining}, reset=${decision.resetSeconds}`);
+    const checkedLimits = new CheckedLimits().add(decision);
+    checkedLimits.describeOn(res);
     if (decision.allowed) return;
-    res.setHeader('Retry-After', String(decision.resetSeconds));
     if (await refusalGate.shouldRecord('rate_limit.exceeded', ip)) {
       await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor, metadata: { procedure: 'files.upload' } });
     }
-    const cause = new RateLimitedError(decision.resetSeconds);
+    const cause = new RateLimitedError(checkedLimits.retryAfterSeconds);
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
   }
 

@@ -13,6 +13,8 @@ export interface RateLimitDecision {
   remaining: number;
   /** Seconds until the budget is whole again. */
   resetSeconds: number;
+  /** The window the limit counts over, for `RateLimit-Policy`. */
+  windowSeconds: number;
 }
 
 export interface RateLimitsOptions {
@@ -48,11 +50,6 @@ export class RateLimits {
     }
   }
 
-  /** The `RateLimit-Policy` header of a bucket. */
-  policy(bucket: RateLimitBucket | SessionQuotaBucket): string {
-    return `${this.opts.perMinute[bucket]};w=${WINDOW_SECONDS}`;
-  }
-
   /** Spends one point of the client's budget (IPv6 clients share one per /64). */
   consume(bucket: RateLimitBucket, clientIp: string): Promise<RateLimitDecision> {
     return this.spend(bucket, clientKey(clientIp));
@@ -80,6 +77,7 @@ export class RateLimits {
       limit: this.opts.perMinute[bucket],
       remaining: Math.max(0, res.remainingPoints),
       resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      windowSeconds: WINDOW_SECONDS,
     };
   }
 }
