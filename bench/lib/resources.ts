@@ -8,6 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { createPostgresDatabase as createNamedDatabase, type PostgresDatabase } from '../../test/support/databases.js';
+
+export type { PostgresDatabase };
 
 export function freshPrefix(figure: string): string {
   return `bench-${figure}-${randomBytes(4).toString('hex')}`;
@@ -51,26 +54,7 @@ export async function findPostgres(): Promise<string | undefined> {
   }
 }
 
-export interface PostgresDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-export async function createPostgresDatabase(adminUrl: string, figure: string): Promise<PostgresDatabase> {
-  const name = `tabsync_bench_${figure.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+/** A new PostgreSQL database for one figure, made as the tests make theirs. */
+export function createPostgresDatabase(adminUrl: string, figure: string): Promise<PostgresDatabase> {
+  return createNamedDatabase(adminUrl, `tabsync_bench_${figure.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`);
 }

@@ -22,7 +22,20 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `tabsync_test_${randomBytes(6).toString('hex')}`;
+  const database = await createPostgresDatabase(adminUrl, `tabsync_test_${randomBytes(6).toString('hex')}`);
+  return { ...database, dataDir };
+}
+
+export interface PostgresDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates the database `name` on the server `adminUrl` names (the benchmarks use it too, for each
+ * figure's own database). `name` goes into the SQL as it is: a plain identifier, never user input.
+ */
+export async function createPostgresDatabase(adminUrl: string, name: string): Promise<PostgresDatabase> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -31,7 +44,6 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    dataDir,
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
