@@ -1,4 +1,4 @@
-import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
+import { Worker, type Processor, type WorkerOptions } from 'bullmq';
 import type { Config } from '../src/server/config/env.js';
 import { createCore, createFilesService } from '../src/server/core.js';
 import type { Database } from '../src/server/db/database.js';
@@ -21,20 +21,14 @@ import { watchJobs } from '../src/server/metrics/job-metrics.js';
 import type { ArchiveReport } from '../src/server/services/audit/audit-archiver.js';
 import {
   QUEUE_NAMES,
+  type ArchiveAuditJob,
   type CleanupOrphansJob,
   type ExpireSessionsJob,
   type ExpireSessionsResult,
   type UploadJob,
   type UploadJobResult,
 } from '../src/shared/jobs.js';
-import {
-  ARCHIVE_AUDIT_EVERY_MS,
-  ARCHIVE_AUDIT_QUEUE,
-  ARCHIVE_AUDIT_SCHEDULER_ID,
-  archiveAuditJobSchema,
-  createArchiveAuditProcessor,
-  type ArchiveAuditJob,
-} from './processors/archive-audit.processor.js';
+import { ARCHIVE_AUDIT_EVERY_MS, createArchiveAuditProcessor } from './processors/archive-audit.processor.js';
 import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.processor.js';
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
 import { createUploadFailureHandler } from './processors/upload-failures.js';
@@ -79,8 +73,8 @@ export interface WorkerApp {
   queues: JobQueues;
   services: { files: FilesService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; archiver: AuditArchiver; events: EventBus };
   workers: QueueWorkers;
-  /** The periodic audit archive's queue and worker (apart from `workers`: no API instance produces its jobs). */
-  archiveAudit: { queue: Queue<ArchiveAuditJob, ArchiveReport>; worker: Worker<ArchiveAuditJob, ArchiveReport> };
+  /** The audit archive's queue and worker (queues.archiveAudit, workers['archive-audit']), as the audit tests reach them. */
+  archiveAudit: { queue: JobQueues['archiveAudit']; worker: Worker<ArchiveAuditJob, ArchiveReport> };
   /** Stops taking jobs, lets the active ones finish (or hands them back after the grace period), then closes every part. */
   close(): Promise<void>;
 }
@@ -90,6 +84,7 @@ export interface QueueWorkers {
   [QUEUE_NAMES.upload]: Worker<UploadJob, UploadJobResult>;
   [QUEUE_NAMES.cleanupOrphans]: Worker<CleanupOrphansJob, CleanupReport>;
   [QUEUE_NAMES.expireSessions]: Worker<ExpireSessionsJob, ExpireSessionsResult>;
+  [QUEUE_NAMES.archiveAudit]: Worker<ArchiveAuditJob, ArchiveReport>;
 }
 
 /** What starting and stopping needs of a worker, whatever it processes. */
@@ -130,16 +125,12 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       abandonedUploadMs: abandonedUploadAfterMs(config.uploadIdleTimeoutMs),
     });
 
-    const archiveQueue = new Queue<ArchiveAuditJob, ArchiveReport>(ARCHIVE_AUDIT_QUEUE, { connection: await connectRedis('archive-audit'), prefix: bullPrefix(redisPrefix) });
-    archiveQueue.on('error', (error) => { log.warn({ err: error, queue: ARCHIVE_AUDIT_QUEUE }, 'queue error'); });
-    closers.push(() => archiveQueue.close());
     if (overrides.scheduleMaintenance ?? true) {
-      await queues.scheduleMaintenance({ cleanupOrphansMs: config.cleanupEveryMs, expireSessionsMs: overrides.expireEveryMs ?? EXPIRE_EVERY_MS });
-      await archiveQueue.upsertJobScheduler(
-        ARCHIVE_AUDIT_SCHEDULER_ID,
-        { every: overrides.archiveAuditEveryMs ?? ARCHIVE_AUDIT_EVERY_MS },
-        { name: ARCHIVE_AUDIT_QUEUE, data: archiveAuditJobSchema.parse({}), opts: { attempts: 3, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
-      );
+      await queues.scheduleMaintenance({
+        cleanupOrphansMs: config.cleanupEveryMs,
+        expireSessionsMs: overrides.expireEveryMs ?? EXPIRE_EVERY_MS,
+        archiveAuditMs: overrides.archiveAuditEveryMs ?? ARCHIVE_AUDIT_EVERY_MS,
+      });
     }
 
     // BullMQ's workers block on Redis: their connection retries for ever instead of failing a command.
@@ -167,10 +158,15 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       [QUEUE_NAMES.upload]: start(QUEUE_NAMES.upload, createUploadProcessor(files, events), config.workerConcurrency),
       [QUEUE_NAMES.cleanupOrphans]: start(QUEUE_NAMES.cleanupOrphans, createCleanupOrphansProcessor(cleanup), 1),
       [QUEUE_NAMES.expireSessions]: start(QUEUE_NAMES.expireSessions, createExpireSessionsProcessor(sessions), 1),
+      [QUEUE_NAMES.archiveAudit]: start(QUEUE_NAMES.archiveAudit, createArchiveAuditProcessor(archiver), 1),
     };
     workers[QUEUE_NAMES.upload].on('failed', uploadFailures.onFailed);
-    const archiveWorker = start(ARCHIVE_AUDIT_QUEUE, createArchiveAuditProcessor(archiver), 1);
-    const allWorkers: WorkerHandle[] = [workers[QUEUE_NAMES.upload], workers[QUEUE_NAMES.cleanupOrphans], workers[QUEUE_NAMES.expireSessions], archiveWorker];
+    const allWorkers: WorkerHandle[] = [
+      workers[QUEUE_NAMES.upload],
+      workers[QUEUE_NAMES.cleanupOrphans],
+      workers[QUEUE_NAMES.expireSessions],
+      workers[QUEUE_NAMES.archiveAudit],
+    ];
     await Promise.all(allWorkers.map((worker) => worker.waitUntilReady()));
     log.info({ concurrency: config.workerConcurrency, store: storage.kind }, 'workers started');
 
@@ -184,7 +180,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       queues,
       services: { files, cleanup, sessions, audit, archiver, events },
       workers,
-      archiveAudit: { queue: archiveQueue, worker: archiveWorker },
+      archiveAudit: { queue: queues.archiveAudit, worker: workers[QUEUE_NAMES.archiveAudit] },
       close: () => {
         closing ??= (async () => {
           await closeWorkers(allWorkers, graceMs, log);

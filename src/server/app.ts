@@ -96,7 +96,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const chat = new ChatService({ db, events, clock: core.clock });
     // Its state lives in Redis under the same prefix as the API's gate below: the two are one gate.
     const files = createFilesService(core, new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }));
-    const jobQueues = [queues.upload, queues.cleanupOrphans, queues.expireSessions];
+    const jobQueues = queues.all;
     const admin = createAdminParts({
       token: config.adminToken,
       db,

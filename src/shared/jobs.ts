@@ -10,6 +10,7 @@ export const QUEUE_NAMES = {
   upload: 'upload',
   cleanupOrphans: 'cleanup-orphans',
   expireSessions: 'expire-sessions',
+  archiveAudit: 'archive-audit',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -39,3 +40,7 @@ export type ExpireSessionsJob = z.infer<typeof expireSessionsJobSchema>;
 export interface ExpireSessionsResult {
   expired: number;
 }
+
+/** Moves audit rows past AUDIT_RETENTION to the object store; nothing to say but "run". */
+export const archiveAuditJobSchema = z.object({}).strict();
+export type ArchiveAuditJob = z.infer<typeof archiveAuditJobSchema>;

@@ -104,7 +104,7 @@ describe('admin surfaces with ADMIN_TOKEN set', () => {
     const api = await fetch(`${t.url}/admin/queues/api/queues`, { headers: basic(ADMIN_TOKEN) });
     expect(api.status).toBe(200);
     const body = JSON.stringify(await api.json());
-    for (const queue of ['upload', 'cleanup-orphans', 'expire-sessions']) expect(body).toContain(`"${queue}"`);
+    for (const queue of ['upload', 'cleanup-orphans', 'expire-sessions', 'archive-audit']) expect(body).toContain(`"${queue}"`);
   });
 
   it('accept the token on a tail as a connection parameter and as an upgrade header', async () => {

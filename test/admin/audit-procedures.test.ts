@@ -126,7 +126,7 @@ describe.each(DATABASE_KINDS)('admin.audit.list, admin.audit.tail and admin.over
     expect(overview.sessions.startedLastHour).toBeGreaterThanOrEqual(3);
     expect(overview.sessions.startedLastDay).toBeGreaterThanOrEqual(overview.sessions.startedLastHour);
     expect(overview.refusalsPerMinute).toHaveLength(30);
-    expect(overview.queues.map((queue) => queue.name).sort()).toEqual(['cleanup-orphans', 'expire-sessions', 'upload']);
+    expect(overview.queues.map((queue) => queue.name).sort()).toEqual(['archive-audit', 'cleanup-orphans', 'expire-sessions', 'upload']);
     expect(overview.dashboardPath).toBe('/admin/queues');
     expect(overview.failedJobs).toEqual([]);
   });

@@ -22,7 +22,7 @@ describe('metrics at /metrics', () => {
     const text = await response.text();
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
-    for (const queue of ['upload', 'cleanup-orphans', 'expire-sessions']) {
+    for (const queue of ['upload', 'cleanup-orphans', 'expire-sessions', 'archive-audit']) {
       expect(text).toContain(`tabsync_queue_jobs{queue="${queue}",state="waiting"}`);
     }
     for (const name of ['tabsync_ws_connections', 'tabsync_subscriptions', 'tabsync_http_requests_total', 'tabsync_audit_batch_size']) {

@@ -9,14 +9,20 @@ describe.each(DATABASE_KINDS)('expire-sessions and the job schedulers on %s', (d
     // Workers upsert the schedulers at start: cleanup every hour here, expiry every 300 ms.
     h = await startFilesHarness({ database, store: 'local', env: { CLEANUP_EVERY: '1h' }, workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300 } });
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    // The harness clears the queues an app's requests fill; the archive's scheduler is this test's.
+    await h.t.app.queues.archiveAudit.obliterate({ force: true });
+    await h.close();
+  });
 
   it('registers one scheduler per periodic job, and upserting again keeps one', async () => {
-    await h.t.app.queues.scheduleMaintenance({ cleanupOrphansMs: 3_600_000, expireSessionsMs: 300 });
+    await h.t.app.queues.scheduleMaintenance({ cleanupOrphansMs: 3_600_000, expireSessionsMs: 300, archiveAuditMs: 3_600_000 });
     const cleanup = await h.t.app.queues.cleanupOrphans.getJobSchedulers();
     const expire = await h.t.app.queues.expireSessions.getJobSchedulers();
+    const archive = await h.t.app.queues.archiveAudit.getJobSchedulers();
     expect(cleanup.map((scheduler) => [scheduler.key, scheduler.every])).toEqual([[SCHEDULER_IDS.cleanupOrphans, 3_600_000]]);
     expect(expire.map((scheduler) => [scheduler.key, scheduler.every])).toEqual([[SCHEDULER_IDS.expireSessions, 300]]);
+    expect(archive.map((scheduler) => [scheduler.key, scheduler.every])).toEqual([[SCHEDULER_IDS.archiveAudit, 3_600_000]]);
   });
 
   it('expires an idle session on schedule, tells its tabs and audits it, and leaves live ones alone', async () => {

@@ -2,10 +2,12 @@ import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import {
+  archiveAuditJobSchema,
   cleanupOrphansJobSchema,
   expireSessionsJobSchema,
   QUEUE_NAMES,
   uploadJobSchema,
+  type ArchiveAuditJob,
   type CleanupOrphansJob,
   type ExpireSessionsJob,
   type ExpireSessionsResult,
@@ -13,6 +15,7 @@ import {
   type UploadJob,
   type UploadJobResult,
 } from '../../shared/jobs.js';
+import type { ArchiveReport } from '../services/audit/audit-archiver.js';
 import type { UploadJobQueue } from '../services/files/files.service.js';
 import type { CleanupReport } from '../services/files/orphan-cleanup.service.js';
 import { QueueUnavailableError, UPLOADS_PAUSED_MESSAGE } from './queue-unavailable.error.js';
@@ -37,14 +40,31 @@ export const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5000 };
 
 /** The ids of the schedulers that start the periodic jobs; upserting them again changes nothing. */
-export const SCHEDULER_IDS = { cleanupOrphans: 'cleanup-orphans-every', expireSessions: 'expire-sessions-every' } as const;
+export const SCHEDULER_IDS = { cleanupOrphans: 'cleanup-orphans-every', expireSessions: 'expire-sessions-every', archiveAudit: 'archive-audit-every' } as const;
+
+/** How often each periodic job runs. */
+export interface MaintenanceEvery {
+  cleanupOrphansMs: number;
+  expireSessionsMs: number;
+  archiveAuditMs: number;
+}
+
+/** Retried a few times, kept like every other job; a missed run is made up by the next one anyway. */
+const PERIODIC_JOB_OPTS = { attempts: 3, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED };
+
+/** One periodic job: its scheduler's id, the queue it lives on, and how to (re)create it. */
+interface Scheduled {
+  id: string;
+  queue: Queue;
+  upsert(): Promise<unknown>;
+}
 
 export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}:bull`;
 }
 
 /**
- * The producer side of the background jobs: the three queues, with retries (exponential backoff)
+ * The producer side of the background jobs: the four queues, with retries (exponential backoff)
  * and bounded retention on every job. Payloads are parsed with the shared schemas before they are
  * queued, as the workers parse them again before they run.
  */
@@ -52,6 +72,9 @@ export class JobQueues implements UploadJobQueue {
   readonly upload: Queue<UploadJob, UploadJobResult>;
   readonly cleanupOrphans: Queue<CleanupOrphansJob, CleanupReport>;
   readonly expireSessions: Queue<ExpireSessionsJob, ExpireSessionsResult>;
+  readonly archiveAudit: Queue<ArchiveAuditJob, ArchiveReport>;
+  /** Every queue: what the dashboard, the admin overview and the queue-depth metric show. */
+  readonly all: readonly Queue[];
 
   constructor(opts: JobQueuesOptions) {
     const defaultJobOptions: DefaultJobOptions = {
@@ -64,7 +87,9 @@ export class JobQueues implements UploadJobQueue {
     this.upload = new Queue<UploadJob, UploadJobResult>(QUEUE_NAMES.upload, options);
     this.cleanupOrphans = new Queue<CleanupOrphansJob, CleanupReport>(QUEUE_NAMES.cleanupOrphans, options);
     this.expireSessions = new Queue<ExpireSessionsJob, ExpireSessionsResult>(QUEUE_NAMES.expireSessions, options);
-    for (const queue of [this.upload, this.cleanupOrphans, this.expireSessions]) {
+    this.archiveAudit = new Queue<ArchiveAuditJob, ArchiveReport>(QUEUE_NAMES.archiveAudit, options);
+    this.all = [this.upload, this.cleanupOrphans, this.expireSessions, this.archiveAudit];
+    for (const queue of this.all) {
       queue.on('error', (error) => { opts.log.warn({ err: error, queue: queue.name }, 'queue error'); });
     }
   }
@@ -83,28 +108,51 @@ export class JobQueues implements UploadJobQueue {
   }
 
   /** Starts (or updates) the periodic jobs. Every worker may call it: a scheduler exists once per id. */
-  async scheduleMaintenance(every: { cleanupOrphansMs: number; expireSessionsMs: number }): Promise<void> {
-    await this.cleanupOrphans.upsertJobScheduler(
-      SCHEDULER_IDS.cleanupOrphans,
-      { every: every.cleanupOrphansMs },
-      { name: QUEUE_NAMES.cleanupOrphans, data: cleanupOrphansJobSchema.parse({}), opts: { attempts: 3, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
-    );
-    await this.expireSessions.upsertJobScheduler(
-      SCHEDULER_IDS.expireSessions,
-      { every: every.expireSessionsMs },
-      { name: QUEUE_NAMES.expireSessions, data: expireSessionsJobSchema.parse({}), opts: { attempts: 3, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
-    );
+  async scheduleMaintenance(every: MaintenanceEvery): Promise<void> {
+    for (const scheduled of this.scheduled(every)) await scheduled.upsert();
+  }
+
+  /**
+   * Creates the schedulers that are missing (Redis lost its data) and leaves the others alone:
+   * upserting a live scheduler replaces its next job, which is not worth doing once a minute.
+   * Returns the ids it created.
+   */
+  async restoreMaintenance(every: MaintenanceEvery): Promise<string[]> {
+    const restored: string[] = [];
+    for (const scheduled of this.scheduled(every)) {
+      if (await scheduled.queue.getJobScheduler(scheduled.id)) continue;
+      await scheduled.upsert();
+      restored.push(scheduled.id);
+    }
+    return restored;
+  }
+
+  private scheduled(every: MaintenanceEvery): Scheduled[] {
+    // The name type spelled out: left to inference it stays a deferred conditional type of D.
+    const each = <D, R>(queue: Queue<D, R, string, D, R, string>, id: string, ms: number, data: D): Scheduled => ({
+      id,
+      queue,
+      upsert: () => queue.upsertJobScheduler(id, { every: ms }, { name: queue.name, data, opts: PERIODIC_JOB_OPTS }),
+    });
+    return [
+      each(this.cleanupOrphans, SCHEDULER_IDS.cleanupOrphans, every.cleanupOrphansMs, cleanupOrphansJobSchema.parse({})),
+      each(this.expireSessions, SCHEDULER_IDS.expireSessions, every.expireSessionsMs, expireSessionsJobSchema.parse({})),
+      each(this.archiveAudit, SCHEDULER_IDS.archiveAudit, every.archiveAuditMs, archiveAuditJobSchema.parse({})),
+    ];
   }
 
   /** Jobs waiting, running, delayed and failed per queue: for /metrics and the tests. */
   async depth(): Promise<Record<QueueName, Record<string, number>>> {
-    const [upload, cleanup, expire] = await Promise.all(
-      [this.upload, this.cleanupOrphans, this.expireSessions].map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')),
-    );
-    return { [QUEUE_NAMES.upload]: upload ?? {}, [QUEUE_NAMES.cleanupOrphans]: cleanup ?? {}, [QUEUE_NAMES.expireSessions]: expire ?? {} };
+    const [upload, cleanup, expire, archive] = await Promise.all(this.all.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')));
+    return {
+      [QUEUE_NAMES.upload]: upload ?? {},
+      [QUEUE_NAMES.cleanupOrphans]: cleanup ?? {},
+      [QUEUE_NAMES.expireSessions]: expire ?? {},
+      [QUEUE_NAMES.archiveAudit]: archive ?? {},
+    };
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.upload.close(), this.cleanupOrphans.close(), this.expireSessions.close()]);
+    await Promise.all(this.all.map((queue) => queue.close()));
   }
 }
