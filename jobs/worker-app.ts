@@ -33,6 +33,7 @@ import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.proc
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
 import { createUploadFailureHandler } from './processors/upload-failures.js';
 import { createUploadProcessor } from './processors/upload.processor.js';
+import { keepSchedulers } from './scheduler-keeper.js';
 
 // The worker entry points (jobs/main.ts and the tests' worker process) stop the same way as the server.
 export { closeOnSignals } from '../src/server/process-lifecycle.js';
@@ -50,8 +51,10 @@ export interface WorkerAppOverrides {
   /** The object store (a test wraps the real one to inject faults); the configured one otherwise. It is closed with the workers. */
   storage?: ObjectStore;
   workerOptions?: WorkerTuning;
-  /** Upsert the schedulers of the periodic jobs at start (default true). */
+  /** Upsert the schedulers of the periodic jobs at start, and restore them if Redis loses them (default true). */
   scheduleMaintenance?: boolean;
+  /** How often to look for schedulers Redis lost (default every minute). */
+  schedulerCheckEveryMs?: number;
   /** How often `expire-sessions` runs (default every minute). */
   expireEveryMs?: number;
   /** How often `archive-audit` runs (default every hour). */
@@ -126,11 +129,14 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     });
 
     if (overrides.scheduleMaintenance ?? true) {
-      await queues.scheduleMaintenance({
+      const every = {
         cleanupOrphansMs: config.cleanupEveryMs,
         expireSessionsMs: overrides.expireEveryMs ?? EXPIRE_EVERY_MS,
         archiveAuditMs: overrides.archiveAuditEveryMs ?? ARCHIVE_AUDIT_EVERY_MS,
-      });
+      };
+      await queues.scheduleMaintenance(every);
+      const keeper = keepSchedulers({ queues, every, checkEveryMs: overrides.schedulerCheckEveryMs, log });
+      closers.push(() => keeper.stop());
     }
 
     // BullMQ's workers block on Redis: their connection retries for ever instead of failing a command.
