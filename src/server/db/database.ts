@@ -5,6 +5,7 @@ import { defineAuditLog } from './models/audit-log.js';
 import { defineChatMessage } from './models/chat-message.js';
 import { defineSessionFile } from './models/session-file.js';
 import { defineUserSession } from './models/user-session.js';
+import { migrationLockFor } from './migration-lock-for.js';
 import { createMigrator } from './migrator.js';
 import { useLongLivedSqliteConnections, type SelectOne } from './sqlite-connections.js';
 
@@ -40,8 +41,14 @@ function defineModels(sequelize: Sequelize) {
   return { UserSession, AuditLog, SessionFile, ChatMessage };
 }
 
+/** Where the database reports migrations (`info`) and a wait for another process's migrations (`warn`, else `info`). */
+export interface DatabaseLogger {
+  info: (msg: string) => void;
+  warn?: (msg: string) => void;
+}
+
 /** Opens SQLite (`sqlite:<file>`) or PostgreSQL (`postgres://…`) and defines the models on it. */
-export function createDatabase(url: string, logger?: { info: (msg: string) => void }): Database {
+export function createDatabase(url: string, logger?: DatabaseLogger): Database {
   const dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   let sequelize: Sequelize;
   let selectOne: SelectOne;
@@ -79,11 +86,15 @@ export function createDatabase(url: string, logger?: { info: (msg: string) => vo
     models,
     dialect,
     async migrate() {
-      if (dialect === 'sqlite') {
-        // WAL lets readers proceed beside the writer, and it stays set in the file.
-        await sequelize.query('PRAGMA journal_mode = WAL');
-      }
-      await createMigrator(sequelize, logger).up();
+      // Servers and workers starting together take turns; whoever comes after finds nothing pending.
+      const onWait = logger ? (msg: string) => { (logger.warn ?? logger.info)(msg); } : undefined;
+      await migrationLockFor(url, sequelize, { onWait }).run(async () => {
+        if (dialect === 'sqlite') {
+          // WAL lets readers proceed beside the writer, and it stays set in the file.
+          await sequelize.query('PRAGMA journal_mode = WAL');
+        }
+        await createMigrator(sequelize, logger).up();
+      });
     },
     async ping() {
       await sequelize.query('SELECT 1');
