@@ -14,3 +14,5 @@ export const ROOT: string;
 export function staleness(part: DistPart, place?: BuildPlace): string | undefined;
 export function build(part: DistPart, place?: BuildPlace): Promise<void>;
 export function buildIfStale(parts: DistPart[], options?: BuildPlace & { say?: (line: string) => void }): Promise<void>;
+/** Runs `work` holding dist/'s build lock, waiting while another process holds it (saying so once through `say`). */
+export function withBuildLock<T>(work: () => Promise<T>, options?: { root?: string; say?: (line: string) => void }): Promise<T>;

@@ -1,9 +1,10 @@
 // Plain JavaScript on purpose: this decides whether dist/ must be built, so it runs before anything
 // is compiled, with no TypeScript loader (types: dist-build.d.mts).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The checkout's top directory (this file is src/server/dist-build.mjs and is never moved into dist/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,12 +98,74 @@ export async function build(part, { root = ROOT, env = process.env } = {}) {
   writeFileSync(stampFile(root, part), `${JSON.stringify(stamp)}\n`);
 }
 
-/** Builds each of `parts` that is not current, saying why in one line on stderr; nothing when all are. */
-export async function buildIfStale(parts, { root = ROOT, env = process.env, say = (line) => { console.error(line); } } = {}) {
-  for (const part of parts) {
-    const reason = staleness(part, { root, env });
-    if (!reason) continue;
-    say(`tabsync: the ${part === 'code' ? 'server and workers' : 'web app'} build in dist/ is ${reason}: building it (npm run build)…`);
-    await build(part, { root, env });
+/** Whether the process that wrote the lock file `file` still holds it (a lock left by a crash does not count). */
+function lockHeld(file) {
+  let stats;
+  let holder;
+  try {
+    stats = statSync(file);
+    holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+  } catch {
+    return true; // let go since: try again
   }
+  const age = Date.now() - stats.mtimeMs;
+  // Created but not yet written: trust it for a few seconds only.
+  if (!Number.isInteger(holder) || holder <= 0) return age < 5_000;
+  // No build takes this long: the pid may since belong to another process.
+  if (age > 10 * 60_000) return false;
+  try {
+    process.kill(holder, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `work` while holding dist/'s build lock, waiting while another process (a second
+ * `npm run migrate` or `npm run audit:verify` started at the same moment, say) holds it: two
+ * builds writing the same files at once could each leave the other's reader a half-written file.
+ */
+export async function withBuildLock(work, { root = ROOT, say = (line) => { console.error(line); } } = {}) {
+  const file = path.join(root, 'dist', '.build.lock');
+  mkdirSync(path.dirname(file), { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    if (!lockHeld(file)) {
+      // Left by a process that died while building: take it over.
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (!told) say('tabsync: another process is building dist/: waiting for it…');
+    told = true;
+    await sleep(100);
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/**
+ * Builds each of `parts` that is not current, saying why in one line on stderr; nothing when all
+ * are (and then nothing is written, so a read-only dist/ made by npm run build runs as it is).
+ */
+export async function buildIfStale(parts, { root = ROOT, env = process.env, say = (line) => { console.error(line); } } = {}) {
+  if (parts.every((part) => staleness(part, { root, env }) === undefined)) return;
+  await withBuildLock(async () => {
+    for (const part of parts) {
+      // Asked again under the lock: the process that held it may have just built this part.
+      const reason = staleness(part, { root, env });
+      if (!reason) continue;
+      say(`tabsync: the ${part === 'code' ? 'server and workers' : 'web app'} build in dist/ is ${reason}: building it (npm run build)…`);
+      await build(part, { root, env });
+    }
+  }, { root, say });
 }

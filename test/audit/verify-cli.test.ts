@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { QueryTypes } from 'sequelize';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/database.js';
+import { buildIfStale } from '../../src/server/dist-build.mjs';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
 
@@ -14,6 +18,25 @@ async function swapRows(db: Database, a: number, b: number): Promise<void> {
     await move(-1, b);
   });
 }
+
+// `npm run audit:verify` runs the compiled CLI in dist/ (src/server/launch.mjs), building it first
+// when it is stale: done here once, so that no test's time goes on it.
+beforeAll(async () => {
+  await buildIfStale(['code']);
+}, 180_000);
+
+describe('npm run audit:verify', () => {
+  it('exits 2 when it cannot read the chain at all (a database never migrated)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tabsync-verify-unmigrated-'));
+    try {
+      const run = await runAuditVerify({ DATABASE_URL: `sqlite:${path.join(dataDir, 'empty.sqlite')}`, DATA_DIR: dataDir });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('audit:verify could not read the chain');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.each(DATABASE_KINDS)('npm run audit:verify on %s', (kind) => {
   const c = useChainDatabase(kind);

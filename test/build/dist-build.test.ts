@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build, buildIfStale, staleness } from '../../src/server/dist-build.mjs';
+import { build, buildIfStale, staleness, withBuildLock } from '../../src/server/dist-build.mjs';
 
 /**
  * A checkout in miniature: a few sources, and in place of tsc and Vite two small scripts that write
@@ -87,6 +88,37 @@ describe('whether dist/ must be built', () => {
     await build('client', { root, env: {} });
     utimesSync(path.join(root, 'dist/client/index.html'), later(), later());
     expect(staleness('client', { root, env: {} })).toBe('not from npm run build');
+  });
+
+  it('builds once when two commands find dist/ stale at the same moment (npm run migrate beside npm run audit:verify)', async () => {
+    const said: string[] = [];
+    const say = (line: string) => { said.push(line); };
+    await Promise.all([buildIfStale(['code'], { root, env: {}, say }), buildIfStale(['code'], { root, env: {}, say })]);
+    expect(runs(root)).toEqual(['node_modules/typescript/bin/tsc']);
+    expect(said).toContain('tabsync: another process is building dist/: waiting for it…');
+    expect(existsSync(path.join(root, 'dist/.build.lock'))).toBe(false);
+  });
+
+  it('takes over the build lock of a process that died while building', async () => {
+    // A pid no process has any more: a node that has exited.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    mkdirSync(path.join(root, 'dist'), { recursive: true });
+    writeFileSync(path.join(root, 'dist/.build.lock'), dead);
+    await buildIfStale(['code'], { root, env: {}, ...quiet });
+    expect(runs(root)).toEqual(['node_modules/typescript/bin/tsc']);
+    expect(existsSync(path.join(root, 'dist/.build.lock'))).toBe(false);
+  });
+
+  it('lets go of the build lock when the build fails', async () => {
+    await expect(withBuildLock(() => Promise.reject(new Error('tsc failed')), { root, ...quiet })).rejects.toThrow('tsc failed');
+    expect(existsSync(path.join(root, 'dist/.build.lock'))).toBe(false);
+  });
+
+  it('writes nothing into a current dist/ (a deploy may make it read-only)', async () => {
+    await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
+    const { mtimeMs } = statSync(path.join(root, 'dist'));
+    await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
+    expect(statSync(path.join(root, 'dist')).mtimeMs).toBe(mtimeMs);
   });
 
   it('says what to do when the build tools are not installed', async () => {
