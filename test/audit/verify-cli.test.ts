@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/database.js';
-import { buildIfStale } from '../../src/server/dist-build.mjs';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
 
@@ -18,12 +17,6 @@ async function swapRows(db: Database, a: number, b: number): Promise<void> {
     await move(-1, b);
   });
 }
-
-// `npm run audit:verify` runs the compiled CLI in dist/ (src/server/launch.mjs), building it first
-// when it is stale: done here once, so that no test's time goes on it.
-beforeAll(async () => {
-  await buildIfStale(['code']);
-}, 180_000);
 
 describe('npm run audit:verify', () => {
   it('exits 2 when it cannot read the chain at all (a database never migrated)', async () => {
