@@ -18,6 +18,7 @@ import type { ObjectStore } from '../src/server/storage/object-store.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
 import { auditMetricsObserver } from '../src/server/metrics/audit-metrics.js';
 import { watchJobs } from '../src/server/metrics/job-metrics.js';
+import { createWorkerMetrics } from '../src/server/metrics/worker-metrics.js';
 import type { ArchiveReport } from '../src/server/services/audit/audit-archiver.js';
 import {
   QUEUE_NAMES,
@@ -34,6 +35,7 @@ import { createExpireSessionsProcessor } from './processors/expire-sessions.proc
 import { createUploadFailureHandler } from './processors/upload-failures.js';
 import { createUploadProcessor } from './processors/upload.processor.js';
 import { keepSchedulers } from './scheduler-keeper.js';
+import { startWorkerHost } from './worker-host.js';
 
 // The worker entry points (jobs/main.ts and the tests' worker process) stop the same way as the server.
 export { closeOnSignals } from '../src/server/process-lifecycle.js';
@@ -63,7 +65,8 @@ export interface WorkerAppOverrides {
   shutdownGraceMs?: number;
   /**
    * The web server's metrics when the workers run in its process (`npm start`): jobs, expiries and
-   * cleanups are counted there and served at its /metrics. Workers on their own serve no metrics.
+   * cleanups are counted there and served at its /metrics, and WORKER_METRICS_PORT is ignored.
+   * Workers on their own count into a registry of theirs, served on WORKER_METRICS_PORT if set.
    */
   metrics?: AppMetrics;
 }
@@ -76,6 +79,8 @@ export interface WorkerApp {
   queues: JobQueues;
   services: { files: FilesService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; archiver: AuditArchiver; events: EventBus };
   workers: QueueWorkers;
+  /** Where /metrics, /healthz and /readyz are served (WORKER_METRICS_PORT; with 0, the port picked), if anywhere. */
+  httpUrl: string | undefined;
   /** The audit archive's queue and worker (queues.archiveAudit, workers['archive-audit']), as the audit tests reach them. */
   archiveAudit: { queue: JobQueues['archiveAudit']; worker: Worker<ArchiveAuditJob, ArchiveReport> };
   /** Stops taking jobs, lets the active ones finish (or hands them back after the grace period), then closes every part. */
@@ -139,6 +144,32 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       closers.push(() => keeper.stop());
     }
 
+    // Served before the workers start: a port already taken stops start-up with nothing to undo but the closers.
+    const metricsPort = overrides.metrics ? undefined : config.workerMetricsPort;
+    if (overrides.metrics && config.workerMetricsPort !== undefined) {
+      log.info('WORKER_METRICS_PORT is ignored: these workers run in the web server, whose /metrics counts their jobs');
+    }
+    const metrics = overrides.metrics ?? (metricsPort === undefined ? undefined : createWorkerMetrics(queues.all));
+    if (metrics) audit.observe(auditMetricsObserver(metrics));
+    let httpUrl: string | undefined;
+    if (metrics && metricsPort !== undefined) {
+      // Admin checks and /readyz answer at once: with no offline queue, an outage fails fast (the gate falls back to memory).
+      const redis = await connectRedis('admin', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      const host = await startWorkerHost({
+        config,
+        port: metricsPort,
+        log,
+        audit,
+        metrics,
+        redis,
+        redisPrefix,
+        readiness: { database: () => db.ping(), redis: async () => { await redis.ping(); }, objectStore: () => storage.ping() },
+      });
+      closers.push(() => host.close());
+      httpUrl = host.url;
+      log.info({ url: httpUrl }, `worker metrics are served at ${httpUrl}/metrics`);
+    }
+
     // BullMQ's workers block on Redis: their connection retries for ever instead of failing a command.
     const workerConnection = await connectRedis('bullmq', { maxRetriesPerRequest: null });
     const common: WorkerOptions = {
@@ -148,8 +179,6 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       removeOnFail: KEEP_FAILED,
       ...overrides.workerOptions,
     };
-    const { metrics } = overrides;
-    if (metrics) audit.observe(auditMetricsObserver(metrics));
     const start = <D, R>(queue: string, processor: Processor<D, R>, concurrency: number) => {
       const worker = new Worker<D, R>(queue, processor, { ...common, concurrency });
       if (metrics) watchJobs(metrics, worker);
@@ -186,6 +215,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       queues,
       services: { files, cleanup, sessions, audit, archiver, events },
       workers,
+      httpUrl,
       archiveAudit: { queue: queues.archiveAudit, worker: workers[QUEUE_NAMES.archiveAudit] },
       close: () => {
         closing ??= (async () => {

@@ -5,13 +5,13 @@ import type { Database } from '../db/database.js';
 import type { Route } from '../http/host.js';
 import type { AppMetrics } from '../metrics/app-metrics.js';
 import { createMetricsRoute } from '../metrics/metrics-route.js';
-import { RefusalAuditGate } from '../security/rate-limits.js';
 import type { Clock } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
-import { AdminGate } from './admin-gate.js';
+import type { AdminGate } from './admin-gate.js';
 import { AdminOverviewService } from './admin-overview.js';
 import { adminOnly } from './admin-route.js';
 import { AuditBrowser } from './audit-browser.js';
+import { createAdminGate } from './create-admin-gate.js';
 import { createQueueDashboard } from './queue-dashboard.js';
 
 /** What the admin procedures are given (ApiDeps.admin). */
@@ -42,14 +42,7 @@ export interface AdminParts {
 
 /** The operator's side of the web server, built once by the composition root. */
 export function createAdminParts(opts: AdminPartsOptions): AdminParts {
-  const gate = new AdminGate({
-    token: opts.token,
-    redis: opts.redis,
-    keyPrefix: `${opts.redisPrefix}:admin-failures`,
-    audit: opts.audit,
-    // The same Redis keys as the API's gate: one refusal row per client and minute, whoever refused.
-    refusalGate: new RefusalAuditGate({ redis: opts.redis, keyPrefix: `${opts.redisPrefix}:audit-gate` }),
-  });
+  const gate = createAdminGate(opts);
   const api: AdminApi = {
     gate,
     audit: new AuditBrowser({ db: opts.db }),

@@ -105,6 +105,8 @@ const envSchema = z.object({
   ORPHAN_GRACE: duration('24h', { allowZero: true }).default(86_400_000),
   CLEANUP_EVERY: duration('15m').default(15 * 60_000),
   WORKER_CONCURRENCY: whole(1, 1000, 4).default(4),
+  // Unset: workers on their own serve nothing. Ignored where workers run in the server (`npm start`).
+  WORKER_METRICS_PORT: whole(0, 65535, 9464).optional(),
   AUDIT_RETENTION: duration('90d').default(90 * 86_400_000),
   ADMIN_TOKEN: z.string().min(24, { error: 'must be at least 24 characters, e.g. the output of `openssl rand -hex 24`' }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -151,6 +153,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     orphanGraceMs: env.ORPHAN_GRACE,
     cleanupEveryMs: env.CLEANUP_EVERY,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    workerMetricsPort: env.WORKER_METRICS_PORT,
     auditRetentionMs: env.AUDIT_RETENTION,
     adminToken: env.ADMIN_TOKEN,
     logLevel: env.LOG_LEVEL,

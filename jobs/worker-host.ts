@@ -1,0 +1,86 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createAdminGate, createRefusalAuditGate } from '../src/server/admin/create-admin-gate.js';
+import { adminOnly } from '../src/server/admin/admin-route.js';
+import type { Config } from '../src/server/config/env.js';
+import { createClientIpResolver } from '../src/server/http/client-ip.js';
+import { sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
+import { createHttpHost } from '../src/server/http/host.js';
+import { createRequestIdReader } from '../src/server/http/request-id.js';
+import type { Logger } from '../src/server/logger.js';
+import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
+import { createMetricsRoute } from '../src/server/metrics/metrics-route.js';
+import { OriginPolicy } from '../src/server/security/origin-policy.js';
+import type { AuditService } from '../src/server/services/audit/audit.service.js';
+import { ADMIN_PATHS } from '../src/shared/admin.js';
+
+export interface WorkerHostOptions {
+  config: Pick<Config, 'host' | 'adminToken' | 'trustProxy' | 'corsOrigins'>;
+  port: number;
+  log: Logger;
+  audit: AuditService;
+  metrics: AppMetrics;
+  /** For the admin gate's shared counters: no offline queue, so a check answers at once. */
+  redis: Redis;
+  redisPrefix: string;
+  /** What /readyz asks: the same dependencies as the web server's. */
+  readiness: Record<string, ReadinessCheck>;
+}
+
+export interface WorkerHost {
+  /** Where it listens, e.g. http://127.0.0.1:9464 (the port it was given, or the one 0 picked). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Only scrapes and probes, which answer at once: a client gets a few seconds, not the web
+ * server's five minutes for an upload.
+ */
+const TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
+
+/**
+ * The HTTP side of a worker process running alone (WORKER_METRICS_PORT): /metrics behind the
+ * admin token, /healthz and /readyz. The web server's host, so that bad targets, slow clients,
+ * unknown paths and refused tokens are answered exactly as there.
+ */
+export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
+  const { config } = opts;
+  const gate = createAdminGate({ token: config.adminToken, redis: opts.redis, redisPrefix: opts.redisPrefix, audit: opts.audit });
+  const server = createHttpHost({
+    log: opts.log,
+    audit: opts.audit,
+    refusalGate: createRefusalAuditGate(opts.redis, opts.redisPrefix),
+    originPolicy: new OriginPolicy(config.corsOrigins),
+    clientIp: createClientIpResolver(config.trustProxy),
+    requestId: createRequestIdReader(config.trustProxy.kind !== 'none'),
+    timeouts: TIMEOUTS,
+    routes: [
+      { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
+      { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, opts.readiness) },
+      { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(gate, createMetricsRoute(opts.metrics)) },
+    ],
+  });
+  const port = await listen(server, opts.port, config.host);
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => { resolve(); });
+        // A scrape cut short at shutdown costs one sample; waiting for keep-alive sockets costs the shutdown.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import type { Redis } from 'ioredis';
+import { RefusalAuditGate } from '../security/rate-limits.js';
+import type { AuditService } from '../services/audit/audit.service.js';
+import { AdminGate } from './admin-gate.js';
+
+export interface AdminGateSetup {
+  /** ADMIN_TOKEN; unset turns every admin surface off. */
+  token: string | undefined;
+  /** A connection with no offline queue: a check answers at once, from memory while Redis is away. */
+  redis: Redis;
+  redisPrefix: string;
+  audit: AuditService;
+}
+
+/**
+ * The gate that keeps refusals out of the audit log when repeated, on the keys every process of a
+ * deployment shares (the API's, the host's and the admin gate's are one gate).
+ */
+export function createRefusalAuditGate(redis: Redis, redisPrefix: string): RefusalAuditGate {
+  return new RefusalAuditGate({ redis, keyPrefix: `${redisPrefix}:audit-gate` });
+}
+
+/**
+ * The admin gate of any process with an admin surface: the web server, and a worker serving its
+ * /metrics. Built the same way everywhere so that they share Redis keys: wrong tokens sent to any
+ * of them count towards one lockout, and one refusal row per client and minute is written whoever refused.
+ */
+export function createAdminGate(opts: AdminGateSetup): AdminGate {
+  return new AdminGate({
+    token: opts.token,
+    redis: opts.redis,
+    keyPrefix: `${opts.redisPrefix}:admin-failures`,
+    audit: opts.audit,
+    refusalGate: createRefusalAuditGate(opts.redis, opts.redisPrefix),
+  });
+}
