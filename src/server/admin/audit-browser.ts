@@ -3,6 +3,7 @@ import type { AuditListQuery, AuditPage, AuditRowView } from '../../shared/admin
 import type { Database } from '../db/database.js';
 import type { AuditLogAttributes } from '../db/models/audit-log.js';
 import { AuditStore } from '../services/audit/audit-store.js';
+import { InvalidRequestError } from '../services/errors.js';
 import { toAuditRowView } from './audit-row-view.js';
 
 export interface AuditBrowserOptions {
@@ -12,6 +13,17 @@ export interface AuditBrowserOptions {
 }
 
 const TAIL_BATCH = 200;
+
+/**
+ * The first instant PostgreSQL takes: it has no year 0, which ISO 8601 (and the filter's schema)
+ * does. Every row was stamped by a clock long after it, so a filter before it means the same from it.
+ */
+const EARLIEST_TIME = new Date('0001-01-01T00:00:00.000Z');
+
+function filterTime(iso: string): Date {
+  const time = new Date(iso);
+  return time < EARLIEST_TIME ? EARLIEST_TIME : time;
+}
 
 /**
  * The audit log as the administrator reads it: filtered pages, newest first, and a live tail.
@@ -36,8 +48,8 @@ export class AuditBrowser {
     if (query.sessionId) where.push({ sessionId: query.sessionId });
     if (query.event) where.push({ event: query.event });
     if (query.outcome) where.push({ outcome: query.outcome });
-    if (query.from) where.push({ createdAt: { [Op.gte]: new Date(query.from) } });
-    if (query.to) where.push({ createdAt: { [Op.lt]: new Date(query.to) } });
+    if (query.from) where.push({ createdAt: { [Op.gte]: filterTime(query.from) } });
+    if (query.to) where.push({ createdAt: { [Op.lt]: filterTime(query.to) } });
     if (query.cursor) where.push({ id: { [Op.lt]: query.cursor } });
     const rows = await this.opts.db.models.AuditLog.findAll({ where: { [Op.and]: where }, order: [['id', 'DESC']], limit: query.limit + 1 });
     const page = rows.slice(0, query.limit).map(toAuditRowView);
@@ -48,6 +60,19 @@ export class AuditBrowser {
   /** The id of the newest row (0 when none was ever written): a tail starts after it. */
   async newestId(): Promise<number> {
     return (await this.store.head()).lastId;
+  }
+
+  /**
+   * Where a tail starts: after the row `lastEventId` names when it resumes, else after the newest.
+   * An id past JavaScript's safe integers was never sent (and would reach the query as Infinity).
+   */
+  async tailStart(lastEventId: string | null | undefined): Promise<number> {
+    if (!lastEventId) return this.newestId();
+    const id = /^\d+$/.test(lastEventId) ? Number(lastEventId) : Number.NaN;
+    if (!Number.isSafeInteger(id)) {
+      throw new InvalidRequestError(`The tail cannot resume there: lastEventId must be the id of an audit row this server sent, a whole number up to ${Number.MAX_SAFE_INTEGER}.`);
+    }
+    return id;
   }
 
   /** Rows after `afterId`, oldest first, as they are written, until `signal` aborts. */
