@@ -93,6 +93,9 @@ export const hostileJson: fc.Arbitrary<JsonText> = fc.oneof(
   { arbitrary: hugeJsonString, weight: 1 },
 );
 
+/** Nothing, as procedures without input expect, or something they never asked for. */
+export const noInput: fc.Arbitrary<JsonText | undefined> = fc.option(hostileJson, { nil: undefined, freq: 3 });
+
 /** Ids that look like UUIDs, more or less: a fuzzed id should often get past the first check. */
 export const uuidLike: fc.Arbitrary<string> = fc.oneof(
   fc.uuid(),

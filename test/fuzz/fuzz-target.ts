@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { array as fcArray, assert as fcAssert, asyncProperty, type Arbitrary, type Parameters } from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import type { DatabaseKind } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { exchangeHttp, exchangeRaw, forEachBounded, probeIdleConnections, sendHttp, type HttpRequest } from './exchange.js';
 import { problemsWithHttpAnswer, problemsWithRawAnswer } from './oracle.js';
@@ -102,6 +103,13 @@ function setCookieValue(headers: Record<string, string | string[] | undefined>):
   return undefined;
 }
 
+export interface FuzzTargetOptions {
+  /** SQLite by default; the procedures' targets run on each database, whose limits differ (PostgreSQL has no year 0). */
+  database?: DatabaseKind;
+  /** On top of FUZZ_ENV (the procedures' targets turn the admin API on with it). */
+  env?: Record<string, string>;
+}
+
 /** A real app under fuzz, with a live session (and one stored file) for requests to reach deep code. */
 export class FuzzTarget {
   /** Requests (and WebSocket messages) sent so far: the suite asserts its floor. */
@@ -113,8 +121,8 @@ export class FuzzTarget {
 
   private constructor(readonly test: TestApp) {}
 
-  static async start(): Promise<FuzzTarget> {
-    const target = new FuzzTarget(await startTestApp({ env: FUZZ_ENV }));
+  static async start(options: FuzzTargetOptions = {}): Promise<FuzzTarget> {
+    const target = new FuzzTarget(await startTestApp({ database: options.database, env: { ...FUZZ_ENV, ...options.env } }));
     target.watch.start();
     target.test.app.server.on('connection', (socket: Socket) => {
       target.sockets.add(socket);
@@ -283,9 +291,9 @@ export class FuzzTarget {
 }
 
 /** Starts a fuzz target for the test file that calls this (in its describe), and closes it after. */
-export function useFuzzTarget(): () => FuzzTarget {
+export function useFuzzTarget(options: FuzzTargetOptions = {}): () => FuzzTarget {
   let target: FuzzTarget | undefined;
-  beforeAll(async () => { target = await FuzzTarget.start(); });
+  beforeAll(async () => { target = await FuzzTarget.start(options); });
   afterAll(async () => { await target?.close(); });
   return () => {
     if (!target) throw new Error('The fuzz target did not start; see the error of beforeAll.');

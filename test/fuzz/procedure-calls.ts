@@ -5,12 +5,14 @@ import {
   fileIdField,
   hostileJson,
   hostileString,
+  noInput,
   objectOf,
   percentEncode,
   sessionIdField,
   uuidLike,
   type JsonText,
 } from './arbitraries.js';
+import { ADMIN_PROCEDURE_INPUTS } from './admin-inputs.js';
 import { LIVE, long } from './macros.js';
 
 /** One procedure call: the path tRPC routes on and its input as JSON text (absent: no input). */
@@ -20,9 +22,6 @@ export interface ProcedureCall {
 }
 
 const json = (value: unknown): JsonText => JSON.stringify(value);
-
-/** Nothing, as procedures without input expect, or something they never asked for. */
-const noInput: fc.Arbitrary<JsonText | undefined> = fc.option(hostileJson, { nil: undefined, freq: 3 });
 
 const sessionInput = objectOf({ sessionId: sessionIdField });
 
@@ -53,6 +52,7 @@ const PROCEDURE_INPUTS: Record<string, fc.Arbitrary<JsonText | undefined>> = {
   'files.remove': objectOf({ sessionId: sessionIdField, fileId: fileIdField }),
   'chat.list': objectOf({ sessionId: sessionIdField, cursor: cursorField }),
   'chat.send': objectOf({ sessionId: sessionIdField, text: chatText, fileIds: fileIdsField }),
+  ...ADMIN_PROCEDURE_INPUTS,
 };
 
 export const PROCEDURE_PATHS = Object.keys(PROCEDURE_INPUTS);

@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { describe } from 'vitest';
 import { cookieHeader, eventIdField, eventIdString, hostileJson, hostileString, objectOf, originHeader, type JsonText } from './arbitraries.js';
+import { DATABASE_KINDS } from '../support/databases.js';
+import { ADMIN_FUZZ_ENV, adminConnectionParams, authorizationHeader } from './admin-access.js';
+import { auditRowIdString } from './admin-inputs.js';
 import { ANSWER_TIMEOUT_MS } from './exchange.js';
 import { FLOORS } from './floors.js';
 import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget, type FuzzTarget } from './fuzz-target.js';
@@ -22,8 +25,10 @@ type WsMessage =
 
 interface WsRun {
   cookie: string | undefined;
+  /** On the upgrade: the admin token as a script sends it, or none. */
+  authorization: string | undefined;
   origin: string | undefined;
-  /** `?connectionParams=1`: the first message carries them (or something else). */
+  /** `?connectionParams=1`: the first message carries them (the admin token as the admin page sends it, or something else). */
   connectionParams: JsonText | undefined;
   messages: WsMessage[];
 }
@@ -33,7 +38,7 @@ const callMessage: fc.Arbitrary<WsMessage> = fc.record({
   method: fc.constantFrom('query' as const, 'mutation' as const, 'subscription' as const),
   call: procedureCall,
   // tRPC's envelope takes a string here (anything else is a malformed envelope, fuzzed below).
-  lastEventId: fc.option(eventIdString, { nil: undefined, freq: 4 }),
+  lastEventId: fc.option(fc.oneof(eventIdString, auditRowIdString), { nil: undefined, freq: 4 }),
   jsonrpc: fc.boolean(),
   stringId: fc.boolean(),
 });
@@ -56,8 +61,9 @@ const wsMessage: fc.Arbitrary<WsMessage> = fc.oneof(
 
 const wsRun: fc.Arbitrary<WsRun> = fc.record({
   cookie: cookieHeader,
+  authorization: authorizationHeader,
   origin: fc.oneof({ arbitrary: fc.constant(undefined), weight: 9 }, { arbitrary: originHeader, weight: 1 }),
-  connectionParams: fc.option(fc.oneof(fc.constant('{"method":"connectionParams","data":{"token":"x"}}'), fc.constant('{"method":"connectionParams","data":null}'), hostileJson), {
+  connectionParams: fc.option(fc.oneof(fc.constant('{"method":"connectionParams","data":{"token":"x"}}'), fc.constant('{"method":"connectionParams","data":null}'), adminConnectionParams, hostileJson), {
     nil: undefined,
     freq: 8,
   }),
@@ -87,6 +93,7 @@ async function fuzzSocket(target: FuzzTarget, run: WsRun): Promise<string[]> {
   const problems: string[] = [];
   const headers: Record<string, string> = {};
   if (run.cookie !== undefined) headers.cookie = target.fill(run.cookie);
+  if (run.authorization !== undefined) headers.authorization = run.authorization;
   if (run.origin !== undefined) headers.origin = target.fill(run.origin);
   const query = run.connectionParams === undefined ? '' : '?connectionParams=1';
   const ws = new WebSocket(`${target.url.replace(/^http/, 'ws')}/api/trpc${query}`, { headers });
@@ -210,8 +217,8 @@ async function fuzzSocket(target: FuzzTarget, run: WsRun): Promise<string[]> {
   return problems;
 }
 
-describe('fuzz: every procedure over WebSocket', () => {
-  const target = useFuzzTarget();
+describe.each(DATABASE_KINDS)('fuzz: every procedure over WebSocket on %s', (database) => {
+  const target = useFuzzTarget({ database, env: ADMIN_FUZZ_ENV });
 
   itFuzzes(
     'answers any run of messages, calls, subscriptions and garbage alike, with no internal error, no leak and a message for every error',
