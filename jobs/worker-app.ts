@@ -81,8 +81,6 @@ export interface WorkerApp {
   workers: QueueWorkers;
   /** Where /metrics, /healthz and /readyz are served (WORKER_METRICS_PORT; with 0, the port picked), if anywhere. */
   httpUrl: string | undefined;
-  /** The audit archive's queue and worker (queues.archiveAudit, workers['archive-audit']), as the audit tests reach them. */
-  archiveAudit: { queue: JobQueues['archiveAudit']; worker: Worker<ArchiveAuditJob, ArchiveReport> };
   /** Stops taking jobs, lets the active ones finish (or hands them back after the grace period), then closes every part. */
   close(): Promise<void>;
 }
@@ -216,7 +214,6 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       services: { files, cleanup, sessions, audit, archiver, events },
       workers,
       httpUrl,
-      archiveAudit: { queue: queues.archiveAudit, worker: workers[QUEUE_NAMES.archiveAudit] },
       close: () => {
         closing ??= (async () => {
           await closeWorkers(allWorkers, graceMs, log);

@@ -1,11 +1,8 @@
 import type { Job } from 'bullmq';
 import { archiveAuditJobSchema, type ArchiveAuditJob } from '../../src/shared/jobs.js';
-import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import type { ArchiveReport, AuditArchiver } from '../../src/server/services/audit/audit-archiver.js';
 import { parsePayload } from './payload.js';
 
-/** The id of the scheduler that starts the archive (an alias of SCHEDULER_IDS.archiveAudit the audit tests import). */
-export const ARCHIVE_AUDIT_SCHEDULER_ID = SCHEDULER_IDS.archiveAudit;
 /** Hourly: rows pass retention continuously, and one run moves however many have. */
 export const ARCHIVE_AUDIT_EVERY_MS = 60 * 60_000;
 

@@ -12,7 +12,7 @@ import { createLogger, stdoutLogFormat, type Logger } from './logger.js';
 import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
-import { RateLimits, RefusalAuditGate } from './security/rate-limits.js';
+import { RateLimits } from './security/rate-limits.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { ApiDeps } from './api/context.js';
 import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
@@ -28,6 +28,7 @@ import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
 import { createAdminParts } from './admin/admin-parts.js';
+import { createRefusalAuditGate } from './admin/create-admin-gate.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 import type { AppMetrics } from './metrics/app-metrics.js';
 
@@ -94,8 +95,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
     const limiterRedis = await core.connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     const chat = new ChatService({ db, events, clock: core.clock });
-    // Its state lives in Redis under the same prefix as the API's gate below: the two are one gate.
-    const files = createFilesService(core, new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }));
+    // One gate for the API, the uploads, the host and the admin surfaces: its state lives in Redis.
+    const refusalGate = createRefusalAuditGate(limiterRedis, redisPrefix);
+    const files = createFilesService(core, refusalGate);
     const jobQueues = queues.all;
     const admin = createAdminParts({
       token: config.adminToken,
@@ -125,7 +127,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           'session.messages': config.sessionMessagesPerMinute,
         },
       }),
-      refusalGate: new RefusalAuditGate({ redis: limiterRedis, keyPrefix: `${redisPrefix}:audit-gate` }),
+      refusalGate,
       admin: admin.api,
     };
 

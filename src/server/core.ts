@@ -64,7 +64,8 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   const shutdown = new ShutdownStack(log);
 
   try {
-    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); } });
+    // Migration steps are detail; waiting on another process's migrations is worth an operator's notice.
+    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); }, warn: (msg) => { log.warn(msg); } });
     shutdown.push(() => db.close());
     await db.migrate();
 

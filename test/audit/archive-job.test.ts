@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARCHIVE_AUDIT_SCHEDULER_ID } from '../../jobs/processors/archive-audit.processor.js';
+import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
@@ -17,13 +17,13 @@ describe('the archive-audit job scheduler', () => {
     });
   });
   afterAll(async () => {
-    await h.workers?.archiveAudit.queue.obliterate({ force: true });
+    await h.workers?.queues.archiveAudit.obliterate({ force: true });
     await h.close();
   });
 
   it('is registered by the workers and moves the rows of real requests to the object store', async () => {
-    const schedulers = await h.workers?.archiveAudit.queue.getJobSchedulers();
-    expect(schedulers?.map((scheduler) => [scheduler.key, scheduler.every])).toEqual([[ARCHIVE_AUDIT_SCHEDULER_ID, 300]]);
+    const schedulers = await h.workers?.queues.archiveAudit.getJobSchedulers();
+    expect(schedulers?.map((scheduler) => [scheduler.key, scheduler.every])).toEqual([[SCHEDULER_IDS.archiveAudit, 300]]);
 
     for (let i = 0; i < 3; i += 1) await newBrowser(h.url);
     const rows = new AuditStore(h.t.app.db);

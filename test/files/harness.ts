@@ -86,7 +86,7 @@ export async function startFilesHarness(options: FilesHarnessOptions): Promise<F
     startWorkers,
     async close() {
       for (const worker of started) await worker.close();
-      await Promise.all([t.app.queues.upload, t.app.queues.cleanupOrphans, t.app.queues.expireSessions].map((queue) => queue.obliterate({ force: true })));
+      await Promise.all(t.app.queues.all.map((queue) => queue.obliterate({ force: true })));
       await t.close();
       await s3?.stop();
     },
