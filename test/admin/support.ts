@@ -1,7 +1,7 @@
-import { createTRPCClient, createWSClient, httpLink, wsLink } from '@trpc/client';
-import WebSocket from 'ws';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { ADMIN_TOKEN_PARAM } from '../../src/shared/admin.js';
+import { createWsTestClient } from '../support/ws-client.js';
 
 /** The token the admin tests configure (ADMIN_TOKEN needs 24 characters at least). */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -30,20 +30,11 @@ export interface AdminWsOptions {
 
 /** A typed admin client over the WebSocket, with the token as a connection parameter or upgrade header. */
 export function adminWsClient(baseUrl: string, options: AdminWsOptions = {}) {
-  const headers = options.headers ?? {};
-  class HeaderWebSocket extends WebSocket {
-    constructor(address: string | URL, protocols?: string | string[]) {
-      super(address, protocols, { headers });
-    }
-  }
-  const wsClient = createWSClient({
-    url: `${baseUrl.replace(/^http/, 'ws')}/api/trpc`,
-    WebSocket: HeaderWebSocket as unknown as typeof globalThis.WebSocket,
+  const { client, close } = createWsTestClient(baseUrl, {
+    headers: options.headers,
     connectionParams: options.connectionToken === undefined ? undefined : { [ADMIN_TOKEN_PARAM]: options.connectionToken },
-    retryDelayMs: () => 100,
   });
-  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
-  return { client, close: () => wsClient.close() };
+  return { client, close };
 }
 
 /** The value of one sample in Prometheus text (0 when the series does not exist yet). */
