@@ -1,7 +1,10 @@
 import { Worker, type Processor, type WorkerOptions } from 'bullmq';
+import { createAdminGate } from '../src/server/admin/create-admin-gate.js';
 import type { Config } from '../src/server/config/env.js';
 import { createCore, createFilesService } from '../src/server/core.js';
 import type { Database } from '../src/server/db/database.js';
+import { createClientIpResolver } from '../src/server/http/client-ip.js';
+import { createRequestIdReader } from '../src/server/http/request-id.js';
 import { bullPrefix, KEEP_COMPLETED, KEEP_FAILED, type JobQueues } from '../src/server/queues/job-queues.js';
 import type { EventBus } from '../src/server/realtime/event-bus.js';
 import type { Clock } from '../src/server/services/actor.js';
@@ -14,6 +17,8 @@ import { AuditArchiver } from '../src/server/services/audit/audit-archiver.js';
 import { AuditStore } from '../src/server/services/audit/audit-store.js';
 import { OrphanCleanupService, type CleanupReport } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
+import { createRefusalAuditGate } from '../src/server/security/create-refusal-audit-gate.js';
+import { OriginPolicy } from '../src/server/security/origin-policy.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
 import { auditMetricsObserver } from '../src/server/metrics/audit-metrics.js';
@@ -153,14 +158,19 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     if (metrics && metricsPort !== undefined) {
       // Admin checks and /readyz answer at once: with no offline queue, an outage fails fast (the gate falls back to memory).
       const redis = await connectRedis('admin', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      // This process's one refusal gate: the host's and the admin gate's refusals count together.
+      const refusalGate = createRefusalAuditGate(redis, redisPrefix);
       const host = await startWorkerHost({
-        config,
+        host: config.host,
         port: metricsPort,
         log,
         audit,
         metrics,
-        redis,
-        redisPrefix,
+        adminGate: createAdminGate({ token: config.adminToken, redis, redisPrefix, audit, refusalGate }),
+        refusalGate,
+        originPolicy: new OriginPolicy(config.corsOrigins),
+        clientIp: createClientIpResolver(config.trustProxy),
+        requestId: createRequestIdReader(config.trustProxy.kind !== 'none'),
         readiness: { database: () => db.ping(), redis: async () => { await redis.ping(); }, objectStore: () => storage.ping() },
       });
       closers.push(() => host.close());

@@ -1,29 +1,33 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
-import { createAdminGate, createRefusalAuditGate } from '../src/server/admin/create-admin-gate.js';
+import type { AdminGate } from '../src/server/admin/admin-gate.js';
 import { adminOnly } from '../src/server/admin/admin-route.js';
-import type { Config } from '../src/server/config/env.js';
-import { createClientIpResolver } from '../src/server/http/client-ip.js';
+import type { ClientIpResolver } from '../src/server/http/client-ip.js';
 import { sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
 import { createHttpHost } from '../src/server/http/host.js';
-import { createRequestIdReader } from '../src/server/http/request-id.js';
+import type { RequestIdReader } from '../src/server/http/request-id.js';
 import type { Logger } from '../src/server/logger.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
 import { createMetricsRoute } from '../src/server/metrics/metrics-route.js';
-import { OriginPolicy } from '../src/server/security/origin-policy.js';
+import type { OriginPolicy } from '../src/server/security/origin-policy.js';
+import type { RefusalAuditGate } from '../src/server/security/rate-limits.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
 import { ADMIN_PATHS } from '../src/shared/admin.js';
 
+/** Built by the composition root (jobs/worker-app.ts) as the web server's are by src/server/app.ts. */
 export interface WorkerHostOptions {
-  config: Pick<Config, 'host' | 'adminToken' | 'trustProxy' | 'corsOrigins'>;
+  /** HOST: the interface to bind. */
+  host: string;
   port: number;
   log: Logger;
   audit: AuditService;
   metrics: AppMetrics;
-  /** For the admin gate's shared counters: no offline queue, so a check answers at once. */
-  redis: Redis;
-  redisPrefix: string;
+  adminGate: AdminGate;
+  /** The process's one refusal gate, the admin gate's own. */
+  refusalGate: RefusalAuditGate;
+  originPolicy: OriginPolicy;
+  clientIp: ClientIpResolver;
+  requestId: RequestIdReader;
   /** What /readyz asks: the same dependencies as the web server's. */
   readiness: Record<string, ReadinessCheck>;
 }
@@ -46,24 +50,22 @@ const TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
  * unknown paths and refused tokens are answered exactly as there.
  */
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
-  const { config } = opts;
-  const gate = createAdminGate({ token: config.adminToken, redis: opts.redis, redisPrefix: opts.redisPrefix, audit: opts.audit });
   const server = createHttpHost({
     log: opts.log,
     audit: opts.audit,
-    refusalGate: createRefusalAuditGate(opts.redis, opts.redisPrefix),
-    originPolicy: new OriginPolicy(config.corsOrigins),
-    clientIp: createClientIpResolver(config.trustProxy),
-    requestId: createRequestIdReader(config.trustProxy.kind !== 'none'),
+    refusalGate: opts.refusalGate,
+    originPolicy: opts.originPolicy,
+    clientIp: opts.clientIp,
+    requestId: opts.requestId,
     timeouts: TIMEOUTS,
     routes: [
       { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
       { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, opts.readiness) },
-      { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(gate, createMetricsRoute(opts.metrics)) },
+      { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(opts.adminGate, createMetricsRoute(opts.metrics)) },
     ],
   });
-  const port = await listen(server, opts.port, config.host);
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const port = await listen(server, opts.port, opts.host);
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
     url: `http://${host}:${port}`,
     close: () =>

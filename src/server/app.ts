@@ -13,6 +13,7 @@ import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits } from './security/rate-limits.js';
+import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { ApiDeps } from './api/context.js';
 import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
@@ -28,7 +29,6 @@ import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
 import { createAdminParts } from './admin/admin-parts.js';
-import { createRefusalAuditGate } from './admin/create-admin-gate.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 import type { AppMetrics } from './metrics/app-metrics.js';
 
@@ -98,15 +98,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     // One gate for the API, the uploads, the host and the admin surfaces: its state lives in Redis.
     const refusalGate = createRefusalAuditGate(limiterRedis, redisPrefix);
     const files = createFilesService(core, refusalGate);
-    const jobQueues = queues.all;
     const admin = createAdminParts({
       token: config.adminToken,
       db,
       clock: core.clock,
-      queues: jobQueues,
+      queues: queues.all,
       audit,
       redis: limiterRedis,
       redisPrefix,
+      refusalGate,
     });
     const deps: ApiDeps = {
       log,
@@ -146,7 +146,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const websockets = createWebSocketHost({
       log,
       audit,
-      refusalGate: deps.refusalGate,
+      refusalGate,
       originPolicy,
       makeContext: createWsContextFactory(contextOptions),
       maxPerIp: config.wsMaxPerIp,
@@ -154,7 +154,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     const metrics = createServerMetrics({
       audit,
-      queues: jobQueues,
+      queues: queues.all,
       sockets: () => websockets.connections,
       subscriptions: () => events.localSubscriptions,
     });
@@ -167,13 +167,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       log,
       audit,
       rateLimits: deps.rateLimits,
-      refusalGate: deps.refusalGate,
+      refusalGate,
       uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
     });
     const server = createHttpHost({
       log,
       audit,
-      refusalGate: deps.refusalGate,
+      refusalGate,
       originPolicy,
       clientIp,
       requestId,

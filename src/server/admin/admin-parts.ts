@@ -1,17 +1,15 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ADMIN_PATHS } from '../../shared/admin.js';
 import type { Database } from '../db/database.js';
 import type { Route } from '../http/host.js';
 import type { AppMetrics } from '../metrics/app-metrics.js';
 import { createMetricsRoute } from '../metrics/metrics-route.js';
 import type { Clock } from '../services/actor.js';
-import type { AuditService } from '../services/audit/audit.service.js';
 import type { AdminGate } from './admin-gate.js';
 import { AdminOverviewService } from './admin-overview.js';
 import { adminOnly } from './admin-route.js';
 import { AuditBrowser } from './audit-browser.js';
-import { createAdminGate } from './create-admin-gate.js';
+import { createAdminGate, type AdminGateSetup } from './create-admin-gate.js';
 import { createQueueDashboard } from './queue-dashboard.js';
 
 /** What the admin procedures are given (ApiDeps.admin). */
@@ -21,17 +19,12 @@ export interface AdminApi {
   overview: AdminOverviewService;
 }
 
-export interface AdminPartsOptions {
-  /** ADMIN_TOKEN; unset turns every admin surface off. */
-  token: string | undefined;
+/** The admin gate's set-up (token, Redis, the process's refusal gate) and what the admin pages read. */
+export interface AdminPartsOptions extends AdminGateSetup {
   db: Database;
   clock: Clock;
   /** The queues the dashboard and the overview show. */
   queues: readonly Queue[];
-  audit: AuditService;
-  /** The rate limits' connection (no offline queue: a check answers at once). */
-  redis: Redis;
-  redisPrefix: string;
 }
 
 export interface AdminParts {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RefusalAuditGate } from '../security/rate-limits.js';
+import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { AdminGate } from './admin-gate.js';
 
@@ -10,14 +10,8 @@ export interface AdminGateSetup {
   redis: Redis;
   redisPrefix: string;
   audit: AuditService;
-}
-
-/**
- * The gate that keeps refusals out of the audit log when repeated, on the keys every process of a
- * deployment shares (the API's, the host's and the admin gate's are one gate).
- */
-export function createRefusalAuditGate(redis: Redis, redisPrefix: string): RefusalAuditGate {
-  return new RefusalAuditGate({ redis, keyPrefix: `${redisPrefix}:audit-gate` });
+  /** The process's one refusal gate (createRefusalAuditGate), shared with its other surfaces. */
+  refusalGate: RefusalAuditGate;
 }
 
 /**
@@ -31,6 +25,6 @@ export function createAdminGate(opts: AdminGateSetup): AdminGate {
     redis: opts.redis,
     keyPrefix: `${opts.redisPrefix}:admin-failures`,
     audit: opts.audit,
-    refusalGate: createRefusalAuditGate(opts.redis, opts.redisPrefix),
+    refusalGate: opts.refusalGate,
   });
 }
