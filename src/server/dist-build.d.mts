@@ -14,5 +14,9 @@ export const ROOT: string;
 export function staleness(part: DistPart, place?: BuildPlace): string | undefined;
 export function build(part: DistPart, place?: BuildPlace): Promise<void>;
 export function buildIfStale(parts: DistPart[], options?: BuildPlace & { say?: (line: string) => void }): Promise<void>;
-/** Runs `work` holding dist/'s build lock, waiting while another process holds it (saying so once through `say`). */
+/**
+ * Runs `work` holding dist/'s build lock, waiting while another process or another caller in this
+ * one holds it (saying so once through `say`); a lock left by a process that has died, or by an
+ * earlier process with this one's pid, is taken over.
+ */
 export function withBuildLock<T>(work: () => Promise<T>, options?: { root?: string; say?: (line: string) => void }): Promise<T>;

@@ -1,7 +1,8 @@
 // Plain JavaScript on purpose: this decides whether dist/ must be built, so it runs before anything
 // is compiled, with no TypeScript loader (types: dist-build.d.mts).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,23 +99,45 @@ export async function build(part, { root = ROOT, env = process.env } = {}) {
   writeFileSync(stampFile(root, part), `${JSON.stringify(stamp)}\n`);
 }
 
-/** Whether the process that wrote the lock file `file` still holds it (a lock left by a crash does not count). */
-function lockHeld(file) {
-  let stats;
-  let holder;
+const LOCK_WAIT_LINE = 'tabsync: another process is building dist/: waiting for it…';
+
+/**
+ * This process's turn at each lock file (a promise chain a file): callers in one process take the
+ * lock one after the other, so a lock file that names this process's pid is ours only while we
+ * hold it, and otherwise was left by an earlier process that had the same pid (PID 1 of a container
+ * restarted in place, say). Worker threads each have their own: take the lock from one thread only.
+ */
+const turns = new Map();
+/** The nonces of the lock files this process holds now. */
+const heldNonces = new Set();
+
+/** The lock file's content, pid and nonce, and what identifies the file itself (undefined: gone). */
+function readLock(file) {
   try {
-    stats = statSync(file);
-    holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
-  } catch {
-    return true; // let go since: try again
+    const stats = statSync(file);
+    const content = readFileSync(file, 'utf8');
+    const [pid, nonce] = content.trim().split(/\s+/);
+    return { content, holder: Number(pid), nonce, ino: stats.ino, mtimeMs: stats.mtimeMs };
+  } catch (error) {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
   }
-  const age = Date.now() - stats.mtimeMs;
+}
+
+function sameLock(a, b) {
+  return a !== undefined && b !== undefined && a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.content === b.content;
+}
+
+/** Whether the process that wrote `lock` still holds it (a lock left by a crash does not count). */
+function lockHeld(lock) {
+  const age = Date.now() - lock.mtimeMs;
   // Created but not yet written: trust it for a few seconds only.
-  if (!Number.isInteger(holder) || holder <= 0) return age < 5_000;
+  if (!Number.isInteger(lock.holder) || lock.holder <= 0) return age < 5_000;
+  if (lock.holder === process.pid) return heldNonces.has(lock.nonce);
   // No build takes this long: the pid may since belong to another process.
   if (age > 10 * 60_000) return false;
   try {
-    process.kill(holder, 0);
+    process.kill(lock.holder, 0);
     return true;
   } catch (error) {
     return error.code === 'EPERM';
@@ -122,34 +145,93 @@ function lockHeld(file) {
 }
 
 /**
- * Runs `work` while holding dist/'s build lock, waiting while another process (a second
- * `npm run migrate` or `npm run audit:verify` started at the same moment, say) holds it: two
- * builds writing the same files at once could each leave the other's reader a half-written file.
+ * Removes the stale lock `lock`, unless another process has taken it over first. Renaming is
+ * atomic, so of several processes that found the same stale lock one moves it away; the others
+ * move away whatever is there by then, see that it is not the stale lock (one of them may already
+ * have taken the lock) and put it back.
  */
-export async function withBuildLock(work, { root = ROOT, say = (line) => { console.error(line); } } = {}) {
-  const file = path.join(root, 'dist', '.build.lock');
+function takeOver(file, lock) {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if (error.code === 'ENOENT') return; // moved away already
+    throw error;
+  }
+  try {
+    if (!sameLock(readLock(aside), lock)) linkSync(aside, file);
+  } catch (error) {
+    // EEXIST: a lock was taken in the moment it was away. Two builds may then overlap, as they
+    // would have without a lock: three processes finding one stale lock at the same instant.
+    if (error.code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/** Creates the lock file, waiting while another process holds it; gives its nonce. */
+async function acquire(file, waiting) {
+  const nonce = randomBytes(12).toString('hex');
   mkdirSync(path.dirname(file), { recursive: true });
-  let told = false;
   for (;;) {
     try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      break;
+      writeFileSync(file, `${process.pid} ${nonce}\n`, { flag: 'wx' });
+      heldNonces.add(nonce);
+      return nonce;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
     }
-    if (!lockHeld(file)) {
+    const lock = readLock(file);
+    if (lock === undefined) continue; // let go since: try again
+    if (!lockHeld(lock)) {
       // Left by a process that died while building: take it over.
-      rmSync(file, { force: true });
+      takeOver(file, lock);
       continue;
     }
-    if (!told) say('tabsync: another process is building dist/: waiting for it…');
-    told = true;
+    waiting();
     await sleep(100);
   }
+}
+
+/** Lets go of the lock file if it is still ours (after 10 minutes another process may have taken it). */
+function release(file, nonce) {
+  heldNonces.delete(nonce);
+  const lock = readLock(file);
+  if (lock?.holder === process.pid && lock.nonce === nonce) rmSync(file, { force: true });
+}
+
+/**
+ * Runs `work` while holding dist/'s build lock, waiting while another process (a second
+ * `npm run migrate` or `npm run audit:verify` started at the same moment, say) or another caller
+ * in this one holds it: two builds writing the same files at once could each leave the other's
+ * reader a half-written file.
+ */
+export async function withBuildLock(work, { root = ROOT, say = (line) => { console.error(line); } } = {}) {
+  const file = path.join(root, 'dist', '.build.lock');
+  let told = false;
+  const waiting = () => {
+    if (!told) say(LOCK_WAIT_LINE);
+    told = true;
+  };
+  const ahead = turns.get(file);
+  let done;
+  const mine = new Promise((resolve) => { done = resolve; });
+  const turn = (ahead ?? Promise.resolve()).then(() => mine);
+  turns.set(file, turn);
   try {
-    return await work();
+    if (ahead) {
+      waiting();
+      await ahead;
+    }
+    const nonce = await acquire(file, waiting);
+    try {
+      return await work();
+    } finally {
+      release(file, nonce);
+    }
   } finally {
-    rmSync(file, { force: true });
+    done();
+    if (turns.get(file) === turn) turns.delete(file);
   }
 }
 

@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { build, buildIfStale, staleness, withBuildLock } from '../../src/server/dist-build.mjs';
 
@@ -107,6 +108,40 @@ describe('whether dist/ must be built', () => {
     await buildIfStale(['code'], { root, env: {}, ...quiet });
     expect(runs(root)).toEqual(['node_modules/typescript/bin/tsc']);
     expect(existsSync(path.join(root, 'dist/.build.lock'))).toBe(false);
+  });
+
+  it('takes over promptly a build lock that names this process but that it does not hold (PID 1 of a container restarted in place)', async () => {
+    mkdirSync(path.join(root, 'dist'), { recursive: true });
+    for (const content of [String(process.pid), `${String(process.pid)} 0123456789abcdef\n`]) {
+      writeFileSync(path.join(root, 'dist/.build.lock'), content);
+      const said: string[] = [];
+      const started = Date.now();
+      await withBuildLock(() => Promise.resolve(), { root, say: (line) => { said.push(line); } });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(said).toEqual([]);
+      expect(existsSync(path.join(root, 'dist/.build.lock'))).toBe(false);
+    }
+  });
+
+  it('lets one process at a time take over a dead build lock that several find at once', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    mkdirSync(path.join(root, 'dist'), { recursive: true });
+    writeFileSync(path.join(root, 'dist/.build.lock'), dead);
+    // Each process notes when it starts and ends its work under the lock; no two may overlap.
+    const script = `import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withBuildLock } from ${JSON.stringify(pathToFileURL(path.resolve('src/server/dist-build.mjs')).href)};
+await withBuildLock(async () => {
+  appendFileSync('work.log', 'start\\n');
+  await sleep(150);
+  appendFileSync('work.log', 'end\\n');
+}, { root: process.cwd(), say: () => {} });`;
+    const waiters = Array.from({ length: 3 }, () => new Promise<number | null>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: root }, (error) => { resolve(error ? (error.code as number) : 0); });
+    }));
+    expect(await Promise.all(waiters)).toEqual([0, 0, 0]);
+    expect(readFileSync(path.join(root, 'work.log'), 'utf8').trim().split('\n')).toEqual(['start', 'end', 'start', 'end', 'start', 'end']);
+    expect(readdirSync(path.join(root, 'dist'))).toEqual([]);
   });
 
   it('lets go of the build lock when the build fails', async () => {
