@@ -40,8 +40,23 @@ export const auditPageSchema = z.object({
 });
 export type AuditPage = z.infer<typeof auditPageSchema>;
 
-/** admin.audit.tail: rows written after the subscription starts; `lastEventId` resumes after a drop. */
-export const auditTailInputSchema = z.object({ lastEventId: z.string().regex(/^\d+$/).nullish() }).default({});
+/** An audit row's id as a tail's tracked event id: its digits (leading zeros allowed). */
+function isAuditRowId(id: string): boolean {
+  // Past the safe integers the id was never sent, and as a number it would reach the query as Infinity.
+  return /^\d+$/.test(id) && Number.isSafeInteger(Number(id));
+}
+
+/**
+ * admin.audit.tail: rows written after the subscription starts; `lastEventId` resumes after a drop.
+ * tRPC merges a reconnecting client's last tracked id into this input as `lastEventId`, so a resume is checked here too.
+ * The check is on the object, not the field, so that the message (which names the field) is not prefixed with it again.
+ */
+export const auditTailInputSchema = z
+  .object({ lastEventId: z.string().nullish() })
+  .refine((input) => input.lastEventId == null || isAuditRowId(input.lastEventId), {
+    error: `The tail cannot resume there: lastEventId must be the id of an audit row this server sent, a whole number up to ${Number.MAX_SAFE_INTEGER}.`,
+  })
+  .default({});
 export type AuditTailQuery = z.output<typeof auditTailInputSchema>;
 
 export const queueStatusSchema = z.object({

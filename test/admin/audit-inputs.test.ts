@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TRPCClientError } from '@trpc/client';
+import WebSocket from 'ws';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -16,6 +17,24 @@ function firstTailOutcome(url: string, lastEventId: string, ms = 1500): Promise<
       onError: (error) => { clearTimeout(timer); resolve({ error }); },
     });
   }).finally(() => ws.close());
+}
+
+/**
+ * The first answer, besides "started", to a tail that resumes the way tRPC's client does after a drop:
+ * the id in the message's `lastEventId`, beside the input, which the server merges into the input.
+ */
+function firstEnvelopeResumeAnswer(url: string, lastEventId: string): Promise<{ result?: { type: string; id?: string }; error?: { message: string; data: { code: string } } }> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/trpc`, { headers: bearer(ADMIN_TOKEN) });
+  return new Promise<{ result?: { type: string; id?: string }; error?: { message: string; data: { code: string } } }>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.send(JSON.stringify({ id: 1, method: 'subscription', params: { path: 'admin.audit.tail', input: {}, lastEventId } }));
+    });
+    ws.on('message', (raw: Buffer) => {
+      const message = JSON.parse(raw.toString()) as { id?: number; result?: { type: string; id?: string }; error?: { message: string; data: { code: string } } };
+      if (message.id === 1 && message.result?.type !== 'started') resolve(message);
+    });
+  }).finally(() => { ws.close(); });
 }
 
 /** Inputs at the edges of what the admin schemas accept: each is answered, never with a 500. */
@@ -73,6 +92,14 @@ describe.each(DATABASE_KINDS)('admin procedures at the edges of their input on %
     expect(error?.data?.code).toBe('BAD_REQUEST');
     expect(error?.message).toMatch(/lastEventId must be the id of an audit row this server sent/);
     expectActionableMessage(error?.message);
+  });
+
+  it('checks a resume id sent as the tracked envelope\'s lastEventId, as a reconnecting client sends it, with the same schema', async () => {
+    const refused = await firstEnvelopeResumeAnswer(t.url, '9'.repeat(20));
+    expect(refused.error?.data.code).toBe('BAD_REQUEST');
+    expect(refused.error?.message).toMatch(/lastEventId must be the id of an audit row this server sent/);
+    const resumed = await firstEnvelopeResumeAnswer(t.url, '0');
+    expect(resumed.result).toMatchObject({ type: 'data', id: '1' });
   });
 
   it('refuses a time filter the schema does not take with a sentence', async () => {

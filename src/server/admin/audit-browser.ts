@@ -3,7 +3,6 @@ import type { AuditListQuery, AuditPage, AuditRowView } from '../../shared/admin
 import type { Database } from '../db/database.js';
 import type { AuditLogAttributes } from '../db/models/audit-log.js';
 import { AuditStore } from '../services/audit/audit-store.js';
-import { InvalidRequestError } from '../services/errors.js';
 import { toAuditRowView } from './audit-row-view.js';
 
 export interface AuditBrowserOptions {
@@ -60,19 +59,6 @@ export class AuditBrowser {
   /** The id of the newest row (0 when none was ever written): a tail starts after it. */
   async newestId(): Promise<number> {
     return (await this.store.head()).lastId;
-  }
-
-  /**
-   * Where a tail starts: after the row `lastEventId` names when it resumes, else after the newest.
-   * An id past JavaScript's safe integers was never sent (and would reach the query as Infinity).
-   */
-  async tailStart(lastEventId: string | null | undefined): Promise<number> {
-    if (!lastEventId) return this.newestId();
-    const id = /^\d+$/.test(lastEventId) ? Number(lastEventId) : Number.NaN;
-    if (!Number.isSafeInteger(id)) {
-      throw new InvalidRequestError(`The tail cannot resume there: lastEventId must be the id of an audit row this server sent, a whole number up to ${Number.MAX_SAFE_INTEGER}.`);
-    }
-    return id;
   }
 
   /** Rows after `afterId`, oldest first, as they are written, until `signal` aborts. */

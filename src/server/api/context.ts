@@ -5,6 +5,7 @@ import type { SessionService } from '../services/session/session.service.js';
 import type { ChatService } from '../services/chat/chat.service.js';
 import type { FilesService } from '../services/files/files.service.js';
 import type { EventBus } from '../realtime/event-bus.js';
+import type { CheckedLimits } from '../security/checked-limits.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 import type { AdminApi } from '../admin/admin-parts.js';
 
@@ -44,6 +45,8 @@ export interface ApiContext {
   response: ResponseControl;
   /** A WebSocket's own budget of live subscriptions; absent over HTTP. */
   subscriptions?: SubscriptionBudget;
+  /** The limits this call has been checked against so far: set by the rate-limit middlewares, absent before the first. */
+  checkedLimits?: CheckedLimits;
 }
 
 export interface SubscriptionBudget {

@@ -23,7 +23,7 @@ export interface LockSession {
   close(): Promise<void>;
 }
 
-export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 /** Start-up is the only waiter, so a short poll costs nothing and hands over soon after the holder ends. */
 const POLL_MS = 100;
 

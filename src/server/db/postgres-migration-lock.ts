@@ -16,7 +16,7 @@ function isPgClient(connection: object): connection is PgClient {
  * from a name is unlikely to meet another application's key. They are per database, so other
  * databases on the same server (the tests' many) never wait for each other.
  */
-export const MIGRATION_LOCK_KEY = createHash('sha256').update('tabsync:schema_migrations').digest().readBigInt64BE(0).toString();
+const MIGRATION_LOCK_KEY = createHash('sha256').update('tabsync:schema_migrations').digest().readBigInt64BE(0).toString();
 
 /**
  * A session-level advisory lock, on a connection taken out of Sequelize's pool for the whole run:
@@ -28,7 +28,11 @@ export function createPostgresMigrationLock(sequelize: Sequelize, options: Migra
   const name = `PostgreSQL database "${database}" on ${host}:${port}`;
   return pollingLock(name, async (): Promise<LockSession> => {
     const connection = await sequelize.connectionManager.getConnection({ type: 'write' });
-    if (!isPgClient(connection)) throw new Error('Sequelize gave a PostgreSQL connection without query()');
+    if (!isPgClient(connection)) {
+      // Out of the pool and never returned as a session: destroyed here, or nothing would release it.
+      await sequelize.connectionManager.destroyConnection(connection).catch(() => undefined);
+      throw new Error('Sequelize gave a PostgreSQL connection without query()');
+    }
     let held = false;
     return {
       async tryAcquire() {

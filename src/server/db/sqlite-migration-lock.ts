@@ -1,17 +1,6 @@
 import sqlite3 from 'sqlite3';
 import { pollingLock, type LockSession, type MigrationLock, type MigrationLockOptions } from './migration-lock.js';
 
-/**
- * SQLite's own file lock, taken on a file beside the database rather than on the database itself:
- * holding the database's write lock for the whole run would shut out the migrations' own connections.
- * `BEGIN EXCLUSIVE` on the lock file's connection holds it (the file stays empty, nothing is written);
- * the operating system drops it when the process ends, so a killed process leaves nothing to clean up.
- * Like SQLite itself, this needs a file system whose locks work (not every network file system's do).
- */
-export function sqliteLockPath(storage: string): string {
-  return `${storage}.migration-lock`;
-}
-
 function open(file: string): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
     const handle = new sqlite3.Database(file, (error) => { if (error) reject(error); else resolve(handle); });
@@ -22,16 +11,33 @@ function exec(handle: sqlite3.Database, sql: string): Promise<void> {
   return new Promise((resolve, reject) => { handle.exec(sql, (error) => { if (error) reject(error); else resolve(); }); });
 }
 
+function close(handle: sqlite3.Database): Promise<void> {
+  return new Promise((resolve, reject) => { handle.close((error) => { if (error) reject(error); else resolve(); }); });
+}
+
 function isBusy(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === 'SQLITE_BUSY';
 }
 
+/**
+ * SQLite's own file lock, taken on a file beside the database rather than on the database itself:
+ * holding the database's write lock for the whole run would shut out the migrations' own connections.
+ * `BEGIN EXCLUSIVE` on the lock file's connection holds it (the file stays empty, nothing is written);
+ * the operating system drops it when the process ends, so a killed process leaves nothing to clean up.
+ * Like SQLite itself, this needs a file system whose locks work (not every network file system's do).
+ */
 export function createSqliteMigrationLock(storage: string, options: MigrationLockOptions = {}): MigrationLock {
-  const file = sqliteLockPath(storage);
+  const file = `${storage}.migration-lock`;
   return pollingLock(`SQLite database ${storage}`, async (): Promise<LockSession> => {
     const handle = await open(file);
-    // A held lock answers SQLITE_BUSY at once and the poll does the waiting, not a thread of libuv's pool.
-    await exec(handle, 'PRAGMA busy_timeout = 0');
+    try {
+      // A held lock answers SQLITE_BUSY at once and the poll does the waiting, not a thread of libuv's pool.
+      await exec(handle, 'PRAGMA busy_timeout = 0');
+    } catch (error) {
+      // No session is returned, so nothing else would close it: a long-lived server would keep the file open.
+      await close(handle).catch(() => undefined);
+      throw error;
+    }
     return {
       async tryAcquire() {
         try {
@@ -45,7 +51,7 @@ export function createSqliteMigrationLock(storage: string, options: MigrationLoc
         }
       },
       // Closing ends the transaction, and with it the lock.
-      close: () => new Promise((resolve, reject) => { handle.close((error) => { if (error) reject(error); else resolve(); }); }),
+      close: () => close(handle),
     };
   }, options);
 }

@@ -51,8 +51,8 @@ export class CheckedLimits {
 
 /**
  * The limits a call was checked against before this middleware, carried in the call's context by
- * the middleware before it (`next({ ctx: { checkedLimits } })`), or none yet.
+ * the middleware before it (`next({ ctx: { checkedLimits } })`, ApiContext.checkedLimits), or none yet.
  */
-export function checkedLimitsOf(ctx: object): CheckedLimits {
-  return 'checkedLimits' in ctx && ctx.checkedLimits instanceof CheckedLimits ? ctx.checkedLimits : new CheckedLimits();
+export function checkedLimitsOf(ctx: { checkedLimits?: CheckedLimits }): CheckedLimits {
+  return ctx.checkedLimits ?? new CheckedLimits();
 }

@@ -9,7 +9,10 @@ export interface ChildRun {
   exited: Promise<{ code: number | null; lines: string[]; stderr: string }>;
 }
 
-/** Runs a TypeScript entry point of this repository with `node --import tsx`, as `npm run migrate` does. */
+/**
+ * Runs a TypeScript entry point of this repository with `node --import tsx`, straight from src/: `npm run migrate`
+ * runs the compiled dist/ (through src/server/launch.mjs), which a test would first have to build.
+ */
 export function runTsProcess(entry: string, env: Record<string, string>): ChildRun {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, NODE_ENV: 'test', ...env },
@@ -44,7 +47,7 @@ export function runTsProcess(entry: string, env: Record<string, string>): ChildR
   };
 }
 
-/** `npm run migrate` against `url`. */
+/** The entry point `npm run migrate` runs (its source, not dist/), against `url`. */
 export function runMigrateCli(url: string): ChildRun {
   return runTsProcess('src/server/db/migrate-cli.ts', { DATABASE_URL: url });
 }
