@@ -39,7 +39,11 @@ export interface JobQueuesOptions {
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 1000 };
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5000 };
 
-/** The ids of the schedulers that start the periodic jobs; upserting them again changes nothing. */
+/**
+ * The ids of the schedulers that start the periodic jobs. Upserting one that exists keeps one
+ * scheduler and its timing (with the same interval), but deletes its pending next job and adds it
+ * again, or adds one where it was lost (BullMQ 6's addJobScheduler script).
+ */
 export const SCHEDULER_IDS = { cleanupOrphans: 'cleanup-orphans-every', expireSessions: 'expire-sessions-every', archiveAudit: 'archive-audit-every' } as const;
 
 /** How often each periodic job runs. */
@@ -49,6 +53,29 @@ export interface MaintenanceEvery {
   archiveAuditMs: number;
 }
 
+/** What restoreMaintenance wrote again, by why. */
+export interface RestoredSchedulers {
+  /** Schedulers gone from Redis (it lost its data). */
+  missing: string[];
+  /**
+   * Schedulers still there whose next job was lost: Redis lost some keys but not all, or the worker
+   * that took the previous run could not write the next (BullMQ then only emits an error).
+   */
+  stalled: string[];
+}
+
+/**
+ * How late a scheduler's next run may be before its job counts as lost. A worker that takes a due
+ * job moves `next` an interval on and writes the next job at once (BullMQ writes it then and only
+ * then: nothing writes a lost one again), so `next` stays late only while an earlier run holds the
+ * queue's worker, or once the job is gone. An interval of lateness is let pass, and up to a minute
+ * more for clocks that differ between machines (`next` is stamped with its writer's clock); a job
+ * still waiting past that is only written again, for the same time.
+ */
+function overdueAfterMs(everyMs: number): number {
+  return everyMs + Math.min(everyMs, 60_000);
+}
+
 /** Retried a few times, kept like every other job; a missed run is made up by the next one anyway. */
 const PERIODIC_JOB_OPTS = { attempts: 3, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED };
 
@@ -56,6 +83,7 @@ const PERIODIC_JOB_OPTS = { attempts: 3, removeOnComplete: KEEP_COMPLETED, remov
 interface Scheduled {
   id: string;
   queue: Queue;
+  everyMs: number;
   upsert(): Promise<unknown>;
 }
 
@@ -113,16 +141,25 @@ export class JobQueues implements UploadJobQueue {
   }
 
   /**
-   * Creates the schedulers that are missing (Redis lost its data) and leaves the others alone:
-   * upserting a live scheduler replaces its next job, which is not worth doing once a minute.
-   * Returns the ids it created.
+   * Upserts the schedulers that are missing, or whose next run is long overdue (their next job was
+   * lost), and leaves healthy ones alone: upserting rewrites their next job (SCHEDULER_IDS), not
+   * worth doing once a minute.
    */
-  async restoreMaintenance(every: MaintenanceEvery): Promise<string[]> {
-    const restored: string[] = [];
+  async restoreMaintenance(every: MaintenanceEvery): Promise<RestoredSchedulers> {
+    const restored: RestoredSchedulers = { missing: [], stalled: [] };
     for (const scheduled of this.scheduled(every)) {
-      if (await scheduled.queue.getJobScheduler(scheduled.id)) continue;
+      const scheduler = await scheduled.queue.getJobScheduler(scheduled.id);
+      // Settings that outlived their place in the schedule come back with `next` null (typed as a number).
+      const next: number | null | undefined = scheduler?.next;
+      if (typeof next !== 'number') {
+        restored.missing.push(scheduled.id);
+      } else if (Date.now() - next > overdueAfterMs(scheduler?.every ?? scheduled.everyMs)) {
+        // Date.now(), not an app's clock: BullMQ stamps `next` with the real time.
+        restored.stalled.push(scheduled.id);
+      } else {
+        continue;
+      }
       await scheduled.upsert();
-      restored.push(scheduled.id);
     }
     return restored;
   }
@@ -132,6 +169,7 @@ export class JobQueues implements UploadJobQueue {
     const each = <D, R>(queue: Queue<D, R, string, D, R, string>, id: string, ms: number, data: D): Scheduled => ({
       id,
       queue,
+      everyMs: ms,
       upsert: () => queue.upsertJobScheduler(id, { every: ms }, { name: queue.name, data, opts: PERIODIC_JOB_OPTS }),
     });
     return [
