@@ -24,6 +24,8 @@ import {
 /** Bytes being written live here until they are whole; a dot-name no key can take. */
 const INCOMPLETE_DIR = '.incomplete';
 const DELETE_CONCURRENCY = 32;
+/** Directories read, and files statted, ahead of the walk of a listing. */
+const LIST_LOOKAHEAD = 64;
 
 function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
@@ -52,6 +54,51 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
   });
   await Promise.all(runners);
   return results;
+}
+
+/**
+ * `paths` reordered to take one of each parent directory in turn: removals that run at once then
+ * fall in different directories instead of queueing on one directory's lock.
+ */
+function byParentInTurn(paths: readonly string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const item of paths) {
+    const parent = path.dirname(item);
+    const group = groups.get(parent);
+    if (group) group.push(item);
+    else groups.set(parent, [item]);
+  }
+  if (groups.size <= 1 || groups.size === paths.length) return [...paths];
+  const lists = [...groups.values()];
+  const ordered: string[] = [];
+  for (let round = 0; ordered.length < paths.length; round += 1) {
+    for (const list of lists) {
+      const item = list[round];
+      if (item !== undefined) ordered.push(item);
+    }
+  }
+  return ordered;
+}
+
+interface Listing {
+  entries: Dirent[];
+  /** Whether the first entry is the directory on the path to the cursor (its own walk starts after it). */
+  firstOnPath: boolean;
+  /** Started with the read: the listing of the first subdirectory and the stats of the first files, by entry index. */
+  reads: Map<number, Promise<Settled<Listing | null>>>;
+  stats: Map<number, Promise<Settled<StoredObject | null>>>;
+}
+
+/** A promise started ahead of time settles into this, so that one left unread when a page is full rejects nobody. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
 }
 
 /**
@@ -181,9 +228,39 @@ export class LocalObjectStore implements ObjectStore {
       if (message) result.failed.push({ key, message });
       else result.deleted.push(key);
     });
-    // Two prunes may meet at a shared parent: one removes it, the other stops there. Either way it goes once empty.
-    await mapLimit([...new Set(files.map((file) => path.dirname(file)))], DELETE_CONCURRENCY, (directory) => this.pruneDirectories(directory));
+    await this.pruneAll(files.map((file) => path.dirname(file)));
     return result;
+  }
+
+  /**
+   * What `pruneDirectories` does for each of `directories`, level by level from the deepest: a
+   * directory's parent is tried once, after all its children in the batch were, and only when one
+   * of them went (a parent of a directory that stays is not empty).
+   */
+  private async pruneAll(directories: readonly string[]): Promise<void> {
+    const byDepth = new Map<number, Set<string>>();
+    const add = (directory: string) => {
+      if (!directory.startsWith(this.root + path.sep)) return;
+      const depth = directory.split(path.sep).length;
+      const level = byDepth.get(depth) ?? new Set<string>();
+      level.add(directory);
+      byDepth.set(depth, level);
+    };
+    for (const directory of directories) add(directory);
+    while (byDepth.size > 0) {
+      const deepest = Math.max(...byDepth.keys());
+      const level = byParentInTurn([...(byDepth.get(deepest) ?? [])]);
+      byDepth.delete(deepest);
+      const removed = await mapLimit(level, DELETE_CONCURRENCY, async (directory) => {
+        try {
+          await rmdir(directory);
+          return true;
+        } catch {
+          return false; // not empty (or already gone, or in use again): stop here
+        }
+      });
+      level.forEach((directory, index) => { if (removed[index]) add(path.dirname(directory)); });
+    }
   }
 
   /** Removes `directory` and its parents while they are empty, up to (not including) the root. */
@@ -218,30 +295,97 @@ export class LocalObjectStore implements ObjectStore {
     return { objects, nextCursor: more && last ? last.key : null };
   }
 
-  /** Files below `segments` in key order, starting after the key `after` (whole subtrees before it are skipped unread). */
-  private async *walk(segments: string[], after: string[] | null): AsyncGenerator<StoredObject> {
+  /**
+   * Files below `segments` in key order, starting after the key `after` (whole subtrees before it
+   * are skipped unread). `listing` is this directory's read when it was started ahead of time.
+   * The next LIST_LOOKAHEAD subdirectories are read, and the next LIST_LOOKAHEAD files statted,
+   * while the current one is walked: the walk's order stays that of a depth-first walk over sorted
+   * entries, only the waiting overlaps.
+   */
+  private async *walk(segments: string[], after: string[] | null, listing?: Promise<Settled<Listing | null>>): AsyncGenerator<StoredObject> {
+    const read = unwrap(await (listing ?? settle(this.readListing(segments, after))));
+    if (!read) return;
+    const { entries, reads: ahead, stats } = read;
+    const childAfter = (index: number): string[] | null => (index === 0 && read.firstOnPath ? after : null);
+    let readUpTo = 0;
+    let statUpTo = 0;
+    for (const [i, entry] of entries.entries()) {
+      const child = [...segments, entry.name];
+      if (entry.isDirectory()) {
+        for (; readUpTo < Math.min(entries.length, i + LIST_LOOKAHEAD); readUpTo += 1) {
+          const next = entries[readUpTo];
+          if (next && readUpTo >= i && next.isDirectory() && !ahead.has(readUpTo)) ahead.set(readUpTo, settle(this.readListing([...segments, next.name], childAfter(readUpTo))));
+        }
+        readUpTo = Math.max(readUpTo, i + 1);
+        const pending = ahead.get(i);
+        ahead.delete(i);
+        yield* this.walk(child, childAfter(i), pending);
+      } else if (entry.isFile()) {
+        for (; statUpTo < Math.min(entries.length, i + LIST_LOOKAHEAD); statUpTo += 1) {
+          const next = entries[statUpTo];
+          if (next && statUpTo >= i && next.isFile() && !stats.has(statUpTo)) stats.set(statUpTo, settle(this.statObject([...segments, next.name])));
+        }
+        statUpTo = Math.max(statUpTo, i + 1);
+        const pending = stats.get(i) ?? settle(this.statObject(child));
+        stats.delete(i);
+        const object = unwrap(await pending);
+        if (object) yield object;
+      }
+    }
+  }
+
+  /** The entries of one directory to walk, sorted, without dot-names and without what lies before `after`. */
+  private async readListing(segments: string[], after: string[] | null): Promise<Listing | null> {
     let entries: Dirent[];
     try {
       entries = await readdir(path.join(this.root, ...segments), { withFileTypes: true });
     } catch (error) {
-      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return;
+      if (isErrno(error, 'ENOENT') || isErrno(error, 'ENOTDIR')) return null;
       throw error;
     }
-    const names = entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of names) {
+    const sorted = entries.filter((entry) => !entry.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (!after) return this.startReads(segments, sorted, false, null);
+    const kept: Dirent[] = [];
+    let firstOnPath = false;
+    for (const entry of sorted) {
       const child = [...segments, entry.name];
-      const order = after ? compareSegments(child, after.slice(0, child.length)) : 1;
+      const order = compareSegments(child, after.slice(0, child.length));
       if (order < 0) continue;
-      if (entry.isDirectory()) {
-        yield* this.walk(child, order === 0 ? after : null);
-      } else if (entry.isFile() && !(order === 0 && child.length === after?.length)) {
-        try {
-          const info = await stat(path.join(this.root, ...child));
-          yield { key: child.join('/'), size: info.size, lastModified: info.mtime };
-        } catch (error) {
-          if (!isErrno(error, 'ENOENT')) throw error; // deleted while listing
-        }
+      if (order === 0) {
+        if (entry.isFile() && child.length === after.length) continue; // the cursor's own key
+        if (entry.isDirectory()) firstOnPath = true; // sorted: it can only come first
       }
+      kept.push(entry);
+    }
+    return this.startReads(segments, kept, firstOnPath, after);
+  }
+
+  /**
+   * The listing of `entries`, with the read of its first subdirectory (and so on down) and the
+   * stats of its first files started: a walk that reaches them finds them under way. Only the
+   * first subdirectory, so that what is started ahead grows with the depth, not the breadth.
+   */
+  private startReads(segments: string[], entries: Dirent[], firstOnPath: boolean, after: string[] | null): Listing {
+    const reads = new Map<number, Promise<Settled<Listing | null>>>();
+    const stats = new Map<number, Promise<Settled<StoredObject | null>>>();
+    const firstDir = entries.findIndex((entry) => entry.isDirectory());
+    const first = entries[firstDir];
+    if (first) reads.set(firstDir, settle(this.readListing([...segments, first.name], firstDir === 0 && firstOnPath ? after : null)));
+    for (const [i, entry] of entries.entries()) {
+      if (stats.size >= LIST_LOOKAHEAD) break;
+      if (entry.isFile()) stats.set(i, settle(this.statObject([...segments, entry.name])));
+    }
+    return { entries, firstOnPath, reads, stats };
+  }
+
+  /** The object at `segments`, or null if it was deleted while listing. */
+  private async statObject(segments: string[]): Promise<StoredObject | null> {
+    try {
+      const info = await stat(path.join(this.root, ...segments));
+      return { key: segments.join('/'), size: info.size, lastModified: info.mtime };
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return null;
+      throw error;
     }
   }
 

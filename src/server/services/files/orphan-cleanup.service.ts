@@ -64,6 +64,28 @@ interface SessionState {
 const DAY_MS = 86_400_000;
 
 /**
+ * The pages of `pages`, the next one already being listed while the caller looks up and deletes
+ * the current one's objects. A page lists only keys after the one before it, so this overlaps
+ * waits, not decisions: every object is still judged, and judged again at delete time.
+ */
+async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      next.catch(() => undefined); // seen by the await above, or dropped below when the caller stops
+      yield result.value;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await iterator.return?.();
+  }
+}
+
+/**
  * Deletes what sessions leave behind in the object store: objects of sessions that were reset or
  * expired more than the grace period ago, objects under `sessions/` whose session is unknown,
  * staged bytes with no live upload and incomplete multipart uploads; and fails uploads that died
@@ -112,7 +134,7 @@ export class OrphanCleanupService {
   /** Objects under `sessions/`: those of sessions ended past the grace period, or of no session at all. */
   private async sweepSessions(report: CleanupReport, actor: Actor): Promise<void> {
     const pending: Candidate[] = [];
-    for await (const page of listAll(this.opts.storage, SESSIONS_PREFIX)) {
+    for await (const page of readAhead(listAll(this.opts.storage, SESSIONS_PREFIX))) {
       const states = await this.sessionStates(page.map((object) => sessionIdOfKey(object.key) ?? null));
       for (const object of page) {
         const sessionId = sessionIdOfKey(object.key) ?? null;
@@ -206,7 +228,7 @@ export class OrphanCleanupService {
       }
     };
 
-    for await (const page of listAll(this.opts.storage, STAGING_PREFIX)) {
+    for await (const page of readAhead(listAll(this.opts.storage, STAGING_PREFIX))) {
       const fileIds = page.flatMap((object) => parseStagingKey(object.key) ?? []);
       const rows = await liveUploads(fileIds);
       for (const object of page) {
