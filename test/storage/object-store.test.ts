@@ -113,6 +113,28 @@ describe.each(STORE_KINDS)('ObjectStore on %s', (kind: StoreKind) => {
     if (kind === 'local') expect(await readdir(path.join(dataDir, 'objects', '.incomplete')).catch(() => [])).toEqual([]);
   });
 
+  it('keeps nothing of puts whose body fails at any moment of their start (no temp file appears after the clean-up)', async () => {
+    const fails: ((body: PassThrough) => void)[] = [
+      (body) => { process.nextTick(() => body.destroy(new Error('gone'))); },
+      (body) => { setTimeout(() => body.destroy(new Error('gone')), 0); },
+      (body) => { setTimeout(() => body.destroy(new Error('gone')), 1); },
+      (body) => { body.write(randomBytes(10)); queueMicrotask(() => body.destroy(new Error('gone'))); },
+    ];
+    const keys: string[] = [];
+    for (let i = 0; i < (kind === 'local' ? 800 : 20); i += 1) {
+      const key = stagingKey(randomUUID());
+      keys.push(key);
+      const body = new PassThrough();
+      body.on('error', () => undefined);
+      const put = store.put(key, body);
+      fails[i % fails.length]?.(body);
+      await expect(put).rejects.toThrow();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // what a late open would create, it has by now
+    for (const key of keys.slice(-20)) expect(await store.head(key)).toBeNull();
+    if (kind === 'local') expect(await readdir(path.join(dataDir, 'objects', '.incomplete')).catch(() => [])).toEqual([]);
+  });
+
   it('copies and moves (with a Unicode name), and a missing source is ObjectNotFoundError', async () => {
     const from = stagingKey(randomUUID());
     const to = sessionFileKey(randomUUID(), randomUUID(), 'résumé 文件 #1 %.pdf');

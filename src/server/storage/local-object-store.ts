@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { access, constants, copyFile, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { createReadStream, type Dirent } from 'node:fs';
+import { access, constants, copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -149,8 +149,11 @@ export class LocalObjectStore implements ObjectStore {
     const target = this.pathOf(key);
     const temp = await this.incompleteFile();
     const counter = new ByteLimit(options.maxBytes);
+    // Opened before the pipeline runs: a write stream that opens its own file can create it after a
+    // body that failed as the put began has been cleaned up below, and the temp file stays for good.
+    const file = await open(temp, 'wx');
     try {
-      await pipeline(body, counter, createWriteStream(temp, { flags: 'wx' }));
+      await pipeline(body, counter, file.createWriteStream());
       await this.place(temp, target);
       return { size: counter.bytes };
     } catch (error) {
