@@ -28,9 +28,9 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
         <SessionProvider source={eventSource} storage={storage} channel={channel}>
           {children}
         </SessionProvider>
-        {/* Below the content: at the top it would cover the session badge. */}
-        {/* Above the composer, whose Send button a toast at the very bottom would cover for its 4 s. */}
-        <Toaster position="bottom-center" containerStyle={{ bottom: 112 }} />
+        {/* At the bottom, since at the top it would cover the session badge; lifted clear of the whole
+            composer (about 140 px on a laptop), whose field and Send button it would cover for its 4 s. */}
+        <Toaster position="bottom-center" containerStyle={{ bottom: 160 }} />
       </QueryClientProvider>
     </trpc.Provider>
   );
