@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { auditRows, expectActionableMessage } from '../api/helpers.js';
@@ -138,5 +139,50 @@ describe('wrong admin tokens', () => {
     expect(rows[0]?.outcome).toBe('refused');
     expect(rows[0]?.ip).toBe('127.0.0.1');
     expect(JSON.stringify(rows[0]?.toJSON())).not.toContain(WRONG_TOKEN);
+  });
+});
+
+describe('a burst of wrong admin tokens in parallel', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ env: { ADMIN_TOKEN } }); });
+  afterAll(async () => { await t.close(); });
+
+  it('has at most ten of them compared, and the right token after it is refused', async () => {
+    // Warm keep-alive connections, one per request: the whole burst then arrives at once.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 200 });
+    const get = (path: string, token?: string) => statusOf(agent, `${t.url}${path}`, token === undefined ? {} : bearer(token));
+    try {
+      await Promise.all(Array.from({ length: 199 }, () => get('/healthz')));
+      // The right token goes last, behind 199 wrong ones that are all still in flight.
+      const burst = Array.from({ length: 199 }, (_, i) => get('/metrics', `${WRONG_TOKEN}-${i}`));
+      const right = get('/metrics', ADMIN_TOKEN);
+      const statuses = await Promise.all(burst);
+      expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(10);
+      expect(await right).toBe(429);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+function statusOf(agent: http.Agent, url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent, headers }, (response) => {
+      response.resume();
+      response.on('end', () => { resolve(response.statusCode ?? 0); });
+    }).on('error', reject);
+  });
+}
+
+describe('the right admin token, again and again', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ env: { ADMIN_TOKEN } }); });
+  afterAll(async () => { await t.close(); });
+
+  it('never locks its holder out, though each attempt is counted before the comparison', async () => {
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${t.url}/metrics`, { headers: bearer(ADMIN_TOKEN) }).then((response) => response.status)));
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    for (let i = 0; i < 9; i++) expect((await fetch(`${t.url}/metrics`, { headers: bearer(`${WRONG_TOKEN}-${i}`) })).status).toBe(401);
+    expect((await fetch(`${t.url}/metrics`, { headers: bearer(ADMIN_TOKEN) })).status).toBe(200);
   });
 });

@@ -54,22 +54,34 @@ export class AdminGate {
     return this.digest !== undefined;
   }
 
+  /**
+   * The answer to every attempt is decided by one Redis command sent as the attempt arrives, with
+   * no await before it: a wrong token spends its point (atomically: the eleventh of a parallel
+   * burst is over the limit however the burst is timed) and a right one reads the count. Redis
+   * takes one connection's commands in order, so a right token behind ten wrong ones sees them all
+   * and is refused; a guesser cannot win more than `maxFailures` answers per window. A right token
+   * spends nothing, so an operator's parallel requests (a dashboard's assets, a scraper) never lock
+   * the operator out.
+   */
   async check(credential: string | undefined, actor: Actor & { ip: string }): Promise<AdminDecision> {
     if (!this.digest) return { allowed: false, reason: 'disabled' };
     const key = clientKey(actor.ip);
-    const spent = await this.failures.get(key);
-    if (spent && spent.consumedPoints >= this.maxFailures) return this.limited(spent);
     // No credential is a first visit (a browser before its login prompt), not a guess.
-    if (credential === undefined) return { allowed: false, reason: 'missing' };
-    if (timingSafeEqual(sha256(credential), this.digest)) return { allowed: true };
-    await this.recordFailure(actor);
+    const right = credential !== undefined && timingSafeEqual(sha256(credential), this.digest);
+    if (credential === undefined || right) {
+      const spent = await this.failures.get(key);
+      if (spent && spent.consumedPoints >= this.maxFailures) return this.limited(spent);
+      return right ? { allowed: true } : { allowed: false, reason: 'missing' };
+    }
+    let decision: AdminDecision = { allowed: false, reason: 'wrong' };
     try {
       await this.failures.consume(key);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return this.limited(rejection);
-      throw rejection;
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      decision = this.limited(rejection);
     }
-    return { allowed: false, reason: 'wrong' };
+    await this.recordFailure(actor);
+    return decision;
   }
 
   private limited(res: RateLimiterRes): AdminDecision {
