@@ -21,6 +21,7 @@ import { createClientIpResolver } from './http/client-ip.js';
 import { createRequestIdReader } from './http/request-id.js';
 import { createSecureRequestTest } from './http/request-security.js';
 import { CLIENT_BUILD_DIR, createClientApp } from './http/client-app.js';
+import { createCredentialReader } from './http/credential-cookie.js';
 import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
 import { sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost, type HostTimeouts } from './http/host.js';
@@ -134,11 +135,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const clientIp = createClientIpResolver(config.trustProxy);
     const requestId = createRequestIdReader(config.trustProxy.kind !== 'none');
     const originPolicy = new OriginPolicy(config.corsOrigins);
+    const isSecure = createSecureRequestTest(config.trustProxy);
     const contextOptions = {
       deps,
       clientIp,
       requestId,
-      isSecure: createSecureRequestTest(config.trustProxy),
+      isSecure,
       credentialMaxAgeSeconds: Math.floor(config.sessionMaxAgeMs / 1000),
       maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
     };
@@ -169,6 +171,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       rateLimits: deps.rateLimits,
       refusalGate,
       uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
+      readCredential: createCredentialReader(isSecure),
     });
     const server = createHttpHost({
       log,

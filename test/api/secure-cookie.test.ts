@@ -66,6 +66,65 @@ describe('the credential cookie behind a TLS proxy that TRUST_PROXY names', () =
   });
 });
 
+describe('a plain credential cookie on a request that came over TLS', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } }); });
+  afterAll(async () => { await t.close(); });
+
+  /** A session the attacker owns, whose credential a sibling subdomain plants as a plain cookie. */
+  async function attackersCredential(): Promise<{ sessionId: string; credential: string }> {
+    const generated = await viaProxy(t, REST_GENERATE, 'http');
+    const { sessionId } = JSON.parse(generated.body) as { sessionId: string };
+    return { sessionId, credential: theCredentialCookie(generated.headers).value };
+  }
+
+  it('opens no session (no fixation) and is expired', async () => {
+    const planted = await attackersCredential();
+    const current = await rawRequest(t.url, {
+      method: 'GET',
+      path: '/api/trpc/session.current',
+      headers: { cookie: `${CREDENTIAL_COOKIE}=${planted.credential}`, 'x-forwarded-proto': 'https' },
+    });
+    expect(JSON.parse(current.body)).toEqual({ result: { data: null } });
+    const expired = theCredentialCookie(current.headers);
+    expect(expired).toMatchObject({ name: CREDENTIAL_COOKIE, value: '' });
+    expect(expired.attributes.get('max-age')).toBe('0');
+
+    // Nor can it be used to chat into the attacker's session or upload to it.
+    const send = await rawRequest(t.url, {
+      path: '/api/trpc/chat.send',
+      headers: { cookie: `${CREDENTIAL_COOKIE}=${planted.credential}`, 'x-forwarded-proto': 'https', 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: planted.sessionId, text: 'hello' }),
+    });
+    expect(send.status).toBe(401);
+    const upload = await rawRequest(t.url, {
+      path: `/api/files?sessionId=${planted.sessionId}&name=a.txt`,
+      headers: { cookie: `${CREDENTIAL_COOKIE}=${planted.credential}`, 'x-forwarded-proto': 'https', 'content-type': 'text/plain' },
+      body: 'planted',
+    });
+    expect(upload.status).toBe(401);
+  });
+
+  it('is ignored beside the __Host- cookie, which keeps its own session', async () => {
+    const planted = await attackersCredential();
+    const own = await viaProxy(t, '/api/trpc/session.generate', 'https');
+    const ownCredential = theCredentialCookie(own.headers).value;
+    const { result } = JSON.parse(own.body) as { result: { data: { sessionId: string } } };
+    // The planted cookie first, as a browser sends a cookie with a broader Domain or an older one.
+    const cookie = `${CREDENTIAL_COOKIE}=${planted.credential}; ${SECURE_NAME}=${ownCredential}`;
+    const current = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie, 'x-forwarded-proto': 'https' } });
+    expect(JSON.parse(current.body)).toMatchObject({ result: { data: { sessionId: result.data.sessionId } } });
+    expect(theCredentialCookie(current.headers)).toMatchObject({ name: CREDENTIAL_COOKIE, value: '' });
+  });
+
+  it('is still the credential over plain HTTP', async () => {
+    const plain = await attackersCredential();
+    const current = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie: `${CREDENTIAL_COOKIE}=${plain.credential}` } });
+    expect(JSON.parse(current.body)).toMatchObject({ result: { data: { sessionId: plain.sessionId } } });
+    expect(current.headers['set-cookie']).toBeUndefined();
+  });
+});
+
 describe('createSecureRequestTest', () => {
   function request(socket: Socket, proto?: string): IncomingMessage {
     const req = new IncomingMessage(socket);

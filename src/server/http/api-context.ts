@@ -3,7 +3,7 @@ import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
 import { ADMIN_TOKEN_PARAM } from '../../shared/admin.js';
 import { adminCredentialFrom } from '../admin/admin-credential.js';
 import type { ClientIpResolver } from './client-ip.js';
-import { clearedCredentialCookie, credentialCookie, readCredential } from './credential-cookie.js';
+import { clearedCredentialCookie, createCredentialReader, credentialCookie } from './credential-cookie.js';
 import type { RequestIdReader } from './request-id.js';
 import type { SecureRequestTest } from './request-security.js';
 
@@ -27,8 +27,13 @@ function actorOf(req: IncomingMessage, clientIp: ClientIpResolver, requestId: st
 }
 
 export function createHttpContextFactory(opts: ContextFactoryOptions): HttpContextFactory {
+  const readCredential = createCredentialReader(opts.isSecure);
   return (req, res, requestId) => {
     const secure = opts.isSecure(req);
+    const { credential, planted } = readCredential(req);
+    // A plain cookie planted beside the `__Host-` one is never read; expiring it keeps it from
+    // following the browser around (one set with a Domain attribute only its setter can expire).
+    if (planted) res.appendHeader('Set-Cookie', clearedCredentialCookie(false));
     const response: ResponseControl = {
       setCredential: (credential) => { res.appendHeader('Set-Cookie', credentialCookie(credential, opts.credentialMaxAgeSeconds, secure)); },
       clearCredential: () => { res.appendHeader('Set-Cookie', clearedCredentialCookie(secure)); },
@@ -37,7 +42,7 @@ export function createHttpContextFactory(opts: ContextFactoryOptions): HttpConte
     return {
       deps: opts.deps,
       actor: actorOf(req, opts.clientIp, requestId),
-      credential: readCredential(req),
+      credential,
       adminCredential: adminCredentialFrom(req.headers.authorization),
       transport: 'http',
       response,
@@ -52,10 +57,11 @@ const NO_RESPONSE: ResponseControl = { setCredential: () => undefined, clearCred
  * subscription still checks the credential.
  */
 export function createWsContextFactory(opts: ContextFactoryOptions): WsContextFactory {
+  const readCredential = createCredentialReader(opts.isSecure);
   return (req) => ({
     deps: opts.deps,
     actor: actorOf(req, opts.clientIp, flatCopy(opts.requestId(req))),
-    credential: readCredential(req),
+    credential: readCredential(req).credential,
     adminCredential: adminCredentialFrom(req.headers.authorization),
     transport: 'ws',
     response: NO_RESPONSE,

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { CREDENTIAL_COOKIE } from '../../shared/limits.js';
+import type { SecureRequestTest } from './request-security.js';
 
 /**
  * Over TLS the cookie takes the `__Host-` prefix: browsers then accept it only with Secure,
@@ -8,12 +9,31 @@ import { CREDENTIAL_COOKIE } from '../../shared/limits.js';
  */
 export const SECURE_CREDENTIAL_COOKIE = `__Host-${CREDENTIAL_COOKIE}`;
 
-/** The credential, from the `__Host-` cookie when the browser has one, else the plain one (plain HTTP). */
-export function readCredential(req: IncomingMessage): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  const cookies = parseCookie(header);
-  return cookies[SECURE_CREDENTIAL_COOKIE] ?? cookies[CREDENTIAL_COOKIE];
+/** The credential a request carries, and whether it also carries a plain cookie it must not be trusted with. */
+export interface RequestCredential {
+  credential: string | undefined;
+  /** A plain `tabsync_session` on a request that came over TLS: planted (by a sibling subdomain or a plain-HTTP answer), never read. */
+  planted: boolean;
+}
+
+export type CredentialReader = (req: IncomingMessage) => RequestCredential;
+
+const NONE: RequestCredential = Object.freeze({ credential: undefined, planted: false });
+
+/**
+ * Reads the credential by the name the request's scheme gives it: over TLS only the `__Host-`
+ * cookie, which nobody but this origin over TLS can set; a plain one beside it is someone else's
+ * (session fixation) and is reported so that it can be expired. Over plain HTTP browsers send no
+ * `__Host-` cookie, so only the plain one is read.
+ */
+export function createCredentialReader(isSecure: SecureRequestTest): CredentialReader {
+  return (req) => {
+    const header = req.headers.cookie;
+    if (!header) return NONE;
+    const cookies = parseCookie(header);
+    if (!isSecure(req)) return { credential: cookies[CREDENTIAL_COOKIE], planted: false };
+    return { credential: cookies[SECURE_CREDENTIAL_COOKIE], planted: cookies[CREDENTIAL_COOKIE] !== undefined };
+  };
 }
 
 /** The credential cookie: HttpOnly, SameSite=Lax, persistent for the session's absolute lifetime; Secure over TLS. */
@@ -29,6 +49,7 @@ export function credentialCookie(credential: string, maxAgeSeconds: number, secu
   });
 }
 
+/** Ends the cookie of the request's scheme (`secure`: the `__Host-` one, else the plain one). */
 export function clearedCredentialCookie(secure: boolean): string {
   return credentialCookie('', 0, secure);
 }

@@ -18,7 +18,7 @@ import { InvalidRequestError } from '../services/errors.js';
 import { FileTooLargeError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
 import type { FilesService } from '../services/files/files.service.js';
 import type { SessionService } from '../services/session/session.service.js';
-import { readCredential } from './credential-cookie.js';
+import type { CredentialReader } from './credential-cookie.js';
 import type { RequestScope, RouteHandler } from './host.js';
 import { sendJson } from './json-response.js';
 
@@ -34,6 +34,8 @@ export interface FilesRoutesOptions {
   refusalGate: Pick<RefusalAuditGate, 'shouldRecord'>;
   /** An upload that sends no byte for this long is ended (UPLOAD_IDLE_TIMEOUT). */
   uploadIdleTimeoutMs: number;
+  /** The request's credential, by the cookie name its scheme gives it. */
+  readCredential: CredentialReader;
 }
 
 /** What a multipart body may hold besides its one file: a form's few small fields. */
@@ -218,7 +220,7 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
       });
       const multipart = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
       const declaredSize = declaredLength(req);
-      await sessions.authorize(query.sessionId, readCredential(req), actor);
+      await sessions.authorize(query.sessionId, opts.readCredential(req).credential, actor);
       // A form's length includes its boundaries and other fields; the file part itself is counted as it streams.
       await files.refuseIfTooLarge(query.sessionId, multipart && declaredSize !== undefined ? declaredSize - MULTIPART_OVERHEAD_BYTES : declaredSize, actor);
       // Gone while it was being checked: nothing to read, so no upload begins.
@@ -247,7 +249,7 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
       if (!fileId.success) throw new InvalidRequestError('The file id in the URL must be a UUID, as in /api/files/<fileId>.');
       const actor = actorOf(req, scope);
       const file = await files.describe(fileId.data);
-      await sessions.authorize(file.sessionId, readCredential(req), actor);
+      await sessions.authorize(file.sessionId, opts.readCredential(req).credential, actor);
       const range = parseRange(req.headers.range, file.size);
       const download = await files.openDownload(file.sessionId, file.fileId, range);
 
