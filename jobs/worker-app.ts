@@ -4,6 +4,7 @@ import type { Config } from '../src/server/config/env.js';
 import { createCore, createFilesService } from '../src/server/core.js';
 import type { Database } from '../src/server/db/database.js';
 import { createClientIpResolver } from '../src/server/http/client-ip.js';
+import { createSecureRequestTest } from '../src/server/http/request-security.js';
 import { createRequestIdReader } from '../src/server/http/request-id.js';
 import { bullPrefix, KEEP_COMPLETED, KEEP_FAILED, type JobQueues } from '../src/server/queues/job-queues.js';
 import type { EventBus } from '../src/server/realtime/event-bus.js';
@@ -168,7 +169,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
         metrics,
         adminGate: createAdminGate({ token: config.adminToken, redis, redisPrefix, audit, refusalGate }),
         refusalGate,
-        originPolicy: new OriginPolicy(config.corsOrigins),
+        originPolicy: new OriginPolicy(config.corsOrigins, createSecureRequestTest(config.trustProxy)),
         clientIp: createClientIpResolver(config.trustProxy),
         requestId: createRequestIdReader(config.trustProxy.kind !== 'none'),
         readiness: { database: () => db.ping(), redis: async () => { await redis.ping(); }, objectStore: () => storage.ping() },

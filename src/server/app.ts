@@ -134,8 +134,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
     const clientIp = createClientIpResolver(config.trustProxy);
     const requestId = createRequestIdReader(config.trustProxy.kind !== 'none');
-    const originPolicy = new OriginPolicy(config.corsOrigins);
     const isSecure = createSecureRequestTest(config.trustProxy);
+    const originPolicy = new OriginPolicy(config.corsOrigins, isSecure);
     const contextOptions = {
       deps,
       clientIp,

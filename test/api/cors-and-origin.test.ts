@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
@@ -229,5 +230,34 @@ describe.each(DATABASE_KINDS)('the origin.rejected audit on %s', (kind) => {
     }
     expect(await auditRows(app, 'origin.rejected')).toHaveLength(1);
     expect(await countSessions(app)).toBe(0);
+  });
+});
+
+describe('the origin rule behind a TLS proxy', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } }); });
+  afterAll(async () => { await t.close(); });
+
+  /** The app's own host, as a page of it would name it, on one scheme or the other. */
+  const ownOrigin = (scheme: 'http' | 'https') => `${scheme}://${new URL(t.url).host}`;
+
+  it('refuses a state change from the app host over plain http, and allows it over https', async () => {
+    const refused = await postJson(t.url, REST_GENERATE, undefined, { origin: ownOrigin('http'), 'x-forwarded-proto': 'https' });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    const allowed = await postJson(t.url, REST_GENERATE, undefined, { origin: ownOrigin('https'), 'x-forwarded-proto': 'https' });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(ownOrigin('https'));
+  });
+
+  it('refuses the WebSocket upgrade from the app host over plain http', async () => {
+    const upgrade = (origin: string) => new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${t.url.replace('http', 'ws')}/api/trpc`, { headers: { origin, 'x-forwarded-proto': 'https' } });
+      socket.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); });
+      socket.on('open', () => { socket.close(); resolve(101); });
+      socket.on('error', () => undefined);
+    });
+    expect(await upgrade(ownOrigin('http'))).toBe(403);
+    expect(await upgrade(ownOrigin('https'))).toBe(101);
   });
 });

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import cors, { type CorsOptions } from 'cors';
+import cors from 'cors';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
@@ -97,12 +97,12 @@ function routeLabel(opts: HostOptions, method: string, pathname: string): string
  */
 export function createHttpHost(opts: HostOptions): http.Server {
   const { log, originPolicy } = opts;
-  const corsMiddleware = cors((req, callback) => {
-    const origin = req.headers.origin;
-    const allowed = origin !== undefined && originPolicy.isAllowed(origin, req.headers.host);
-    const options: CorsOptions = { origin: allowed, credentials: allowed, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 };
-    callback(null, options);
-  });
+  // Decided per request by the origin policy: an allowed origin is reflected with credentials, any
+  // other gets no CORS header at all.
+  const corsFor = {
+    allowed: cors({ origin: true, credentials: true, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }),
+    refused: cors({ origin: false, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }),
+  };
 
   /** A page of a foreign origin may not change state here, whatever cookie its request carries. */
   async function refuseForeignOrigin(req: IncomingMessage, res: ServerResponse, scope: RequestScope, origin: string): Promise<void> {
@@ -127,13 +127,14 @@ export function createHttpHost(opts: HostOptions): http.Server {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     if (scope.url.pathname.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
 
+    const origin = req.headers.origin;
+    const allowed = origin !== undefined && originPolicy.isAllowed(origin, req);
     await new Promise<void>((resolve, reject) => {
-      corsMiddleware(req, res, (error?: unknown) => { if (error) reject(error instanceof Error ? error : new Error("CORS check failed")); else resolve(); });
+      corsFor[allowed ? 'allowed' : 'refused'](req, res, (error?: unknown) => { if (error) reject(error instanceof Error ? error : new Error("CORS check failed")); else resolve(); });
     });
     if (res.writableEnded) return; // a preflight, answered by cors
 
-    const origin = req.headers.origin;
-    if (origin !== undefined && !SAFE_METHODS.has(req.method ?? 'GET') && !originPolicy.isAllowed(origin, req.headers.host)) {
+    if (origin !== undefined && !allowed && !SAFE_METHODS.has(req.method ?? 'GET')) {
       await refuseForeignOrigin(req, res, scope, origin);
       return;
     }

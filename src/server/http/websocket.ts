@@ -120,7 +120,7 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
       return;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !opts.originPolicy.isAllowed(origin, req.headers.host)) {
+    if (origin !== undefined && !opts.originPolicy.isAllowed(origin, req)) {
       refuseUpgrade(socket, scope, 403, 'FORBIDDEN', `WebSocket connections from ${origin} are not allowed.`);
       auditOriginRefusal(req, scope, origin).catch((error: unknown) => { opts.log.error({ err: error }, 'audit of a refused upgrade failed'); });
       return;

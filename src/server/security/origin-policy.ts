@@ -1,26 +1,33 @@
+import type { IncomingMessage } from 'node:http';
+import type { SecureRequestTest } from '../http/request-security.js';
+
 /**
  * Which browser origins may call the API with the visitor's credential: the app's own origin (the
- * one the request was addressed to) and those listed in CORS_ORIGINS.
+ * scheme the request really arrived by, and the host it was addressed to) and those listed in
+ * CORS_ORIGINS. The scheme counts: behind TLS, `http://<app host>` is a page an attacker on the
+ * network can serve, not the app.
  */
 export class OriginPolicy {
   private readonly listed: ReadonlySet<string>;
 
-  constructor(corsOrigins: readonly string[]) {
+  constructor(
+    corsOrigins: readonly string[],
+    private readonly isSecure: SecureRequestTest,
+  ) {
     this.listed = new Set(corsOrigins);
   }
 
-  isAllowed(origin: string, host: string | undefined): boolean {
+  isAllowed(origin: string, req: IncomingMessage): boolean {
     if (this.listed.has(origin)) return true;
+    const host = req.headers.host;
     if (!host) return false;
     try {
-      return new URL(origin).host === host.toLowerCase();
+      const own = new URL(`${this.isSecure(req) ? 'https' : 'http'}://${host}`);
+      const asked = new URL(origin);
+      // Compared as URLs: a default port is the same origin written with or without it.
+      return asked.protocol === own.protocol && asked.host === own.host;
     } catch {
       return false;
     }
-  }
-
-  /** A request may change state unless it comes from a browser page of a foreign origin. */
-  mayChangeState(origin: string | undefined, host: string | undefined): boolean {
-    return origin === undefined || this.isAllowed(origin, host);
   }
 }
