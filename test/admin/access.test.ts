@@ -108,6 +108,26 @@ describe('admin surfaces with ADMIN_TOKEN set', () => {
     for (const queue of ['upload', 'cleanup-orphans', 'expire-sessions', 'archive-audit']) expect(body).toContain(`"${queue}"`);
   });
 
+  it('answer admin pages, assets and API uncached, unframeable and without X-Powered-By', async () => {
+    const page = await fetch(`${t.url}/admin/queues`, { headers: basic(ADMIN_TOKEN) });
+    const html = await page.text();
+    const asset = /(?:src|href)="([^"]*static[^"]+\.(?:js|css))"/.exec(html)?.[1];
+    expect(asset, 'the dashboard links a static asset').toBeDefined();
+    const paths = ['/admin/queues', '/admin/queues/api/queues', new URL(asset ?? '', `${t.url}/admin/queues/`).pathname, '/metrics'];
+    for (const path of paths) {
+      for (const headers of [basic(ADMIN_TOKEN), {}]) {
+        const response = await fetch(`${t.url}${path}`, { headers });
+        await response.arrayBuffer();
+        const where = `${path} (${response.status})`;
+        expect(response.headers.get('cache-control'), where).toBe('no-store');
+        expect(response.headers.get('content-security-policy'), where).toContain("frame-ancestors 'none'");
+        expect(response.headers.get('x-frame-options'), where).toBe('DENY');
+        expect(response.headers.get('referrer-policy'), where).toBe('no-referrer');
+        expect(response.headers.get('x-powered-by'), where).toBeNull();
+      }
+    }
+  });
+
   it('accept the token on a tail as a connection parameter and as an upgrade header', async () => {
     for (const options of [{ connectionToken: ADMIN_TOKEN }, { headers: bearer(ADMIN_TOKEN) }]) {
       const tail = tailOutcome(t.url, options);

@@ -12,18 +12,27 @@ export interface AdminRouteOptions {
   browserPrompt?: boolean;
 }
 
+const ADMIN_ANSWER_HEADERS: readonly (readonly [string, string])[] = [
+  ['Cache-Control', 'no-store'],
+  ['Content-Security-Policy', "frame-ancestors 'none'"],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Content-Type-Options', 'nosniff'],
+];
+
 /** Lets `handle` answer only callers holding the admin token; the others hear why not. */
 export function adminOnly(gate: AdminGate, handle: RouteHandler, options: AdminRouteOptions = {}): RouteHandler {
   return async (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => {
     const credential = adminCredentialFrom(req.headers.authorization);
     const actor = { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId };
     const decision = await gate.check(credential, actor);
+    // Admin answers, allowed or not, are never cached, framed or referred on: the dashboard's
+    // buttons pause, clean and retry queues, and must not be clickable inside another page.
+    for (const [name, value] of ADMIN_ANSWER_HEADERS) res.setHeader(name, value);
     if (decision.allowed) {
       await handle(req, res, scope);
       return;
     }
-    // Admin answers are never cached, allowed or not.
-    res.setHeader('Cache-Control', 'no-store');
     switch (decision.reason) {
       case 'disabled':
         sendHostError(res, scope, 404, 'NOT_FOUND', `Nothing is served at ${req.method ?? ''} ${scope.url.pathname}.`);

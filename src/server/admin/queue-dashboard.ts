@@ -19,9 +19,11 @@ export function createQueueDashboard(queues: readonly Queue[], basePath: string)
   createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: serverAdapter as unknown as IServerAdapter });
   const app = express();
   app.disable('x-powered-by');
-  // bull-board's router type is `any`: it is an express Router, mounted where its base path says.
-  const router: express.Router = serverAdapter.getRouter() as express.Router;
-  app.use(basePath, router);
+  // bull-board's router type is `any`: it is an express app of its own, mounted where its base path
+  // says, which would announce itself in X-Powered-By on every answer.
+  const dashboard = serverAdapter.getRouter() as express.Express;
+  dashboard.disable('x-powered-by');
+  app.use(basePath, dashboard);
   return (req: IncomingMessage, res: ServerResponse) => {
     app(req, res);
   };
