@@ -75,6 +75,7 @@ async function runStore(store: Store, ctx: FigureContext): Promise<{ growth: Mea
         UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
         MAX_UPLOAD_BYTES: String(2 * BYTES),
         SESSION_MAX_STORED_BYTES: String(10 * BYTES),
+        UPLOAD_BYTES_PER_CLIENT_PER_DAY: String(100 * BYTES),
       },
     });
     children.push(tabsync);

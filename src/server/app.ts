@@ -14,6 +14,9 @@ import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits } from './security/rate-limits.js';
 import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';
+import { UploadByteBudget } from './security/upload-byte-budget.js';
+import { createStorageCapacity } from './storage/create-object-store.js';
+import type { FreeBytesReader } from './storage/free-space-floor.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { ApiDeps } from './api/context.js';
 import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
@@ -43,6 +46,8 @@ export interface AppOverrides {
   redisPrefix?: string;
   /** The object store (a test wraps the real one to inject faults); the configured one otherwise. */
   storage?: ObjectStore;
+  /** How the local store's free disk space is read (a test fakes a nearly full disk); statfs otherwise. */
+  readFreeBytes?: FreeBytesReader;
   /** Shorter limits on slow clients, so a test need not wait out the real ones. */
   timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number }>;
 }
@@ -98,7 +103,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const chat = new ChatService({ db, events, clock: core.clock });
     // One gate for the API, the uploads, the host and the admin surfaces: its state lives in Redis.
     const refusalGate = createRefusalAuditGate(limiterRedis, redisPrefix);
-    const files = createFilesService(core, refusalGate);
+    const files = createFilesService(core, {
+      refusalGate,
+      clientBudget: new UploadByteBudget({ redis: limiterRedis, keyPrefix: `${redisPrefix}:upload-bytes`, bytesPerDay: config.uploadBytesPerClientPerDay }),
+      capacity: createStorageCapacity(config, storage, overrides.readFreeBytes),
+    });
     const admin = createAdminParts({
       token: config.adminToken,
       db,

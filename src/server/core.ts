@@ -7,7 +7,7 @@ import { createRedisConnector, type RedisConnector } from './redis/connect-redis
 import { locateRedis, RedisUnavailableError } from './redis/locate-redis.js';
 import { systemClock, type Clock } from './services/actor.js';
 import { AuditService } from './services/audit/audit.service.js';
-import { FilesService, type RefusalAuditFilter } from './services/files/files.service.js';
+import { FilesService, type FilesServiceOptions } from './services/files/files.service.js';
 import { SessionService } from './services/session/session.service.js';
 import { createObjectStore } from './storage/create-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -107,12 +107,16 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
   }
 }
 
+/** What only the web server, which takes uploads, gives its files service. */
+export type UploadGuards = Pick<FilesServiceOptions, 'refusalGate' | 'clientBudget' | 'capacity'>;
+
 /**
  * The files service of either process, with the same limits: the web server's uploads touch their
  * rows every UPLOAD_IDLE_TIMEOUT, which the workers' cleanup relies on. Only the web server answers
- * requests, so only it passes the gate that keeps repeated refusals out of the audit log.
+ * requests, so only it passes the gate that keeps repeated refusals out of the audit log and the
+ * budgets that uploads spend.
  */
-export function createFilesService(core: Core, refusalGate?: RefusalAuditFilter): FilesService {
+export function createFilesService(core: Core, guards: UploadGuards = {}): FilesService {
   const { config } = core;
   return new FilesService({
     db: core.db,
@@ -124,7 +128,7 @@ export function createFilesService(core: Core, refusalGate?: RefusalAuditFilter)
     maxUploadBytes: config.maxUploadBytes,
     sessionMaxStoredBytes: config.sessionMaxStoredBytes,
     uploadHeartbeatMs: config.uploadIdleTimeoutMs,
-    refusalGate,
+    ...guards,
   });
 }
 

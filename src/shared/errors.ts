@@ -11,6 +11,8 @@ export const API_ERROR_STATUS = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** An upload refused because the server's disk is down to its free-space floor. */
+  INSUFFICIENT_STORAGE: 507,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
 

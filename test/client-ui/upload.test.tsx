@@ -16,7 +16,7 @@ interface Received {
 
 /**
  * The upload route as the browser meets it, on a real socket: raw bytes in, `{ fileId }` or a
- * REST error out (413 over the limit, 400 for a refused type, 429 with a wait).
+ * REST error out (413 over the limit, 400 for a refused type, 429 with a wait, 507 for a full disk).
  */
 function filesRoute(received: Received[]) {
   return async (req: IncomingMessage, res: ServerResponse) => {
@@ -32,7 +32,14 @@ function filesRoute(received: Received[]) {
     else if (body.length > LIMIT) refuse(413, 'PAYLOAD_TOO_LARGE', `The file is larger than the ${LIMIT} bytes a file may have.`);
     else if (url.searchParams.get('name')?.endsWith('.exe')) refuse(400, 'BAD_REQUEST', 'Programs cannot be uploaded.');
     else if (url.searchParams.get('name') === 'busy.txt') refuse(429, 'TOO_MANY_REQUESTS', 'Too many uploads. Try again in 30 seconds.', { retryAfterSeconds: 30 });
+    else if (url.searchParams.get('name') === 'spent.txt') refuse(429, 'TOO_MANY_REQUESTS', 'Your network has uploaded its 1 GiB for the day; try again in 5 h.', { retryAfterSeconds: 18_000 });
+    else if (url.searchParams.get('name') === 'full.txt') refuse(507, 'INSUFFICIENT_STORAGE', 'The server is running out of disk space, so it cannot take this file now.');
     else if (url.searchParams.get('name') === 'broken.txt') { res.writeHead(502, { 'Content-Type': 'text/html' }); res.end('<h1>Bad gateway</h1>'); }
+    else if (url.searchParams.get('name')?.startsWith('proxy-')) {
+      const status = Number(url.searchParams.get('name')?.slice('proxy-'.length, 'proxy-'.length + 3));
+      res.writeHead(status, { 'Content-Type': 'text/html' });
+      res.end(`<h1>${status}</h1>`);
+    }
     else { res.writeHead(201, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ fileId: randomUUID() })); }
   };
 }
@@ -63,11 +70,21 @@ describe('uploadFile', () => {
     ['too large', new File(['x'.repeat(LIMIT + 1)], 'big.bin'), 413, `The file is larger than the ${LIMIT} bytes a file may have.`],
     ['of a refused type', new File(['MZ'], 'setup.exe'), 400, 'Programs cannot be uploaded.'],
     ['rate limited', new File(['x'], 'busy.txt'), 429, 'Too many uploads. Try again in 30 seconds.'],
+    ['over the network’s bytes for the day', new File(['x'], 'spent.txt'), 429, 'Your network has uploaded its 1 GiB for the day; try again in 5 h.'],
+    ['while the server’s disk is nearly full', new File(['x'], 'full.txt'), 507, 'The server is running out of disk space, so it cannot take this file now.'],
   ])('rejects a file %s with the server’s own words', async (_what, file, status, message) => {
     const failure = await uploadFile(sessionId, file, () => undefined).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UploadError);
     expect(failure).toMatchObject({ status, message });
-    if (status === 429) expect(failure).toMatchObject({ retryAfterSeconds: 30 });
+    if (file.name === 'busy.txt') expect(failure).toMatchObject({ retryAfterSeconds: 30 });
+  });
+
+  it.each([
+    [429, 'Too many uploads from your network. Please wait a while, then try again.'],
+    [507, 'The server has no room for this file right now. Please try again later.'],
+  ])('says what a %i means when the answer is not the server’s own', async (status, message) => {
+    const failure = await uploadFile(sessionId, new File(['x'], `proxy-${status}.txt`), () => undefined).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status, message });
   });
 
   it('says the upload failed in words when the answer is not the server’s (a proxy’s error page)', async () => {

@@ -52,6 +52,13 @@ describe('configuration', () => {
     expect(config).toMatchObject({ chatRateLimitPerMinute: 5, uploadRateLimitPerMinute: 3, sessionMessagesPerMinute: 7, sessionMaxStoredBytes: 1_048_576, uploadIdleTimeoutMs: 10_000 });
   });
 
+  it('bounds uploads per client per day and keeps a free-space floor, 1 GiB each by default; 0 turns the floor off', () => {
+    expect(loadConfig({})).toMatchObject({ uploadBytesPerClientPerDay: 1024 ** 3, storageMinFreeBytes: 1024 ** 3 });
+    expect(loadConfig({ UPLOAD_BYTES_PER_CLIENT_PER_DAY: '3145728', STORAGE_MIN_FREE_BYTES: '0' })).toMatchObject({ uploadBytesPerClientPerDay: 3_145_728, storageMinFreeBytes: 0 });
+    expect(errorFor({ UPLOAD_BYTES_PER_CLIENT_PER_DAY: '0' })).toMatch(/UPLOAD_BYTES_PER_CLIENT_PER_DAY \(got "0"\): must be at least 1, e\.g\. 1073741824/);
+    expect(errorFor({ STORAGE_MIN_FREE_BYTES: '1GB' })).toMatch(/STORAGE_MIN_FREE_BYTES \(got "1GB"\): must be a whole number/);
+  });
+
   it('never echoes a secret it refuses', () => {
     expect(errorFor({ ADMIN_TOKEN: 'short-secret' })).not.toContain('short-secret');
     expect(errorFor({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).not.toContain('hunter2');

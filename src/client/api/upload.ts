@@ -2,7 +2,10 @@ import { restErrorBodySchema } from '../../shared/errors.js';
 import { uploadResultSchema, type UploadResult } from '../../shared/files.js';
 import { FILES_PATH } from '../../shared/paths.js';
 
-/** A refused upload: the server's own words, with its status (413 too large, 429 wait, 400 refused type). */
+/**
+ * A refused upload: the server's own words, with its status (413 too large, 429 wait: too many
+ * uploads, or the network's bytes for the day spent, 507 the server's disk is nearly full, 400 refused type).
+ */
 export class UploadError extends Error {
   override name = 'UploadError';
   constructor(message: string, readonly status: number, readonly retryAfterSeconds?: number) {
@@ -18,10 +21,17 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** What to say when the answer is not the server's own words (a proxy's error page): what its status means. */
+function fallbackMessage(status: number): string {
+  if (status === 429) return 'Too many uploads from your network. Please wait a while, then try again.';
+  if (status === 507) return 'The server has no room for this file right now. Please try again later.';
+  return `The upload failed (HTTP ${status}). Please try again.`;
+}
+
 function failureOf(xhr: XMLHttpRequest): UploadError {
   const parsed = restErrorBodySchema.safeParse(safeJson(xhr.responseText));
   if (parsed.success) return new UploadError(parsed.data.error.message, xhr.status, parsed.data.error.retryAfterSeconds);
-  return new UploadError(`The upload failed (HTTP ${xhr.status}). Please try again.`, xhr.status);
+  return new UploadError(fallbackMessage(xhr.status), xhr.status);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-impo
 import { InvalidRequestError, NotFoundError } from '../services/errors.js';
 import { QueueUnavailableError } from '../queues/queue-unavailable.error.js';
 import { LiveDeliveryInterruptedError, SubscriberOverflowError } from '../realtime/event-queue.js';
-import { FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
+import { ClientUploadBudgetError, FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
 import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
 
 const DENIAL_CODES: Record<SessionDenial, TRPC_ERROR_CODE_KEY> = {
@@ -20,6 +20,7 @@ export function toApiError(error: unknown): unknown {
   if (error instanceof InvalidRequestError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
   if (error instanceof FileTooLargeError) return new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message: error.message, cause: error });
+  if (error instanceof ClientUploadBudgetError) return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
   if (error instanceof UploadInterruptedError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof QueueUnavailableError) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
   // A subscription ended so that its client resumes from its last event id: retryable, not a fault.

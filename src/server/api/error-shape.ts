@@ -1,6 +1,7 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPCError } from '@trpc/server';
 import type { ApiErrorData, InputIssue } from '../../shared/errors.js';
+import { ClientUploadBudgetError } from '../services/files/files.errors.js';
 import { SessionAccessError } from '../services/session/session.errors.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
@@ -46,7 +47,7 @@ export function describeError(error: TRPCError, requestId: string | undefined): 
   // tRPC hands on JSON.parse's own words ("Unexpected end of JSON input"): say what to send instead.
   if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) message = NOT_JSON_MESSAGE;
   if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
-  if (error.cause instanceof RateLimitedError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
+  if (error.cause instanceof RateLimitedError || error.cause instanceof ClientUploadBudgetError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
   // A queue that is down for a moment is not a fault to hide: its message says to try again.
   // A 503 is a refusal we chose and worded (try again shortly); any other 5xx may carry internals.
   if (data.httpStatus >= 500 && error.code !== 'SERVICE_UNAVAILABLE') message = INTERNAL_MESSAGE;

@@ -95,6 +95,9 @@ const envSchema = z.object({
   UPLOAD_RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000, 20).default(20),
   SESSION_MESSAGES_PER_MINUTE: whole(1, 1_000_000, 30).default(30),
   SESSION_MAX_STORED_BYTES: whole(1, 5 * 1024 ** 5, 262144000).default(250 * 1024 * 1024),
+  UPLOAD_BYTES_PER_CLIENT_PER_DAY: whole(1, 5 * 1024 ** 5, 1073741824).default(1024 ** 3),
+  // Zero turns the floor off (a disk whose free space is watched elsewhere).
+  STORAGE_MIN_FREE_BYTES: whole(0, 5 * 1024 ** 5, 1073741824).default(1024 ** 3),
   UPLOAD_IDLE_TIMEOUT: duration('30s').default(30_000),
   WS_MAX_PER_IP: whole(1, 100_000, 50).default(50),
   WS_MAX_SUBSCRIPTIONS: whole(1, 10_000, 20).default(20),
@@ -144,6 +147,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     uploadRateLimitPerMinute: env.UPLOAD_RATE_LIMIT_PER_MINUTE,
     sessionMessagesPerMinute: env.SESSION_MESSAGES_PER_MINUTE,
     sessionMaxStoredBytes: env.SESSION_MAX_STORED_BYTES,
+    uploadBytesPerClientPerDay: env.UPLOAD_BYTES_PER_CLIENT_PER_DAY,
+    storageMinFreeBytes: env.STORAGE_MIN_FREE_BYTES,
     uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT,
     wsMaxPerIp: env.WS_MAX_PER_IP,
     wsMaxSubscriptions: env.WS_MAX_SUBSCRIPTIONS,

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { API_ERROR_STATUS } from '../../shared/errors.js';
 import { fileIdSchema } from '../../shared/files.js';
 import { sessionIdSchema } from '../../shared/session.js';
 import { toApiError } from '../api/domain-errors.js';
@@ -15,12 +16,12 @@ import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { InvalidRequestError } from '../services/errors.js';
-import { FileTooLargeError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
+import { FileTooLargeError, InsufficientStorageError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
 import type { FilesService } from '../services/files/files.service.js';
 import type { SessionService } from '../services/session/session.service.js';
 import type { CredentialReader } from './credential-cookie.js';
 import type { RequestScope, RouteHandler } from './host.js';
-import { sendJson } from './json-response.js';
+import { sendError, sendJson } from './json-response.js';
 
 export const FILES_PATH = '/api/files';
 
@@ -29,7 +30,7 @@ export interface FilesRoutesOptions {
   files: FilesService;
   log: Logger;
   audit: Pick<AuditService, 'record'>;
-  /** The per-client upload budget (`files.upload`, UPLOAD_RATE_LIMIT_PER_MINUTE). */
+  /** The per-client request budget (`files.upload`, UPLOAD_RATE_LIMIT_PER_MINUTE); the byte budget is the files service's. */
   rateLimits: Pick<RateLimits, 'consume'>;
   refusalGate: Pick<RefusalAuditGate, 'shouldRecord'>;
   /** An upload that sends no byte for this long is ended (UPLOAD_IDLE_TIMEOUT). */
@@ -82,12 +83,19 @@ function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestSc
     log.info({ requestId: scope.requestId, reason: error.reason }, 'upload interrupted');
     if (req.socket.destroyed) return;
   }
+  if (!req.complete) res.setHeader('Connection', 'close');
+  // 507 has no tRPC code to travel as: it is answered here, in the shape of every other error.
+  if (error instanceof InsufficientStorageError) {
+    sendError(res, API_ERROR_STATUS.INSUFFICIENT_STORAGE, 'INSUFFICIENT_STORAGE', error.message, scope.requestId);
+    return;
+  }
   const trpcError = apiErrorOf(error);
   if (trpcError.code === 'INTERNAL_SERVER_ERROR') log.error({ err: trpcError.cause ?? trpcError, requestId: scope.requestId }, 'file route failed');
-  if (!req.complete) res.setHeader('Connection', 'close');
   // The queue is away for a moment (Redis reconnecting): a client may try again shortly.
   if (trpcError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(QUEUE_RETRY_AFTER_SECONDS));
   const { message, data } = describeError(trpcError, scope.requestId);
+  // A spent budget says when it is whole again (the per-minute one has set its RateLimit fields too).
+  if (data.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(data.retryAfterSeconds));
   sendJson(res, data.httpStatus, { error: { message, ...data } });
 }
 

@@ -38,6 +38,35 @@ export class SessionStorageFullError extends FileTooLargeError {
   }
 }
 
+/**
+ * A client's uploads, across all its sessions, passed UPLOAD_BYTES_PER_CLIENT_PER_DAY. Answered 429,
+ * not 413: the budget is counted over a time window, so the same file goes through once the window
+ * has passed, which is what 429 and its Retry-After say; 413 would say the file itself is too large.
+ */
+export class ClientUploadBudgetError extends Error {
+  override name = 'ClientUploadBudgetError';
+  constructor(
+    readonly budgetBytes: number,
+    readonly remainingBytes: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    const wait = formatWait(retryAfterSeconds);
+    super(
+      remainingBytes === 0
+        ? `Your network has uploaded its ${formatBytes(budgetBytes)} for the day; try again in ${wait}.`
+        : `Your network has only ${formatBytes(remainingBytes)} left of its ${formatBytes(budgetBytes)} of uploads for the day, and this file is larger. Choose a smaller file, or try again in ${wait}.`,
+    );
+  }
+}
+
+/** The local disk is down to its free-space floor (STORAGE_MIN_FREE_BYTES): answered 507. */
+export class InsufficientStorageError extends Error {
+  override name = 'InsufficientStorageError';
+  constructor() {
+    super('The server is running out of disk space, so it cannot take this file now. Please try again later; if it keeps happening, tell the site’s operator.');
+  }
+}
+
 /** Why an upload stopped before its body was whole: the client went away, or it went silent. */
 export type InterruptionReason = 'client_aborted' | 'idle_timeout';
 
@@ -57,6 +86,13 @@ export class UploadIdleTimeoutError extends UploadInterruptedError {
   constructor(readonly idleMs: number) {
     super(`No data arrived for ${formatSeconds(idleMs)}, so the upload was stopped. Check the connection and send the file again.`);
   }
+}
+
+/** A wait as people say it, rounded up: "5 h", "12 min", "30 s". */
+function formatWait(seconds: number): string {
+  if (seconds >= 3600) return `${Math.ceil(seconds / 3600)} h`;
+  if (seconds >= 60) return `${Math.ceil(seconds / 60)} min`;
+  return `${Math.max(1, Math.ceil(seconds))} s`;
 }
 
 function formatSeconds(ms: number): string {

@@ -7,13 +7,15 @@ import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
 import type { AuditOutcome } from '../../db/models/audit-log.js';
 import { fileObjectsPrefix, safeFileName, sessionFileKey, stagingKey } from '../../storage/keys.js';
+import type { StorageCapacity } from '../../storage/free-space-floor.js';
 import { ObjectTooLargeError, type ByteRange, type ObjectStore } from '../../storage/object-store.js';
 import { SYSTEM_ACTOR, type Actor, type Clock } from '../actor.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import type { EventPublisher } from '../event-publisher.js';
+import { UploadSpending, type ClientUploadBudget } from './client-upload-budget.js';
 import { inspectContent } from './content-inspection.js';
-import { FileTooLargeError, SessionStorageFullError, UploadInterruptedError } from './files.errors.js';
+import { ClientUploadBudgetError, FileTooLargeError, InsufficientStorageError, SessionStorageFullError, UploadInterruptedError } from './files.errors.js';
 import { toFileView } from './file.view.js';
 import { SessionStorageQuota, type UploadAllowance } from './session-storage-quota.js';
 import { storedName } from './stored-name.js';
@@ -47,6 +49,10 @@ export interface FilesServiceOptions {
    * client repeating one is recorded once per window. Without it every refusal is recorded.
    */
   refusalGate?: RefusalAuditFilter;
+  /** What a client may upload across its sessions (UPLOAD_BYTES_PER_CLIENT_PER_DAY); no limit when absent. */
+  clientBudget?: ClientUploadBudget;
+  /** The local disk's free-space floor (STORAGE_MIN_FREE_BYTES); none when absent (S3, or turned off). */
+  capacity?: StorageCapacity;
 }
 
 export interface UploadInput {
@@ -80,6 +86,14 @@ const UNKNOWN_TYPE = 'application/octet-stream';
 const LIVE_STATUSES = ['uploading', 'stored', 'failed'] as const;
 const SESSION_ENDED_REASON = 'The session ended before the file was checked, so it was not kept.';
 
+/** The `reason` a refused upload is audited with. */
+function refusalReason(error: Error): string {
+  if (error instanceof SessionStorageFullError) return 'quota_exceeded';
+  if (error instanceof ClientUploadBudgetError) return 'client_budget_exceeded';
+  if (error instanceof InsufficientStorageError) return 'disk_low';
+  return 'too_large';
+}
+
 /**
  * The files of a session: uploads into staging, their verification into the session's namespace
  * (run by the upload worker), listing, download and removal. Callers have already proven they own
@@ -101,18 +115,53 @@ export class FilesService {
   }
 
   /**
-   * Streams an upload into staging and queues its processing. The row exists (as `uploading`,
+   * Streams an upload into staging and queues its processing. Before a byte is read it must fit
+   * above the disk's free-space floor and in its client's budget, which it spends as its bytes
+   * arrive; whatever it does not keep is given back, however it ends. The row exists (as `uploading`,
    * reserving the bytes it may bring against the session's quota) before the first byte is
    * written, so the cleanup never mistakes bytes in flight for leftovers. A refused upload (too
-   * large, empty) leaves nothing; one that stops part-way (the client went away or fell silent,
-   * the store failed) leaves its row `failed` and no bytes.
+   * large, over a budget, empty) leaves nothing; one that stops part-way (the client went away or
+   * fell silent, the store failed) leaves its row `failed` and no bytes.
    */
   async upload(input: UploadInput, actor: Actor): Promise<UploadResult> {
+    const sizeAtMost = input.declaredSize ?? input.sizeAtMost;
+    await this.refuseIfDiskLow(input.sessionId, sizeAtMost ?? 0, actor);
+    const spending = await this.spendClientBudget(input.sessionId, sizeAtMost, actor);
+    let kept = 0;
+    try {
+      const staged = await this.stage(input, spending, actor);
+      kept = staged.size;
+      return { fileId: staged.fileId };
+    } finally {
+      await spending.settle(kept);
+    }
+  }
+
+  /** Refuses (507) an upload that would take the local disk below its free-space floor. */
+  private async refuseIfDiskLow(sessionId: string, bytes: number, actor: Actor): Promise<void> {
+    if (this.deps.capacity && !(await this.deps.capacity.hasRoomFor(bytes))) {
+      throw await this.refuse(new InsufficientStorageError(), sessionId, actor, { declaredSize: bytes });
+    }
+  }
+
+  /** Takes what the upload may bring (when known) from its client's budget, or refuses it (429). */
+  private async spendClientBudget(sessionId: string, sizeAtMost: number | undefined, actor: Actor): Promise<UploadSpending> {
+    try {
+      // No file brings more than the file limit, whatever a form's length says.
+      return await UploadSpending.begin(this.deps.clientBudget, actor.ip, Math.min(sizeAtMost ?? 0, this.deps.maxUploadBytes));
+    } catch (error) {
+      if (error instanceof ClientUploadBudgetError) throw await this.refuse(error, sessionId, actor, { declaredSize: sizeAtMost ?? 0 });
+      throw error;
+    }
+  }
+
+  /** Writes the body into staging, counted against the client's budget, and queues its processing. */
+  private async stage(input: UploadInput, spending: UploadSpending, actor: Actor): Promise<{ fileId: string; size: number }> {
     const { row, allowance } = await this.reserve(input, actor);
     let size: number;
     const stopHeartbeat = keepAlive(() => this.touch(row.id), this.deps.uploadHeartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     try {
-      ({ size } = await this.deps.storage.put(row.objectKey, input.body, { maxBytes: row.size, contentType: UNKNOWN_TYPE }));
+      ({ size } = await this.deps.storage.put(row.objectKey, spending.meter(input.body), { maxBytes: row.size, contentType: UNKNOWN_TYPE }));
     } catch (error) {
       throw await this.stagingFailed(row, error, allowance, actor);
     } finally {
@@ -132,7 +181,7 @@ export class FilesService {
       await this.reject(row, 'The file could not be queued for processing. Please upload it again.', 'not_queued', actor);
       throw error;
     }
-    return { fileId: row.id };
+    return { fileId: row.id, size };
   }
 
   /**
@@ -192,6 +241,11 @@ export class FilesService {
     if (error instanceof ObjectTooLargeError || error instanceof FileTooLargeError) {
       await this.discard(row);
       return this.refuse(allowance.refusal(), row.sessionId, actor, { fileId: row.id });
+    }
+    // The client's budget ran out while its bytes streamed in.
+    if (error instanceof ClientUploadBudgetError) {
+      await this.discard(row);
+      return this.refuse(error, row.sessionId, actor, { fileId: row.id });
     }
     if (error instanceof InvalidRequestError) {
       await this.discard(row);
@@ -394,10 +448,9 @@ export class FilesService {
   }
 
   /** Audits a refusal answered to a request (through the refusal gate) and returns it, to be thrown. */
-  private async refuse(error: FileTooLargeError, sessionId: string, actor: Actor, metadata: Record<string, string | number>): Promise<FileTooLargeError> {
+  private async refuse<E extends Error>(error: E, sessionId: string, actor: Actor, metadata: Record<string, string | number>): Promise<E> {
     if (await this.mayRecordRefusal(actor)) {
-      const reason = error instanceof SessionStorageFullError ? 'quota_exceeded' : 'too_large';
-      await this.deps.audit.record({ event: 'file.rejected', outcome: 'refused', sessionId, actor, metadata: { reason, ...metadata } });
+      await this.deps.audit.record({ event: 'file.rejected', outcome: 'refused', sessionId, actor, metadata: { reason: refusalReason(error), ...metadata } });
     }
     return error;
   }
