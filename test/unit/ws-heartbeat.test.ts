@@ -41,3 +41,32 @@ describe('the server-wide WebSocket heartbeat', () => {
     await live.closed;
   });
 });
+
+describe('pongs that do not echo their ping', () => {
+  it('keep no socket alive: an unprompted empty pong, or a stale nonce, is not an answer', async () => {
+    // Never reads its pings' nonces, writes an empty pong every 50 ms (faster than any round).
+    const unprompted = await connect(false);
+    const pongs = setInterval(() => { unprompted.socket.pong(); }, 50);
+    // Echoes each ping's nonce, but only at the next ping: always one round late.
+    const late = await connect(false);
+    let previous: Buffer | undefined;
+    late.socket.on('ping', (data: Buffer) => {
+      if (previous) late.socket.pong(previous);
+      previous = Buffer.from(data);
+    });
+    const live = await connect(true);
+    try {
+      // Ten rounds are plenty: each cuts off whoever did not echo that round's nonce.
+      const outcome = await Promise.race([
+        Promise.all([unprompted.closed, late.closed]).then(() => 'both cut off'),
+        new Promise((resolve) => setTimeout(resolve, 4000)).then(() => 'still open'),
+      ]);
+      expect(outcome).toBe('both cut off');
+      expect(live.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      clearInterval(pongs);
+      live.socket.close();
+      await live.closed;
+    }
+  });
+});
