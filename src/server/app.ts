@@ -161,6 +161,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       originPolicy,
       makeContext: createWsContextFactory(contextOptions),
       maxPerIp: config.wsMaxPerIp,
+      maxBufferedBytes: config.wsMaxBufferedBytes,
       handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
     });
     const metrics = createServerMetrics({

@@ -101,6 +101,8 @@ const envSchema = z.object({
   UPLOAD_IDLE_TIMEOUT: duration('30s').default(30_000),
   WS_MAX_PER_IP: whole(1, 100_000, 50).default(50),
   WS_MAX_SUBSCRIPTIONS: whole(1, 10_000, 20).default(20),
+  // At least one largest message (a procedure's answer or an event) with room to spare.
+  WS_MAX_BUFFERED_BYTES: whole(256 * 1024, 1024 ** 3, 1048576).default(1024 * 1024),
   MAX_UPLOAD_BYTES: whole(1, 5 * 1024 ** 4, 26214400).default(25 * 1024 * 1024),
   SESSION_IDLE_TTL: duration('7d').default(7 * 86_400_000),
   SESSION_MAX_AGE: duration('30d').default(30 * 86_400_000),
@@ -152,6 +154,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT,
     wsMaxPerIp: env.WS_MAX_PER_IP,
     wsMaxSubscriptions: env.WS_MAX_SUBSCRIPTIONS,
+    wsMaxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     sessionIdleTtlMs: env.SESSION_IDLE_TTL,
     sessionMaxAgeMs: env.SESSION_MAX_AGE,

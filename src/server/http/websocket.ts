@@ -17,6 +17,7 @@ import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import { guardBatchSize } from './websocket-batch-guard.js';
 import { sharedPayloadEncoder } from './ws-encoder.js';
 import { startHeartbeat } from './ws-heartbeat.js';
+import { socketsWithSendBudget } from './ws-send-budget.js';
 
 export interface WebSocketHostOptions {
   log: Logger;
@@ -25,6 +26,8 @@ export interface WebSocketHostOptions {
   originPolicy: OriginPolicy;
   makeContext: WsContextFactory;
   maxPerIp: number;
+  /** Unsent bytes one socket may hold (WS_MAX_BUFFERED_BYTES); past it the socket is closed (1013). */
+  maxBufferedBytes: number;
   /** A socket that has not sent its first message by then is closed: it holds a slot and does nothing. */
   handshakeMs?: number;
   pingMs?: number;
@@ -79,7 +82,7 @@ function connectionRequest(req: IncomingMessage): Pick<IncomingMessage, 'url' | 
  * sockets is bounded; the credential travels in the upgrade's cookie.
  */
 export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES, WebSocket: socketsWithSendBudget(opts.maxBufferedBytes) });
   const perIp = new Map<string, number>();
   const contexts = new WeakMap<object, ApiContext>();
   const handler = applyWSSHandler({

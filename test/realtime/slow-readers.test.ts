@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { GENEROUS_LIMITS } from '../api/helpers.js';
+import { recordEvents } from '../support/subscription.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { createTestClient } from '../support/trpc-client.js';
+import { createWsTestClient } from '../support/ws-client.js';
+
+const SUBSCRIPTIONS_PER_SOCKET = 20;
+
+/**
+ * A client that subscribes `count` times to its session's events over a raw socket and then stops
+ * reading: the server must not buffer what it cannot deliver.
+ */
+async function nonReader(url: string, cookie: string, sessionId: string, count: number): Promise<WebSocket> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/trpc`, { headers: { cookie } });
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('open', resolve));
+  let started = 0;
+  const allStarted = new Promise<void>((resolve) => {
+    socket.on('message', (data: Buffer) => {
+      if ((JSON.parse(data.toString()) as { result?: { type?: string } }).result?.type === 'started') started += 1;
+      if (started === count) resolve();
+    });
+  });
+  for (let id = 1; id <= count; id++) {
+    socket.send(JSON.stringify({ id, method: 'subscription', params: { path: 'session.events', input: { sessionId } } }));
+  }
+  await allStarted;
+  socket.pause();
+  return socket;
+}
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
+
+describe('WebSocket readers that stop reading', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { ...GENEROUS_LIMITS, CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000', WS_MAX_BUFFERED_BYTES: '262144' },
+    });
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('are closed once they hold their send budget, while a reading tab gets every event', async () => {
+    const http = createTestClient(t.url);
+    const { sessionId } = await http.client.session.generate.mutate();
+    const cookie = `${CREDENTIAL_COOKIE}=${http.jar.get(CREDENTIAL_COOKIE) ?? ''}`;
+
+    const reader = createWsTestClient(t.url, { cookie });
+    const tab = recordEvents(reader, { sessionId });
+    await tab.started;
+    const stalled = await Promise.all(Array.from({ length: 10 }, () => nonReader(t.url, cookie, sessionId, SUBSCRIPTIONS_PER_SOCKET)));
+    expect(t.app.websockets.connections).toBe(11);
+
+    // 60 messages that JSON escapes to ~24 kB each: ~29 MB owed to every stalled socket.
+    const text = '\u0001'.repeat(4000);
+    for (let i = 0; i < 60; i++) await http.client.chat.send.mutate({ sessionId, text });
+
+    await tab.received(60);
+    expect(tab.events.filter((event) => event.data.type === 'chat.message')).toHaveLength(60);
+    expect(await until(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
+
+    for (const socket of stalled) socket.terminate();
+    await reader.close();
+  });
+});
