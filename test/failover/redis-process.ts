@@ -9,17 +9,23 @@ export interface RedisProcess {
   url: string;
   /** Stops the server (SIGTERM: it writes its append-only file and exits). */
   stop(): Promise<void>;
-  /** Starts it again on the same port and directory: what was written comes back from the append-only file. */
+  /** Starts it again on the same port and directory: what was written comes back from the append-only file (if it keeps one). */
   start(): Promise<void>;
   /** Stops it for good and removes its directory. */
   dispose(): Promise<void>;
+}
+
+export interface RedisProcessOptions {
+  /** False: no append-only file, so a restart comes back empty (a Redis that lost its data). */
+  persist?: boolean;
 }
 
 /**
  * A private redis-server for a test that stops and starts it: on a free port, with an append-only
  * file in a directory of its own, so that queued jobs survive the restart as they would in production.
  */
-export async function startRedisProcess(): Promise<RedisProcess> {
+export async function startRedisProcess(options: RedisProcessOptions = {}): Promise<RedisProcess> {
+  const appendOnly = options.persist === false ? 'no' : 'yes';
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tabsync-redis-'));
   let child: ChildProcess | undefined;
@@ -33,7 +39,7 @@ export async function startRedisProcess(): Promise<RedisProcess> {
         resolve();
         return;
       }
-      const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', ''], {
+      const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', appendOnly, '--appendfsync', 'always', '--dir', dir, '--save', ''], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       child = server;

@@ -9,7 +9,7 @@ export interface TrackedEvent {
 }
 
 /** Subscribes to session.events and records everything that arrives, with promises for the milestones. */
-export function recordEvents(ws: ReturnType<typeof createWsTestClient>, input: { sessionId: string; lastEventId?: string }) {
+export function recordEvents(ws: Pick<ReturnType<typeof createWsTestClient>, 'client'>, input: { sessionId: string; lastEventId?: string }) {
   const events: TrackedEvent[] = [];
   let onStarted!: () => void;
   let onComplete!: () => void;
@@ -18,14 +18,15 @@ export function recordEvents(ws: ReturnType<typeof createWsTestClient>, input: {
   const completed = new Promise<void>((resolve) => { onComplete = resolve; });
   const failed = new Promise<TRPCClientError<AppRouter>>((resolve) => { onError = resolve; });
   const waiters: { count: number; resolve: () => void }[] = [];
+  let ended = false;
   const subscription = ws.client.session.events.subscribe(input, {
     onStarted: () => { onStarted(); },
     onData: (envelope) => {
       events.push({ id: envelope.id, data: envelope.data });
       for (const waiter of waiters.filter((w) => events.length >= w.count)) waiter.resolve();
     },
-    onComplete: () => { onComplete(); },
-    onError: (error) => { onError(error); },
+    onComplete: () => { ended = true; onComplete(); },
+    onError: (error) => { ended = true; onError(error); },
   });
   return {
     events,
@@ -37,37 +38,10 @@ export function recordEvents(ws: ReturnType<typeof createWsTestClient>, input: {
       if (events.length >= count) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ count, resolve }));
     },
+    /** Neither an error nor a completion has arrived. */
+    isOpen: () => !ended,
     unsubscribe: () => { subscription.unsubscribe(); },
   };
-}
-
-/**
- * Subscribes as the web app's tab does: when the server breaks a subscription off with a retryable
- * error (5xx, 429), it subscribes again from the last event id it saw. Records the events and the
- * codes of the breaks.
- */
-export function recordResumingEvents(ws: Pick<ReturnType<typeof createWsTestClient>, 'client'>, input: { sessionId: string }) {
-  const events: TrackedEvent[] = [];
-  const breaks: (string | undefined)[] = [];
-  let onStarted!: () => void;
-  const started = new Promise<void>((resolve) => { onStarted = resolve; });
-  let current: { unsubscribe(): void } | undefined;
-  const subscribe = () => {
-    current = ws.client.session.events.subscribe(
-      { sessionId: input.sessionId, lastEventId: events.at(-1)?.id },
-      {
-        onStarted: () => { onStarted(); },
-        onData: (envelope) => { events.push({ id: envelope.id, data: envelope.data }); },
-        onError: (error) => {
-          breaks.push(error.data?.code);
-          const status = error.data?.httpStatus ?? 500;
-          if (status >= 500 || status === 429) subscribe();
-        },
-      },
-    );
-  };
-  subscribe();
-  return { events, breaks, started, unsubscribe: () => { current?.unsubscribe(); } };
 }
 
 /** Resolves with `value` after `ms`, to bound a wait that must not happen. */

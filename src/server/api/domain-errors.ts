@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/unstable-core-do-not-import';
 import { InvalidRequestError, NotFoundError } from '../services/errors.js';
 import { QueueUnavailableError } from '../queues/queue-unavailable.error.js';
-import { LiveDeliveryInterruptedError, SubscriberOverflowError } from '../realtime/event-queue.js';
+import { SubscriberOverflowError } from '../realtime/event-queue.js';
 import { ClientUploadBudgetError, FileTooLargeError, UploadInterruptedError } from '../services/files/files.errors.js';
 import { SessionAccessError, type SessionDenial } from '../services/session/session.errors.js';
 
@@ -23,9 +23,7 @@ export function toApiError(error: unknown): unknown {
   if (error instanceof ClientUploadBudgetError) return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
   if (error instanceof UploadInterruptedError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof QueueUnavailableError) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
-  // A subscription ended so that its client resumes from its last event id: retryable, not a fault.
-  if (error instanceof LiveDeliveryInterruptedError || error instanceof SubscriberOverflowError) {
-    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
-  }
+  // A subscription that fell too far behind, ended so that its client resumes from its last event id: retryable, not a fault.
+  if (error instanceof SubscriberOverflowError) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: error.message, cause: error });
   return error;
 }

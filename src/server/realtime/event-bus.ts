@@ -3,8 +3,8 @@ import { compareEventIds, nextEventId, previousEventId } from '../../shared/even
 import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
-import { EventQueue, LiveDeliveryInterruptedError } from './event-queue.js';
-import { SessionFeed } from './session-feed.js';
+import { EventQueue } from './event-queue.js';
+import { SessionFeed, type FeedSource } from './session-feed.js';
 import { shareJson } from './shared-json.js';
 
 export interface BusEvent {
@@ -38,14 +38,25 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[3])
 return id`;
 
+/** How soon held feeds whose catch-up read failed try again while the subscriber stays up. */
+const HEAL_RETRY_MS = 1000;
+
 /**
  * The event bus: a capped Redis stream per session (the log a reconnecting tab replays) plus
  * pub/sub for live delivery. Each instance holds one subscriber connection and fans events out
  * to its local subscriptions.
  */
-export class EventBus implements EventPublisher {
-  private readonly local = new Map<string, Set<EventQueue<BusEvent>>>();
+export class EventBus implements EventPublisher, FeedSource {
+  private readonly local = new Map<string, Set<SessionFeed>>();
   private readonly subscribing = new Map<string, Promise<unknown>>();
+  /** Feeds held since the subscriber connection dropped, until they have caught up from the log. */
+  private readonly held = new Set<SessionFeed>();
+  /** Counts the subscriber's drops: a catch-up read across one proves nothing and is thrown away. */
+  private drops = 0;
+  private healing = false;
+  private healAgain = false;
+  private healRetry: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly maxLength: number;
   private readonly subscriberBuffer: number;
   private readonly pending = new Set<Promise<unknown>>();
@@ -54,18 +65,70 @@ export class EventBus implements EventPublisher {
     this.maxLength = opts.maxLength ?? 1000;
     this.subscriberBuffer = opts.subscriberBuffer ?? 1000;
     opts.subscriber.on('message', (channel: string, message: string) => { this.deliver(channel, message); });
-    opts.subscriber.on('close', () => { this.interruptLocal(); });
+    opts.subscriber.on('close', () => { this.holdLocal(); });
+    opts.subscriber.on('ready', () => { this.heal(); });
   }
 
   /**
    * An event published while the subscriber connection is down (or before ioredis has joined its
    * channels again) never reaches this instance, though it is in the session's log. Every local
-   * subscription is therefore ended with a retryable error: its client resubscribes with the last
-   * id it saw and the log replays what live delivery missed.
+   * feed is therefore held, not ended: a plain tRPC client does not resubscribe after an error, so
+   * the subscription must go on by itself. Once the subscriber is back, each catches up from the log.
    */
-  private interruptLocal(): void {
+  private holdLocal(): void {
+    this.drops += 1;
     this.subscribing.clear();
-    for (const set of this.local.values()) for (const queue of set) queue.fail(new LiveDeliveryInterruptedError());
+    for (const set of this.local.values()) {
+      for (const feed of set) {
+        feed.hold();
+        this.held.add(feed);
+      }
+    }
+  }
+
+  /** Starts a catch-up of the held feeds, or one more after the one running: never two at once. */
+  private heal(): void {
+    if (this.healing) {
+      this.healAgain = true;
+      return;
+    }
+    this.healing = true;
+    void this.healHeld().finally(() => {
+      this.healing = false;
+      if (!this.healAgain) return;
+      this.healAgain = false;
+      this.heal();
+    });
+  }
+
+  /** One catch-up pass; when a read fails while the subscriber stays up, another follows shortly. */
+  private async healHeld(): Promise<void> {
+    if (this.closed || this.held.size === 0 || this.opts.subscriber.status !== 'ready') return;
+    const drops = this.drops;
+    const failures = await this.catchUpHeld(drops).catch((error: unknown) => [error]);
+    // After another drop, the next 'ready' starts the next pass.
+    if (failures.length === 0 || drops !== this.drops) return;
+    this.opts.log.warn({ err: failures[0], held: this.held.size }, 'held subscriptions could not catch up from the log yet; trying again');
+    this.healRetry ??= setTimeout(() => {
+      this.healRetry = undefined;
+      this.heal();
+    }, HEAL_RETRY_MS).unref();
+  }
+
+  /**
+   * ioredis joins its channels again before it says 'ready', so a SUBSCRIBE sent now is answered
+   * after those: once it is, every event published from then on reaches the feeds, and a log read
+   * after that misses nothing. Each held feed then reads what it has not given and is released.
+   * One whose read fails, or spans another drop, stays held. Returns why reads failed.
+   */
+  private async catchUpHeld(drops: number): Promise<unknown[]> {
+    await this.opts.subscriber.subscribe(...[...this.local.keys()].map((sessionId) => this.channel(sessionId)));
+    const results = await Promise.allSettled([...this.held].map(async (feed) => {
+      const caughtUp = await feed.catchUp();
+      if (drops !== this.drops || !this.held.delete(feed)) return;
+      feed.release(caughtUp);
+    }));
+    return results.flatMap((result): unknown[] => (result.status === 'rejected' ? [result.reason] : []));
   }
 
   private streamKey(sessionId: string): string {
@@ -142,15 +205,16 @@ export class EventBus implements EventPublisher {
 
   /**
    * Joins the session's live channel and returns the feed of its events; the caller closes it.
-   * Joining before anything else is read (the log, the session's state) means an event published
-   * meanwhile is in the feed, not lost between the two. Closing ends a wait for the next event at
-   * once: leaving never waits for the session's next event.
+   * Joining before anything else is read (the log after `lastEventId`, the session's state) means
+   * an event published meanwhile is in the feed, not lost between the two. Without `lastEventId`,
+   * where the log ends is read first: the feed's origin (see SessionFeed). Closing ends a wait for
+   * the next event at once: leaving never waits for the session's next event.
    */
-  async open(sessionId: string): Promise<SessionFeed> {
-    const queue = new EventQueue<BusEvent>(this.subscriberBuffer);
-    const feed = new SessionFeed(sessionId, queue, this);
+  async open(sessionId: string, lastEventId: string | null): Promise<SessionFeed> {
+    const origin = lastEventId ?? (await this.lastId(sessionId));
+    const feed = new SessionFeed(sessionId, new EventQueue<BusEvent>(this.subscriberBuffer), this, origin);
     try {
-      await this.join(sessionId, queue);
+      await this.join(feed);
     } catch (error) {
       await feed.close();
       throw error;
@@ -165,13 +229,20 @@ export class EventBus implements EventPublisher {
     return count;
   }
 
-  private async join(sessionId: string, queue: EventQueue<BusEvent>): Promise<void> {
+  /** The id of the session's last retained entry; null when its log is empty. */
+  private async lastId(sessionId: string): Promise<string | null> {
+    const [entry] = await this.opts.redis.xrevrange(this.streamKey(sessionId), '+', '-', 'COUNT', 1);
+    return entry?.[0] ?? null;
+  }
+
+  private async join(feed: SessionFeed): Promise<void> {
+    const { sessionId } = feed;
     let set = this.local.get(sessionId);
     if (!set) {
       set = new Set();
       this.local.set(sessionId, set);
     }
-    set.add(queue);
+    set.add(feed);
     // The first local subscriber of a session joins its channel; the others wait for that join.
     let joining = this.subscribing.get(sessionId);
     if (!joining) {
@@ -183,12 +254,11 @@ export class EventBus implements EventPublisher {
   }
 
   /** Idempotent: the last local subscriber of a session leaves its channel. */
-  async leave(sessionId: string, queue: EventQueue<BusEvent>): Promise<void> {
-    queue.close();
+  async leave(feed: SessionFeed): Promise<void> {
+    this.held.delete(feed);
+    const { sessionId } = feed;
     const set = this.local.get(sessionId);
-    if (!set) return;
-    set.delete(queue);
-    if (set.size > 0) return;
+    if (!set?.delete(feed) || set.size > 0) return;
     this.local.delete(sessionId);
     this.subscribing.delete(sessionId);
     await this.opts.subscriber.unsubscribe(this.channel(sessionId)).catch(() => undefined);
@@ -203,13 +273,17 @@ export class EventBus implements EventPublisher {
     if (!event) return;
     // Parsed and serialised once for every local subscriber: they all share this frozen entry.
     const entry = { id: message.slice(0, space), event: shareJson(event) };
-    for (const queue of set) queue.push(entry);
+    for (const feed of set) feed.receive(entry);
   }
 
+  /** The server is going away: every local subscription ends, held or not. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.healRetry);
     await this.flush();
-    for (const set of this.local.values()) for (const queue of set) queue.close();
+    for (const set of this.local.values()) for (const feed of set) feed.end();
     this.local.clear();
+    this.held.clear();
   }
 }
 

@@ -6,14 +6,6 @@ export class SubscriberOverflowError extends Error {
   }
 }
 
-/** Raised into every local subscriber when the instance's Redis subscriber connection drops. */
-export class LiveDeliveryInterruptedError extends Error {
-  override name = 'LiveDeliveryInterruptedError';
-  constructor() {
-    super('Live updates were interrupted for a moment; reconnect to catch up from the last event this tab saw.');
-  }
-}
-
 /**
  * A bounded queue between a publisher that must never wait and one consumer that may be slow.
  * Past the bound the consumer is failed (and resumes from its last id) instead of the publisher
@@ -24,12 +16,13 @@ export class EventQueue<T> {
   private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
   private closed = false;
+  private held = false;
 
   constructor(private readonly limit: number) {}
 
   push(item: T): void {
     if (this.closed) return;
-    if (this.waiting) {
+    if (this.waiting && !this.held) {
       const { resolve } = this.waiting;
       this.waiting = undefined;
       resolve({ value: item, done: false });
@@ -40,6 +33,32 @@ export class EventQueue<T> {
       return;
     }
     this.items.push(item);
+  }
+
+  /** The item the consumer would get next, left in place. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  /**
+   * Gives the consumer nothing until `release`; items pushed meanwhile are kept (within the bound).
+   * A consumer already waiting keeps waiting: it must not take an item ahead of those `release` adds.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends a hold: `ahead` comes before everything queued, and a waiting consumer gets the first item. */
+  release(ahead: readonly T[]): void {
+    this.held = false;
+    if (this.closed) return;
+    this.items.unshift(...ahead);
+    if (!this.waiting) return;
+    const item = this.items.shift();
+    if (item === undefined) return;
+    const { resolve } = this.waiting;
+    this.waiting = undefined;
+    resolve({ value: item, done: false });
   }
 
   /** Ends the consumer with `error`, also one already waiting (it must learn why, not see a plain end). */
@@ -64,7 +83,7 @@ export class EventQueue<T> {
 
   /** Not an async function: a waiting consumer holds one promise, and an item reaches it in one hop. */
   next(): Promise<IteratorResult<T>> {
-    const item = this.items.shift();
+    const item = this.held ? undefined : this.items.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.resolve({ value: undefined, done: true });

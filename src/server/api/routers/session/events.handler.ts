@@ -85,7 +85,7 @@ class SessionEventStream implements AsyncIterableIterator<Envelope, undefined> {
    */
   private async start(): Promise<void> {
     const { sessionId, lastEventId } = this.input;
-    this.feed = await this.ctx.deps.events.open(sessionId);
+    this.feed = await this.ctx.deps.events.open(sessionId, lastEventId ?? null);
     if (this.stopped) return this.feed.close();
     try {
       await this.ctx.deps.sessions.authorize(sessionId, this.ctx.credential, this.ctx.actor);
