@@ -49,7 +49,7 @@ export interface AppOverrides {
   /** How the local store's free disk space is read (a test fakes a nearly full disk); statfs otherwise. */
   readFreeBytes?: FreeBytesReader;
   /** Shorter limits on slow clients, so a test need not wait out the real ones. */
-  timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number }>;
+  timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number; webSocketPingMs: number; webSocketPongWaitMs: number }>;
 }
 
 export interface App {
@@ -163,6 +163,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maxPerIp: config.wsMaxPerIp,
       maxBufferedBytes: config.wsMaxBufferedBytes,
       handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
+      pingMs: overrides.timeouts?.webSocketPingMs,
+      pongWaitMs: overrides.timeouts?.webSocketPongWaitMs,
     });
     const metrics = createServerMetrics({
       audit,
