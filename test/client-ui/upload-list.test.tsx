@@ -92,7 +92,7 @@ describe('the upload list', () => {
     await screen.findByText('Checking…');
     expect(bar.getAttribute('value')).toBe('100');
 
-    const listed: FileView = { fileId, sessionId: session.sessionId, name: 'notes.txt', contentType: 'text/plain', size: 400, sha256: null, status: 'stored', createdAt: new Date().toISOString() };
+    const listed: FileView = { fileId, sessionId: session.sessionId, name: 'notes.txt', contentType: 'text/plain', size: 400, sha256: null, status: 'stored', createdAt: new Date().toISOString(), failure: null, renamed: null };
     act(() => { events.emit(session.sessionId, { type: 'file.stored', file: listed }); });
     await waitFor(() => { expect(screen.queryByRole('progressbar', { name: 'Uploading notes.txt' })).toBeNull(); });
     const row = within(screen.getByTestId('file-list')).getByText('notes.txt').closest('li');
