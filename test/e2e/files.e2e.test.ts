@@ -35,6 +35,8 @@ describe('files in a real browser', () => {
     return page;
   }
 
+  /** Pictures of the panel's states, for people to look at (not compared). */
+  const picture = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), animations: 'disabled' });
   const refusal = (page: Page, name: string) => page.getByTestId('file-refusals').locator('li', { hasText: name });
   const fileRow = (page: Page, name: string) => page.getByTestId('file-list').locator('li', { hasText: name });
 
@@ -66,6 +68,7 @@ describe('files in a real browser', () => {
       await tabOne.getByTestId('file-input').setInputFiles({ name: 'slow.bin', mimeType: 'application/octet-stream', buffer: randomBytes(6 * 1024 * 1024) });
       const elsewhere = tabTwo.locator('.upload-row[data-upload="other-tab"]', { hasText: 'slow.bin' });
       await elsewhere.getByText(/^Uploading in another tab · \d+% of 6\.3 MB$/).waitFor({ timeout: 10_000 });
+      await picture(tabTwo, 'files-upload-in-another-tab');
       const shown = Number(await elsewhere.getByRole('progressbar').getAttribute('value'));
       expect(shown).toBeGreaterThanOrEqual(0);
       expect(shown).toBeLessThan(100);
@@ -84,6 +87,7 @@ describe('files in a real browser', () => {
     await tabOne.getByTestId('file-input').setInputFiles({ name: 'big.exe', mimeType: 'application/x-msdownload', buffer: PE });
     await refusal(tabTwo, 'big.exe').getByText('a Windows program (PE)').waitFor();
     await refusal(tabOne, 'big.exe').getByText('was refused').waitFor();
+    await picture(tabOne, 'files-refusal-notice');
     // A notice, not a file of the session.
     expect(await fileRow(tabOne, 'big.exe').count()).toBe(0);
 
@@ -108,6 +112,7 @@ describe('files in a real browser', () => {
     await fileRow(tabTwo, 'keep-me.txt').waitFor({ state: 'detached' });
     const toastInTwo = tabTwo.locator('.undo-toast', { hasText: 'keep-me.txt' });
     await toastInTwo.waitFor();
+    await picture(tabTwo, 'files-undo-removal');
     await tabOne.locator('.undo-toast', { hasText: 'keep-me.txt' }).waitFor();
     await toastInTwo.getByRole('button', { name: 'Undo' }).click();
     await waitForFile(tabOne, 'keep-me.txt', 'stored');
@@ -151,5 +156,6 @@ describe('files in a real browser', () => {
     await expect.poll(() => thumbnail.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth), { timeout: 10_000 }).toBe(8);
     expect(await thumbnail.getAttribute('src')).toMatch(/^\/api\/files\/[0-9a-f-]{36}\?inline=1$/);
     expect(violations).toEqual([]);
+    await picture(tabTwo, 'files-thumbnail');
   });
 });
