@@ -7,7 +7,7 @@ import type { FileView } from '../../src/shared/files.js';
 const sessionId = randomUUID();
 const message = (text: string): MessageView => ({ messageId: randomUUID(), sessionId, text, fileIds: [], createdAt: new Date().toISOString() });
 const file = (name: string, status: FileView['status'] = 'uploading'): FileView =>
-  ({ fileId: randomUUID(), sessionId, name, contentType: 'text/plain', size: 1, sha256: null, status, createdAt: new Date().toISOString() });
+  ({ fileId: randomUUID(), sessionId, name, contentType: 'text/plain', size: 1, sha256: null, status, createdAt: new Date().toISOString(), failure: null, renamed: null });
 
 describe('a chat message arriving', () => {
   const older = message('older page');

@@ -5,7 +5,7 @@ import busboy from 'busboy';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { API_ERROR_STATUS } from '../../shared/errors.js';
-import { fileIdSchema } from '../../shared/files.js';
+import { fileIdSchema, INLINE_IMAGE_TYPES } from '../../shared/files.js';
 import { sessionIdSchema } from '../../shared/session.js';
 import { toApiError } from '../api/domain-errors.js';
 import { describeError } from '../api/error-shape.js';
@@ -179,11 +179,11 @@ function multipartFile(req: IncomingMessage, body: Readable, maxBytes: number): 
   });
 }
 
-/** `attachment` with the name twice: plain ASCII for old clients, UTF-8 (RFC 6266/8187) for the rest. */
-export function contentDisposition(name: string): string {
+/** The disposition with the name twice: plain ASCII for old clients, UTF-8 (RFC 6266/8187) for the rest. */
+export function contentDisposition(name: string, type: 'attachment' | 'inline' = 'attachment'): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /** One satisfiable `bytes=a-b`, `bytes=a-` or `bytes=-n` range; anything else serves the whole file. */
@@ -199,8 +199,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
 
 /**
  * `POST /api/files?sessionId=…&name=…` (the raw body, or multipart/form-data with a `file` field)
- * and `GET /api/files/<fileId>`. Thin: they read the request, authorize the credential for the
- * session, and hand the streams to FilesService.
+ * and `GET /api/files/<fileId>` (`?inline=1`: a raster image for display, e.g. a thumbnail). Thin:
+ * they read the request, authorize the credential for the session, and hand the streams to FilesService.
  */
 export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHandler; download: RouteHandler } {
   const { sessions, files, log, rateLimits, refusalGate, audit } = opts;
@@ -264,8 +264,13 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
       res.statusCode = range ? 206 : 200;
       res.setHeader('Content-Type', download.file.contentType);
       res.setHeader('Content-Length', download.size);
-      res.setHeader('Content-Disposition', contentDisposition(download.file.name));
+      // Shown in the page only when asked and only for the raster images the bytes proved to be; anything
+      // else (SVG, HTML-as-text, …) is always a download, and nosniff keeps the browser to the stated type.
+      const inline = scope.url.searchParams.get('inline') === '1' && INLINE_IMAGE_TYPES.has(download.file.contentType);
+      res.setHeader('Content-Disposition', contentDisposition(download.file.name, inline ? 'inline' : 'attachment'));
       res.setHeader('X-Content-Type-Options', 'nosniff');
+      // Opened on its own, the file is a document of no origin that may run nothing.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
       res.setHeader('Accept-Ranges', 'bytes');
       if (download.file.sha256) res.setHeader('ETag', `"${download.file.sha256}"`);
       if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${download.file.size}`);

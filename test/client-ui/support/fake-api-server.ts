@@ -4,7 +4,7 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { chatListInputSchema, chatSendInputSchema, type ChatPage, type MessageView } from '../../../src/shared/chat.js';
 import type { ApiErrorData } from '../../../src/shared/errors.js';
-import { filesListInputSchema, type FileView } from '../../../src/shared/files.js';
+import { filesListInputSchema, filesRemoveInputSchema, type FileView } from '../../../src/shared/files.js';
 import { TRPC_PATH } from '../../../src/shared/paths.js';
 import { sessionInputSchema, type InvalidReason, type SessionView, type ValidateResult } from '../../../src/shared/session.js';
 
@@ -22,7 +22,7 @@ class RefusalCause extends Error {
   }
 }
 
-type Procedure = 'session.generate' | 'session.validate' | 'session.reset' | 'session.current' | 'chat.list' | 'chat.send' | 'files.list';
+type Procedure = 'session.generate' | 'session.validate' | 'session.reset' | 'session.current' | 'chat.list' | 'chat.send' | 'files.list' | 'files.remove';
 
 const t = initTRPC.create({
   errorFormatter({ shape, error }) {
@@ -82,8 +82,20 @@ export class FakeApiServer {
     return message;
   }
 
-  addFile(sessionId: string, name: string, status: FileView['status'] = 'stored'): FileView {
-    const file: FileView = { fileId: randomUUID(), sessionId, name, contentType: 'text/plain', size: 3, sha256: null, status, createdAt: new Date().toISOString() };
+  addFile(sessionId: string, name: string, status: FileView['status'] = 'stored', more: Partial<FileView> = {}): FileView {
+    const file: FileView = {
+      fileId: randomUUID(),
+      sessionId,
+      name,
+      contentType: 'text/plain',
+      size: 3,
+      sha256: null,
+      status,
+      createdAt: new Date().toISOString(),
+      failure: status === 'failed' ? { code: 'unknown', reason: 'It was refused when it was checked.' } : null,
+      renamed: null,
+      ...more,
+    };
     this.files.set(sessionId, [...(this.files.get(sessionId) ?? []), file]);
     return file;
   }
@@ -156,6 +168,14 @@ export class FakeApiServer {
         this.count('files.list');
         this.owned(input.sessionId);
         return this.files.get(input.sessionId) ?? [];
+      }),
+      remove: t.procedure.input(filesRemoveInputSchema).mutation(({ input }) => {
+        this.count('files.remove');
+        this.owned(input.sessionId);
+        const files = this.files.get(input.sessionId) ?? [];
+        if (!files.some((file) => file.fileId === input.fileId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'This session has no file with this id. It may have been removed.' });
+        this.files.set(input.sessionId, files.filter((file) => file.fileId !== input.fileId));
+        return { ok: true as const };
       }),
     }),
   });
