@@ -202,7 +202,7 @@ describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
       expect(String(row.id)).toBe(String(index + 1));
       if (index > 0) expect(row.prevHash).toBe(rows[index - 1]?.hash);
     }
-    const result = await verifyAuditChain(auditChainParts(t.app.db, t.app.storage));
+    const result = await verifyAuditChain(auditChainParts(t.app.db, t.app.storage, null));
     expect(result).toMatchObject({ ok: true, rows: rows.length });
   });
 });

@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
   });
 
   const archives = () => new AuditArchiveStore(objects);
-  const verify = () => verifyAuditChain(auditChainParts(c.db, objects));
+  const verify = () => verifyAuditChain(auditChainParts(c.db, objects, null));
 
   it('moves rows past retention to gzip NDJSON archives with manifests, and the chain verifies across the boundary', async () => {
     const now = Date.now();

@@ -11,7 +11,7 @@ import { actor, recordMany, useChainDatabase } from './support.js';
 
 describe.each(DATABASE_KINDS)('the audit chain on %s', (kind) => {
   const c = useChainDatabase(kind);
-  const verify = () => verifyAuditChain(auditChainParts(c.db, new LocalObjectStore(path.join(c.testDb.dataDir, 'objects'))));
+  const verify = () => verifyAuditChain(auditChainParts(c.db, new LocalObjectStore(path.join(c.testDb.dataDir, 'objects')), null));
 
   it('links every row to the one before, from the genesis hash, and verifies after 300 concurrent writes', async () => {
     await recordMany(c.audit(), 300);

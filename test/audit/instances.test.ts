@@ -36,7 +36,7 @@ describe.each(DATABASE_KINDS)('two app instances writing audit rows to one %s da
   it('produce one valid chain from concurrent requests to both', async () => {
     await Promise.all([...Array.from({ length: 8 }, () => browse(a.url, 10)), ...Array.from({ length: 8 }, () => browse(b.url, 10))]);
 
-    const result = await verifyAuditChain(auditChainParts(observer, a.app.storage));
+    const result = await verifyAuditChain(auditChainParts(observer, a.app.storage, null));
     expect(result).toMatchObject({ ok: true, rows: 16 * 11 });
   });
 

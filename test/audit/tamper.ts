@@ -1,3 +1,4 @@
+import { QueryTypes } from 'sequelize';
 import type { Database } from '../../src/server/db/database.js';
 import { chainAfter } from '../../src/server/services/audit/audit-chain.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
@@ -6,6 +7,22 @@ import { AuditStore } from '../../src/server/services/audit/audit-store.js';
  * What someone with write access to the database (and no key) can do to the audit chain, each
  * leaving a database that verifies on its own; each resolves to a function that puts it back.
  */
+
+/** Deletes the rows from `fromId` to the end and rewinds the head row to the row before. */
+export async function truncateChain(db: Database, fromId: number): Promise<() => Promise<void>> {
+  const store = new AuditStore(db);
+  const head = await store.head();
+  const [before] = await store.page(fromId - 2, 1);
+  if (before?.id !== fromId - 1) throw new Error(`row ${fromId - 1} is not in the database`);
+  const removed = await db.sequelize.query<Record<string, unknown>>('SELECT * FROM audit_logs WHERE id >= :fromId ORDER BY id', { replacements: { fromId }, type: QueryTypes.SELECT });
+  await db.sequelize.query('DELETE FROM audit_logs WHERE id >= :fromId', { replacements: { fromId } });
+  await setHead(db, before.id, before.hash);
+  return async () => {
+    const records = removed.map((record) => ({ ...record, metadata: typeof record.metadata === 'string' ? record.metadata : JSON.stringify(record.metadata) }));
+    await db.sequelize.getQueryInterface().bulkInsert('audit_logs', records);
+    await setHead(db, head.lastId, head.hash);
+  };
+}
 
 /** Gives row `fromId` another outcome and chains every row from there to the end again, head included. */
 export async function rewriteChainFrom(db: Database, fromId: number, outcome: string): Promise<() => Promise<void>> {

@@ -6,11 +6,13 @@ import type { ChainedRow } from './audit-chain.js';
  * How archived audit rows lie in the object store:
  *   audit/<from>-<to>.ndjson.gz        the rows with ids from..to, one JSON object a line, gzip
  *   audit/<from>-<to>.manifest.json    what the archive holds, the SHA-256 of the .ndjson.gz as stored, and the chain head at its end
+ *   audit/checkpoint.json              the chain head as the workers last saw it (audit-checkpoint.ts)
  * Ids are zero-padded to 20 digits so that the store's key order is the chain's order. Each archive
  * has a manifest of its own, so two archivers never rewrite one shared file. Nothing else belongs
  * under audit/: verification names any other key as a foreign object.
  */
 export const ARCHIVE_PREFIX = 'audit/';
+export const CHECKPOINT_KEY = `${ARCHIVE_PREFIX}checkpoint.json`;
 
 const ID_DIGITS = 20;
 const pad = (id: number) => String(id).padStart(ID_DIGITS, '0');

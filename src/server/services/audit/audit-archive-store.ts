@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { listAll, ObjectNotFoundError, type ObjectStore } from '../../storage/object-store.js';
 import type { ChainedRow } from './audit-chain.js';
 import { ArchiveContentError, archivedRows, parseManifest } from './audit-archive-check.js';
-import { ARCHIVE_PREFIX, archiveDigest, archiveKeys, parseArchiveKey, toArchiveLine, type ArchiveKeys, type ArchiveManifest } from './audit-archive-format.js';
+import { ARCHIVE_PREFIX, archiveDigest, archiveKeys, CHECKPOINT_KEY, parseArchiveKey, toArchiveLine, type ArchiveKeys, type ArchiveManifest } from './audit-archive-format.js';
 
 /** One archive as the store's listing shows it: a canonical range, and which of its two objects are there. */
 export interface ArchiveEntry {
@@ -18,7 +18,7 @@ export interface ArchiveEntry {
 export interface ArchiveListing {
   /** Oldest rows first (by first id, then last id). */
   archives: ArchiveEntry[];
-  /** Keys under audit/ that are not a canonical archive object. */
+  /** Keys under audit/ that are neither a canonical archive object nor the checkpoint. */
   foreign: string[];
 }
 
@@ -63,6 +63,7 @@ export class AuditArchiveStore {
     const foreign: string[] = [];
     for await (const page of listAll(this.objects, ARCHIVE_PREFIX)) {
       for (const { key } of page) {
+        if (key === CHECKPOINT_KEY) continue;
         const parsed = parseArchiveKey(key);
         if (!parsed) {
           foreign.push(key);

@@ -4,9 +4,10 @@ import { chainHash, type ChainedRow } from './audit-chain.js';
 import { ArchiveContentError } from './audit-archive-check.js';
 import { ARCHIVE_PREFIX } from './audit-archive-format.js';
 import { AuditArchiveStore } from './audit-archive-store.js';
+import { AuditCheckpoints, type Checkpoint, type CheckpointKey } from './audit-checkpoint.js';
 import { AuditStore, type ChainHead } from './audit-store.js';
 import { ArchivedRows, DatabaseRows } from './chain-sources.js';
-import { ChainWalk } from './chain-walk.js';
+import { ChainWalk, idRange } from './chain-walk.js';
 
 /** What is wrong, and the first row it shows at where there is one (a foreign object has none). */
 export interface VerifyBreak {
@@ -15,17 +16,18 @@ export interface VerifyBreak {
 }
 
 export type VerifyResult =
-  | { ok: true; rows: number; archivedRows: number; archives: number; head: ChainHead }
+  | { ok: true; rows: number; archivedRows: number; archives: number; head: ChainHead; checkpoint: Checkpoint | null }
   | { ok: false; broken: VerifyBreak };
 
 export interface VerifyParts {
   rows: AuditStore;
   archives: AuditArchiveStore;
+  checkpoints: AuditCheckpoints;
 }
 
-/** The parts of the chain as one deployment has them: rows in `db`, archives in `objects`. */
-export function auditChainParts(db: Database, objects: ObjectStore): VerifyParts {
-  return { rows: new AuditStore(db), archives: new AuditArchiveStore(objects) };
+/** The parts of the chain as one deployment has them: rows in `db`, archives and the checkpoint in `objects`, signed with `key`. */
+export function auditChainParts(db: Database, objects: ObjectStore, key: CheckpointKey | null): VerifyParts {
+  return { rows: new AuditStore(db), archives: new AuditArchiveStore(objects), checkpoints: new AuditCheckpoints(objects, key) };
 }
 
 class Broken extends Error {
@@ -38,10 +40,11 @@ const FOREIGN_SHOWN = 5;
 
 /**
  * Walks the whole chain in id order: the archives and the rows still in the database merged by id,
- * then compares the end with the recorded head. Every archive is checked
+ * then compares the end with the recorded head and with the checkpoint. Every archive is checked
  * against its manifest as it is read; anything else under audit/ fails verification. A row met twice
  * (archives that overlap, or rows archived but not yet deleted) is compared with the copy verified
- * first, never skipped. Throws (rather than reporting a break) only when something cannot be read.
+ * first, never skipped. Throws (rather than reporting a break) only when something cannot be read,
+ * or a signed checkpoint meets no key (CheckpointKeyMissingError).
  */
 export async function verifyAuditChain(parts: VerifyParts): Promise<VerifyResult> {
   try {
@@ -58,9 +61,13 @@ async function walkChain(parts: VerifyParts): Promise<VerifyResult> {
   if (listing.foreign.length > 0) {
     const more = listing.foreign.length > FOREIGN_SHOWN ? ` and ${listing.foreign.length - FOREIGN_SHOWN} more` : '';
     throw new Broken({
-      message: `foreign objects under ${ARCHIVE_PREFIX}: ${listing.foreign.slice(0, FOREIGN_SHOWN).join(', ')}${more} (only <from>-<to>.ndjson.gz and <from>-<to>.manifest.json belong there)`,
+      message: `foreign objects under ${ARCHIVE_PREFIX}: ${listing.foreign.slice(0, FOREIGN_SHOWN).join(', ')}${more} (only <from>-<to>.ndjson.gz, <from>-<to>.manifest.json and checkpoint.json belong there)`,
     });
   }
+  const read = await parts.checkpoints.read();
+  if (read && 'problem' in read) throw new Broken({ message: read.problem });
+  const checkpoint = read?.checkpoint ?? null;
+
   const walk = new ChainWalk();
   const archived = new ArchivedRows(parts.archives, listing.archives);
   const database = new DatabaseRows(parts.rows);
@@ -77,6 +84,9 @@ async function walkChain(parts: VerifyParts): Promise<VerifyResult> {
     const broken = walk.next(row);
     if (broken) throw new Broken({ ...broken, message: `${broken.message}${where}` });
     seen.keep(row, archived.nextFromId);
+    if (row.id === checkpoint?.head.id && row.hash !== checkpoint.head.hash) {
+      throw new Broken({ rowId: row.id, message: `row ${row.id}${where} is not the row the checkpoint of ${checkpoint.at} saw there: the chain was rewritten from there or before` });
+    }
     if (from) archivedRows += 1;
   };
 
@@ -106,7 +116,14 @@ async function walkChain(parts: VerifyParts): Promise<VerifyResult> {
   const head = await parts.rows.head();
   const broken = walk.finish(head);
   if (broken) return { ok: false, broken };
-  return { ok: true, rows: walk.rows, archivedRows, archives: listing.archives.length, head };
+  const end = walk.position.lastId;
+  if (checkpoint && checkpoint.head.id > end) {
+    return {
+      ok: false,
+      broken: { rowId: end + 1, message: `the chain ends at row ${end} but the checkpoint of ${checkpoint.at} saw row ${checkpoint.head.id}: ${idRange(end + 1, checkpoint.head.id)} removed from the end` },
+    };
+  }
+  return { ok: true, rows: walk.rows, archivedRows, archives: listing.archives.length, head, checkpoint };
 }
 
 /**
