@@ -114,6 +114,8 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: whole(0, 65535, 9464).optional(),
   AUDIT_RETENTION: duration('90d').default(90 * 86_400_000),
   ADMIN_TOKEN: z.string().min(24, { error: 'must be at least 24 characters, e.g. the output of `openssl rand -hex 24`' }).optional(),
+  // Unset: the audit checkpoint is signed with a key derived from ADMIN_TOKEN, or not at all.
+  AUDIT_CHECKPOINT_KEY: z.string().min(32, { error: 'must be at least 32 characters, e.g. the output of `openssl rand -hex 32`' }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
@@ -164,6 +166,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     workerMetricsPort: env.WORKER_METRICS_PORT,
     auditRetentionMs: env.AUDIT_RETENTION,
     adminToken: env.ADMIN_TOKEN,
+    auditCheckpointKey: env.AUDIT_CHECKPOINT_KEY,
     logLevel: env.LOG_LEVEL,
   };
 }
@@ -181,7 +184,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     const raw = present[name];
-    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL/.test(name) ? '' : ` (got "${raw}")`;
+    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|KEY|DATABASE_URL|REDIS_URL/.test(name) ? '' : ` (got "${raw}")`;
     throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
   }
   const config = toConfig(parsed.data);
