@@ -169,6 +169,8 @@ describe('refused files', () => {
     expect(one.list().getAllByRole('listitem').map((li) => li.querySelector('.file-name')?.textContent).sort()).toEqual(['a.txt', 'b.txt']);
     expect(one.tab.getByText('2', { selector: '.count-badge' })).toBeDefined();
 
+    // The second tab shows both notices before the first dismisses one: its disappearing then means something.
+    await two.tab.findByRole('button', { name: 'Dismiss the notice about big.exe' });
     await one.user.click(one.tab.getByRole('button', { name: 'Dismiss the notice about big.exe' }));
     await waitFor(() => { expect(two.tab.queryByRole('button', { name: 'Dismiss the notice about big.exe' })).toBeNull(); });
     expect(two.tab.getByRole('button', { name: 'Dismiss the notice about half.bin' })).toBeDefined();
