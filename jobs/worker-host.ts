@@ -5,6 +5,7 @@ import { adminOnly } from '../src/server/admin/admin-route.js';
 import type { ClientIpResolver } from '../src/server/http/client-ip.js';
 import { sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
 import { createHttpHost } from '../src/server/http/host.js';
+import { createLingeringClose } from '../src/server/http/lingering-close.js';
 import type { RequestIdReader } from '../src/server/http/request-id.js';
 import type { Logger } from '../src/server/logger.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
@@ -58,6 +59,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     clientIp: opts.clientIp,
     requestId: opts.requestId,
     timeouts: TIMEOUTS,
+    lingering: createLingeringClose(),
     routes: [
       { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
       { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, opts.readiness) },

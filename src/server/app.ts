@@ -28,6 +28,7 @@ import { createCredentialReader } from './http/credential-cookie.js';
 import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
 import { sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost, type HostTimeouts } from './http/host.js';
+import { createLingeringClose, LINGER_LIMITS, type LingerLimits } from './http/lingering-close.js';
 import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
@@ -50,6 +51,8 @@ export interface AppOverrides {
   readFreeBytes?: FreeBytesReader;
   /** Shorter limits on slow clients, so a test need not wait out the real ones. */
   timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number; webSocketPingMs: number; webSocketPongWaitMs: number }>;
+  /** Tighter bounds on closing connections whose client is still sending, so a test need not send megabytes. */
+  linger?: Partial<LingerLimits>;
 }
 
 export interface App {
@@ -154,12 +157,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
     };
     const makeContext = createHttpContextFactory(contextOptions);
+    const lingering = createLingeringClose({ ...LINGER_LIMITS, ...overrides.linger });
     const websockets = createWebSocketHost({
       log,
       audit,
       refusalGate,
       originPolicy,
       makeContext: createWsContextFactory(contextOptions),
+      lingering,
       maxPerIp: config.wsMaxPerIp,
       maxBufferedBytes: config.wsMaxBufferedBytes,
       handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
@@ -195,6 +200,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       upgrade: websockets.upgrade,
       fallback: createClientApp(CLIENT_BUILD_DIR),
       timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
+      lingering,
       onFinished: metrics.requestFinished,
       routes: [
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },

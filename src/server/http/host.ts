@@ -6,11 +6,11 @@ import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { ClientIpResolver } from './client-ip.js';
-import { sendError } from './json-response.js';
+import { errorBody, sendError } from './json-response.js';
 import { sendHostError } from './host-error.js';
+import type { LingeringClose } from './lingering-close.js';
 import type { RequestIdReader } from './request-id.js';
 import { parseRequestTarget } from './request-target.js';
-import { answerAndClose } from './raw-answer.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
 export interface RequestScope {
@@ -60,6 +60,8 @@ export interface HostOptions {
   fallback?: RouteHandler;
   upgrade?: UpgradeHandler;
   timeouts: HostTimeouts;
+  /** Closes connections whose client is still sending (bodies too large, refused upgrades). */
+  lingering: LingeringClose;
   /** Told of every answered request (metrics). */
   onFinished?: (request: FinishedRequest) => void;
 }
@@ -67,7 +69,7 @@ export interface HostOptions {
 const BAD_TARGET_MESSAGE = 'The request target is not a valid URL path. Send a path such as /api/trpc/session.current.';
 
 function badTargetBody(requestId: string): string {
-  return JSON.stringify({ error: { code: 'BAD_REQUEST', httpStatus: 400, message: BAD_TARGET_MESSAGE, requestId } });
+  return JSON.stringify(errorBody(400, 'BAD_REQUEST', BAD_TARGET_MESSAGE, requestId));
 }
 
 function refuseRequestTarget(res: ServerResponse, requestId: string): void {
@@ -96,7 +98,7 @@ function routeLabel(opts: HostOptions, method: string, pathname: string): string
  * route handed in by the composition root.
  */
 export function createHttpHost(opts: HostOptions): http.Server {
-  const { log, originPolicy } = opts;
+  const { log, originPolicy, lingering } = opts;
   // Decided per request by the origin policy: an allowed origin is reflected with credentials, any
   // other gets no CORS header at all.
   const corsFor = {
@@ -153,6 +155,12 @@ export function createHttpHost(opts: HostOptions): http.Server {
 
   // Node enforces headersTimeout and requestTimeout only when it checks its connections: often enough to honour them.
   const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }, (req, res) => {
+    // A request sent behind a body the server refused, on a connection it said it would close.
+    if (lingering.has(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
+    lingering.watch(req, res);
     const started = process.hrtime.bigint();
     const scope = scopeOf(req);
     if (!scope) {
@@ -181,7 +189,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     socket.on('error', onSocketError);
     const scope = scopeOf(req);
     if (!scope) {
-      answerAndClose(socket, 400, badTargetBody(opts.requestId(req)));
+      lingering.answer(socket, 400, badTargetBody(opts.requestId(req)));
       return;
     }
     if (opts.upgrade) opts.upgrade(req, socket, head, scope, () => socket.off('error', onSocketError));
