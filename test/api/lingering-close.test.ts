@@ -6,6 +6,7 @@ import { countSessions, expectActionableMessage, GENEROUS_LIMITS, REST_GENERATE,
 
 const CLIENTS = 30;
 const HUGE_BODY = 24 * 1000 * 1000;
+const LONG = 65 * 1000;
 
 function postHead(path: string, framing: string): string {
   return `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`;
@@ -65,6 +66,45 @@ describe('an answer that closes the connection reaches a client that is still se
       expect(outcome.status).toBe(413);
       expect(errorCodeOf(outcome.body)).toBe('PAYLOAD_TOO_LARGE');
     }
+  });
+
+  it('answers 40 node:http GETs of a 65 kB path with 414 and the JSON error, none of them reset', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () => sendByNodeHttp(t.url, { method: 'GET', path: `/${'a'.repeat(LONG)}` })));
+    for (const outcome of outcomes) {
+      expect(outcome.errors).toEqual([]);
+      expect(outcome.status).toBe(414);
+      expect(errorCodeOf(outcome.body)).toBe('URI_TOO_LONG');
+    }
+    await expectHealthy(t);
+  });
+
+  it(`answers ${CLIENTS} clients still writing a 65 kB path (or a batch POST to one) with 414, none of them reset`, async () => {
+    const paths = Array.from({ length: LONG / 16 }, () => 'session.current').join(',');
+    for (const head of [`GET /${'a'.repeat(LONG)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, `${postHead(`/api/trpc/${paths}?batch=1`, 'Content-Length: 2')}{}`]) {
+      // Written with pauses, so that the server answers long before the client is done; the first
+      // write holds the request line's start and more than the server reads of a head.
+      expectReadWhole(await everyClient({ head, writeBytes: 20_000, pauseMs: 5, ignoreAnswer: true }, () => t.url), 414, 'URI_TOO_LONG');
+    }
+    await expectHealthy(t);
+  });
+
+  it(`answers ${CLIENTS} clients still writing 65 kB of headers with 431, and 40 node:http ones, none of them reset`, async () => {
+    const head = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'b'.repeat(LONG)}\r\n\r\n`;
+    expectReadWhole(await everyClient({ head, writeBytes: 20_000, pauseMs: 5, ignoreAnswer: true }, () => t.url), 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () => sendByNodeHttp(t.url, { method: 'GET', path: '/healthz', headers: { cookie: `a=${'c'.repeat(LONG)}` } })));
+    for (const outcome of outcomes) {
+      expect(outcome.errors).toEqual([]);
+      expect(outcome.status).toBe(431);
+      expect(errorCodeOf(outcome.body)).toBe('REQUEST_HEADER_FIELDS_TOO_LARGE');
+    }
+    await expectHealthy(t);
+  });
+
+  it("keeps node:http's own answer to a malformed request: 400, closed", async () => {
+    const outcome = await sendInsistently(t.url, { head: 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nNot a header\r\n\r\n' });
+    expect(outcome.status).toBe(400);
+    expect(outcome.head).toMatch(/\r\nconnection: close/i);
+    await expectHealthy(t);
   });
 
   it('serves no request sent behind a refused body on the connection it closes', async () => {

@@ -6,10 +6,11 @@ import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { ClientIpResolver } from './client-ip.js';
+import { createClientErrorHandler } from './client-error.js';
 import { errorBody, sendError } from './json-response.js';
 import { sendHostError } from './host-error.js';
 import type { LingeringClose } from './lingering-close.js';
-import type { RequestIdReader } from './request-id.js';
+import { newRequestId, type RequestIdReader } from './request-id.js';
 import { parseRequestTarget } from './request-target.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
@@ -60,7 +61,7 @@ export interface HostOptions {
   fallback?: RouteHandler;
   upgrade?: UpgradeHandler;
   timeouts: HostTimeouts;
-  /** Closes connections whose client is still sending (bodies too large, refused upgrades). */
+  /** Closes connections whose client is still sending (bodies and heads too large, refused upgrades). */
   lingering: LingeringClose;
   /** Told of every answered request (metrics). */
   onFinished?: (request: FinishedRequest) => void;
@@ -153,6 +154,8 @@ export function createHttpHost(opts: HostOptions): http.Server {
     return url && { requestId: opts.requestId(req), ip: opts.clientIp(req), url };
   }
 
+  /** The response under way on each connection, so that a client error is never written into it. */
+  const responding = new WeakMap<Duplex, ServerResponse>();
   // Node enforces headersTimeout and requestTimeout only when it checks its connections: often enough to honour them.
   const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }, (req, res) => {
     // A request sent behind a body the server refused, on a connection it said it would close.
@@ -160,6 +163,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
       req.socket.destroy();
       return;
     }
+    responding.set(req.socket, res);
     lingering.watch(req, res);
     const started = process.hrtime.bigint();
     const scope = scopeOf(req);
@@ -182,6 +186,16 @@ export function createHttpHost(opts: HostOptions): http.Server {
   server.headersTimeout = opts.timeouts.headersMs;
   server.requestTimeout = opts.timeouts.requestMs;
   server.keepAliveTimeout = opts.timeouts.keepAliveMs;
+  server.on('clientError', createClientErrorHandler({
+    log,
+    lingering,
+    maxHeaderBytes: http.maxHeaderSize,
+    newRequestId,
+    answering: (socket) => {
+      const res = responding.get(socket);
+      return res !== undefined && res.headersSent && !res.writableFinished;
+    },
+  }));
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A client may reset the connection while we answer: that is its business, not a crash of ours.
