@@ -88,6 +88,16 @@ describe('an answer that closes the connection reaches a client that is still se
     await expectHealthy(t);
   });
 
+  it('answers a HEAD of a 65 kB path with the headers of a 414 and no body', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => sendByNodeHttp(t.url, { method: 'HEAD', path: `/${'a'.repeat(LONG)}` })));
+    for (const outcome of outcomes) {
+      expect(outcome.errors).toEqual([]);
+      expect(outcome.status).toBe(414);
+      expect(outcome.headers['content-type']).toMatch(/^application\/json/);
+      expect(outcome.body).toBe('');
+    }
+  });
+
   it(`answers ${CLIENTS} clients still writing 65 kB of headers with 431, and 40 node:http ones, none of them reset`, async () => {
     const head = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'b'.repeat(LONG)}\r\n\r\n`;
     expectReadWhole(await everyClient({ head, writeBytes: 20_000, pauseMs: 5, ignoreAnswer: true }, () => t.url), 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');

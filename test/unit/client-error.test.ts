@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overflowedInRequestLine, type ClientError } from '../../src/server/http/client-error.js';
+import { methodOf, overflowedInRequestLine, type ClientError } from '../../src/server/http/client-error.js';
 
 function overflow(packet: string, bytesParsed = packet.length): ClientError {
   return Object.assign(new Error('Parse Error: Header overflow'), { code: 'HPE_HEADER_OVERFLOW', rawPacket: Buffer.from(packet, 'latin1'), bytesParsed });
@@ -22,5 +22,13 @@ describe('which part of a request head overflowed', () => {
 
   it('is the headers when the parser said nothing of where it failed', () => {
     expect(overflowedInRequestLine(Object.assign(new Error('Parse Error'), { code: 'HPE_HEADER_OVERFLOW' }))).toBe(false);
+  });
+});
+
+describe('the method of a request whose head overflowed', () => {
+  it('is read from the chunk when it began with the request line, else unknown', () => {
+    expect(methodOf(overflow(`HEAD /${'a'.repeat(20_000)}`))).toBe('HEAD');
+    expect(methodOf(overflow(`GET /x HTTP/1.1\r\nCookie: ${'c'.repeat(20_000)}`))).toBe('GET');
+    expect(methodOf(overflow('a'.repeat(8192)))).toBeUndefined();
   });
 });

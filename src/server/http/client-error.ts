@@ -37,6 +37,12 @@ export function overflowedInRequestLine(error: ClientError): boolean {
   return REQUEST_LINE_START.test(rawPacket.subarray(0, bytesParsed).toString('latin1'));
 }
 
+/** The request's method, when the chunk the parser failed in began with its request line. */
+export function methodOf(error: ClientError): string | undefined {
+  const { rawPacket } = error;
+  return Buffer.isBuffer(rawPacket) ? /^([A-Z]+) /.exec(rawPacket.subarray(0, 32).toString('latin1'))?.[1] : undefined;
+}
+
 /** node:http's own answer to the other errors (a malformed request, headers too slow): kept as it was. */
 function plainAnswer(code: string | undefined): string {
   const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
@@ -61,7 +67,7 @@ export function createClientErrorHandler(opts: ClientErrorOptions): (error: Clie
         ? errorBody(414, 'URI_TOO_LONG', `The URL is too long: the request line and headers may be at most ${kib} KiB. Send large input in a POST body instead.`, requestId)
         : errorBody(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', `The request headers are too large: with the request line they may be at most ${kib} KiB. Send fewer or smaller headers (cookies included).`, requestId);
       opts.log.info({ requestId, status: body.error.httpStatus }, 'request head too large');
-      opts.lingering.answer(socket, body.error.httpStatus, JSON.stringify(body));
+      opts.lingering.answer(socket, body.error.httpStatus, JSON.stringify(body), methodOf(error) === 'HEAD');
       return;
     }
     if (canAnswer) socket.write(plainAnswer(error.code));

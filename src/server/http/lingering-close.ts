@@ -28,10 +28,11 @@ export const LINGER_LIMITS: LingerLimits = { ms: 5_000, bytes: 32 * 1024 * 1024,
 export interface LingeringClose {
   /**
    * Answers a connection that no ServerResponse owns (a client error before any request, a
-   * refused upgrade) with an HTTP answer and a JSON body, then lingers. node:http's parser reads
-   * none of what follows: no later request on the connection is served.
+   * refused upgrade) with an HTTP answer and a JSON body (its headers only, to a HEAD request),
+   * then lingers. node:http's parser reads none of what follows: no later request on the
+   * connection is served.
    */
-  answer(socket: Duplex, status: number, jsonBody: string): void;
+  answer(socket: Duplex, status: number, jsonBody: string, toHead?: boolean): void;
   /**
    * Watches a request from its start: when node:http closes the connection after the response
    * (`Connection: close`) with the request's body not read to its end, the rest of the body is
@@ -73,11 +74,11 @@ export function createLingeringClose(limits: LingerLimits = LINGER_LIMITS): Ling
   const full = () => lingering.size >= limits.connections;
 
   return {
-    answer(socket, status, jsonBody) {
+    answer(socket, status, jsonBody, toHead = false) {
       // node:http's own listener would hand the bytes to its parser; a listener of ours makes it
       // stop consuming the socket and leave them to us.
       socket.removeAllListeners('data');
-      socket.end(rawHttpAnswer(status, jsonBody));
+      socket.end(rawHttpAnswer(status, jsonBody, toHead));
       if (full()) socket.once('finish', () => { socket.destroy(); });
       else linger(socket, socket);
     },
