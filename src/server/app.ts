@@ -26,7 +26,7 @@ import { createSecureRequestTest } from './http/request-security.js';
 import { CLIENT_BUILD_DIR, createClientApp } from './http/client-app.js';
 import { createCredentialReader } from './http/credential-cookie.js';
 import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
-import { sendHealth, sendReadiness } from './http/health.js';
+import { createReadinessProbe, sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost, type HostTimeouts } from './http/host.js';
 import { createLingeringClose, LINGER_LIMITS, type LingerLimits } from './http/lingering-close.js';
 import { createRestAlias } from './http/rest-aliases.js';
@@ -190,6 +190,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
       readCredential: createCredentialReader(isSecure),
     });
+    const readiness = createReadinessProbe({ database: () => db.ping(), redis: async () => { await limiterRedis.ping(); }, objectStore: () => storage.ping() });
     const server = createHttpHost({
       log,
       audit,
@@ -207,7 +208,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         {
           method: 'GET',
           path: '/readyz',
-          handle: (_req, res) => sendReadiness(res, { database: () => db.ping(), redis: async () => { await limiterRedis.ping(); }, objectStore: () => storage.ping() }),
+          handle: (_req, res) => sendReadiness(res, readiness),
         },
         { method: 'GET', path: `${TRPC_PATH}/`, handle: trpcRoute },
         { method: 'POST', path: `${TRPC_PATH}/`, handle: trpcRoute },
