@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPC_MAX_BODY_BYTES } from '../../src/shared/limits.js';
-import { sendByNodeHttp, sendInsistently, type InsistentOutcome, type InsistentRequest } from '../support/insistent-client.js';
+import { sendByNodeHttp, sendInsistently, type HttpOutcome, type InsistentOutcome, type InsistentRequest } from '../support/insistent-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { countSessions, expectActionableMessage, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from './helpers.js';
 
@@ -33,6 +33,18 @@ function expectReadWhole(outcomes: InsistentOutcome[], status: number, code: str
   }
 }
 
+async function expectHealthy(t: TestApp): Promise<void> {
+  expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+}
+
+function expectReadByNodeHttp(outcomes: HttpOutcome[], status: number, code: string): void {
+  for (const outcome of outcomes) {
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.status).toBe(status);
+    expect(errorCodeOf(outcome.body)).toBe(code);
+  }
+}
+
 describe('an answer that closes the connection reaches a client that is still sending (lingering close)', () => {
   let t: TestApp;
   beforeAll(async () => { t = await startTestApp({ env: GENEROUS_LIMITS }); });
@@ -61,20 +73,12 @@ describe('an answer that closes the connection reaches a client that is still se
     const outcomes = await Promise.all(
       Array.from({ length: 15 }, () => sendByNodeHttp(t.url, { method: 'POST', path: '/api/trpc/session.validate', headers: { 'content-type': 'application/json' }, body })),
     );
-    for (const outcome of outcomes) {
-      expect(outcome.errors).toEqual([]);
-      expect(outcome.status).toBe(413);
-      expect(errorCodeOf(outcome.body)).toBe('PAYLOAD_TOO_LARGE');
-    }
+    expectReadByNodeHttp(outcomes, 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('answers 40 node:http GETs of a 65 kB path with 414 and the JSON error, none of them reset', async () => {
     const outcomes = await Promise.all(Array.from({ length: 40 }, () => sendByNodeHttp(t.url, { method: 'GET', path: `/${'a'.repeat(LONG)}` })));
-    for (const outcome of outcomes) {
-      expect(outcome.errors).toEqual([]);
-      expect(outcome.status).toBe(414);
-      expect(errorCodeOf(outcome.body)).toBe('URI_TOO_LONG');
-    }
+    expectReadByNodeHttp(outcomes, 414, 'URI_TOO_LONG');
     await expectHealthy(t);
   });
 
@@ -102,11 +106,7 @@ describe('an answer that closes the connection reaches a client that is still se
     const head = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'b'.repeat(LONG)}\r\n\r\n`;
     expectReadWhole(await everyClient({ head, writeBytes: 20_000, pauseMs: 5, ignoreAnswer: true }, () => t.url), 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');
     const outcomes = await Promise.all(Array.from({ length: 40 }, () => sendByNodeHttp(t.url, { method: 'GET', path: '/healthz', headers: { cookie: `a=${'c'.repeat(LONG)}` } })));
-    for (const outcome of outcomes) {
-      expect(outcome.errors).toEqual([]);
-      expect(outcome.status).toBe(431);
-      expect(errorCodeOf(outcome.body)).toBe('REQUEST_HEADER_FIELDS_TOO_LARGE');
-    }
+    expectReadByNodeHttp(outcomes, 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE');
     await expectHealthy(t);
   });
 
@@ -129,10 +129,6 @@ describe('an answer that closes the connection reaches a client that is still se
     expect(await countSessions(t)).toBe(sessions);
   });
 });
-
-async function expectHealthy(t: TestApp): Promise<void> {
-  expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
-}
 
 describe('a lingering close is bounded', () => {
   const LINGER = { ms: 1000, bytes: 1024 * 1024, connections: 3 };
