@@ -109,8 +109,12 @@ function watchIdle(req: IncomingMessage, body: PassThrough, idleMs: number): voi
     else body.destroy(new UploadIdleTimeoutError(idleMs));
   }, idleMs);
   timer.unref();
-  req.on('data', () => timer.refresh());
-  body.once('close', () => { clearTimeout(timer); });
+  const refresh = () => { timer.refresh(); };
+  req.on('data', refresh);
+  body.once('close', () => {
+    clearTimeout(timer);
+    req.off('data', refresh);
+  });
   req.once('end', () => { clearTimeout(timer); });
 }
 
@@ -133,6 +137,11 @@ function bodyOf(req: IncomingMessage, idleMs: number): PassThrough {
   req.once('close', () => { if (!req.complete) body.destroy(new UploadInterruptedError()); });
   req.pipe(body);
   watchIdle(req, body, idleMs);
+  // Refused part-way, the rest of the body waits until the refusal is answered, and is then read
+  // within the host's lingering bounds. (The pipe, letting go of a failed body, resumes the
+  // request while any 'data' listener is left: the whole body, however large, would be read
+  // before the answer, and a client that had sent it all and closed its side would hear none.)
+  body.once('close', () => { if (!req.complete) req.pause(); });
   return body;
 }
 
@@ -168,6 +177,9 @@ function multipartFile(req: IncomingMessage, body: Readable, maxBytes: number): 
       file.on('error', () => undefined);
       stream.on('error', (error) => file.destroy(asUploadError(error)));
       stream.once('limit', () => file.destroy(new FileTooLargeError(maxBytes)));
+      // A part that failed (too large, refused by the store) ends the form: busboy would otherwise
+      // skip through the rest of a huge file part at full speed, before the refusal is answered.
+      file.once('close', () => { if (!file.readableEnded) body.destroy(); });
       stream.pipe(file);
       resolve({ stream: file, filename: info.filename ?? '' });
     });
