@@ -13,6 +13,7 @@ import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits } from './security/rate-limits.js';
+import { SessionValidationLimits } from './security/session-validation-limits.js';
 import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';
 import type { ObjectStore } from './storage/object-store.js';
 import type { ApiDeps } from './api/context.js';
@@ -127,6 +128,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           'session.messages': config.sessionMessagesPerMinute,
         },
       }),
+      validationLimits: new SessionValidationLimits(config.sessionValidationsPerMinute),
       refusalGate,
       admin: admin.api,
     };
