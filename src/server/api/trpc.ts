@@ -139,13 +139,22 @@ class SessionQuotaError extends RateLimitedError {
   }
 }
 
+export interface SessionQuotaOptions {
+  /**
+   * A call that costs the quota nothing (a resend of what the session already has), asked before
+   * anything is spent.
+   */
+  isFree?: (ctx: ApiContext, input: unknown) => Promise<boolean>;
+}
+
 /**
  * Counts the call against the quota of the session it names, once ownership is proven (so nobody
  * can spend another session's quota), and refuses with 429 when it is spent.
  */
-export function sessionQuota(bucket: SessionQuotaBucket) {
+export function sessionQuota(bucket: SessionQuotaBucket, options: SessionQuotaOptions = {}) {
   return t.middleware(async ({ ctx, input, next }) => {
     const { sessionId } = sessionInputSchema.parse(input);
+    if (await options.isFree?.(ctx, input)) return next();
     const decision = await ctx.deps.rateLimits.consumeSession(bucket, sessionId);
     const checkedLimits = checkedLimitsOf(ctx).add(decision);
     checkedLimits.describeOn(ctx.response);
