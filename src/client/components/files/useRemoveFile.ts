@@ -1,4 +1,5 @@
 import { toast } from 'react-hot-toast';
+import { describeFailure } from '../../api/failure.js';
 import { trpc } from '../../api/trpc-react.js';
 import { useSessionUUID } from '../../session/index.js';
 
@@ -16,7 +17,7 @@ export function useRemoveFile() {
       toast.success(`Removed ${name}`);
     },
     onError: (error, _variables, removal) => {
-      toast.error(`${removal?.name ?? 'The file'} was not removed: ${error.message}`);
+      toast.error(`${removal?.name ?? 'The file'} was not removed: ${describeFailure(error)}`);
     },
   });
   return {
