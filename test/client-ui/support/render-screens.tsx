@@ -11,16 +11,20 @@ import { BASE_URL, newChannelName } from './render-app.js';
 export interface ScreenOptions {
   /** Rendered inside the error boundary beside the app (a component that throws). */
   extra?: ReactNode;
+  /**
+   * The fake API of an earlier render, with its session: rendering again over it is what a reload
+   * of the page is (localStorage stays; everything in memory starts anew).
+   */
+  server?: FakeApiServer;
 }
 
 /**
  * The app's screens as `main.tsx` renders them — the real providers, the error boundary and
  * `App` — over a fake API holding one session and a fake event source.
  */
-export function renderScreens({ extra }: ScreenOptions = {}) {
-  const server = new FakeApiServer();
+export function renderScreens({ extra, server = new FakeApiServer() }: ScreenOptions = {}) {
   const events = new FakeEventSource();
-  const session = server.addSession();
+  const session = server.sessions.values().next().value ?? server.addSession();
   const storage = memoryStore(session.sessionId);
   const user = userEvent.setup();
   const view = render(
