@@ -13,6 +13,7 @@ import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits } from './security/rate-limits.js';
+import { SessionValidationLimits } from './security/session-validation-limits.js';
 import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';
 import { UploadByteBudget } from './security/upload-byte-budget.js';
 import { createStorageCapacity } from './storage/create-object-store.js';
@@ -140,6 +141,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           'session.messages': config.sessionMessagesPerMinute,
         },
       }),
+      validationLimits: new SessionValidationLimits(config.sessionValidationsPerMinute),
       refusalGate,
       admin: admin.api,
     };

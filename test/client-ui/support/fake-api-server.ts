@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { chatListInputSchema, chatSendInputSchema, type ChatPage, type MessageView } from '../../../src/shared/chat.js';
+import { chatListInputSchema, chatSendInputSchema, type ChatPage, type ChatSendInput, type MessageView } from '../../../src/shared/chat.js';
 import type { ApiErrorData } from '../../../src/shared/errors.js';
 import { filesListInputSchema, filesRemoveInputSchema, type FileView } from '../../../src/shared/files.js';
 import { TRPC_PATH } from '../../../src/shared/paths.js';
@@ -49,6 +49,12 @@ export class FakeApiServer {
   readonly files = new Map<string, FileView[]>();
   /** The session this browser's cookie names (what `session.current` answers). */
   cookieSession: string | null = null;
+  /** While true, no request gets an answer (the server is down, or the network): fetch fails as a browser's does. */
+  unreachable = false;
+  /** The procedures of the requests that got no answer while `unreachable`, in order. */
+  readonly unanswered: string[] = [];
+  /** Every chat.send that reached the server, as it arrived (also those it refused). */
+  readonly sendInputs: ChatSendInput[] = [];
   private readonly calls = new Map<Procedure, number>();
   private readonly refusals = new Map<Procedure, (Refusal | 'network')[]>();
   private readonly holds = new Map<Procedure, Promise<undefined>>();
@@ -76,8 +82,10 @@ export class FakeApiServer {
     return session;
   }
 
-  addMessage(sessionId: string, text: string, fileIds: string[] = []): MessageView {
-    const message: MessageView = { messageId: randomUUID(), sessionId, text, fileIds, createdAt: new Date().toISOString() };
+  addMessage(sessionId: string, text: string, fileIds: string[] = [], clientMessageId?: string): MessageView {
+    const earlier = clientMessageId ? this.messages.get(sessionId)?.find((m) => m.clientMessageId === clientMessageId) : undefined;
+    if (earlier) return earlier;
+    const message: MessageView = { messageId: randomUUID(), sessionId, text, fileIds, createdAt: new Date().toISOString(), ...(clientMessageId ? { clientMessageId } : {}) };
     this.messages.set(sessionId, [...(this.messages.get(sessionId) ?? []), message]);
     return message;
   }
@@ -104,6 +112,10 @@ export class FakeApiServer {
     const request = new Request(input instanceof Request ? input.url : String(input), init);
     const paths = new URL(request.url).pathname.slice(TRPC_PATH.length + 1).split(',');
     const network = paths.find((path) => this.refusals.get(path as Procedure)?.[0] === 'network');
+    if (this.unreachable) {
+      this.unanswered.push(...paths);
+      throw new TypeError('Failed to fetch');
+    }
     if (network) {
       this.refusals.get(network as Procedure)?.shift();
       throw new TypeError('Failed to fetch');
@@ -158,9 +170,10 @@ export class FakeApiServer {
         return { messages: this.messages.get(input.sessionId) ?? [], nextCursor: null };
       }),
       send: t.procedure.input(chatSendInputSchema).mutation(({ input }) => {
+        this.sendInputs.push(input);
         this.count('chat.send');
         this.owned(input.sessionId);
-        return this.addMessage(input.sessionId, input.text, input.fileIds);
+        return this.addMessage(input.sessionId, input.text, input.fileIds, input.clientMessageId);
       }),
     }),
     files: t.router({

@@ -21,23 +21,27 @@ export interface ScreenOptions {
   extra?: ReactNode;
   /** Another tab of this browser; a browser of its own when absent. */
   browser?: ScreensBrowser;
+  /**
+   * The fake API of an earlier render, with its session: rendering again over it is what a reload
+   * of the page is (localStorage stays; everything in memory starts anew).
+   */
+  server?: FakeApiServer;
 }
 
-export function newScreensBrowser(): ScreensBrowser {
-  const server = new FakeApiServer();
-  const session = server.addSession();
+export function newScreensBrowser(server = new FakeApiServer()): ScreensBrowser {
+  const session = server.sessions.values().next().value ?? server.addSession();
   return { server, events: new FakeEventSource(), channelName: newChannelName(), storage: memoryStore(session.sessionId) };
 }
 
 /**
  * The app's screens as `main.tsx` renders them — the real providers, the error boundary and
  * `App` — over a fake API holding one session and a fake event source. Given a `browser`, it is
- * another tab of that browser (same API, events and tab channel).
+ * another tab of that browser (same API, events and tab channel); given only a `server`, a reload.
  */
-export function renderScreens({ extra, browser = newScreensBrowser() }: ScreenOptions = {}) {
-  const { server, events, channelName, storage } = browser;
+export function renderScreens({ extra, server, browser = newScreensBrowser(server) }: ScreenOptions = {}) {
+  const { events, channelName, storage } = browser;
   const sessionId = storage.read();
-  const session = (sessionId === null ? undefined : server.sessions.get(sessionId)) ?? server.addSession();
+  const session = (sessionId === null ? undefined : browser.server.sessions.get(sessionId)) ?? browser.server.addSession();
   const user = userEvent.setup();
   const view = render(
     <AppProviders baseUrl={BASE_URL} fetch={server.fetch} source={events.source} storage={storage} channel={{ name: channelName, options: { type: 'simulate' } }}>
@@ -47,5 +51,5 @@ export function renderScreens({ extra, browser = newScreensBrowser() }: ScreenOp
       </AppErrorBoundary>
     </AppProviders>,
   );
-  return { ...view, server, events, session, storage, user, browser };
+  return { ...view, server: browser.server, events, session, storage, user, browser };
 }

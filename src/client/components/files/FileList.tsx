@@ -1,3 +1,4 @@
+import { describeFailure } from '../../api/failure.js';
 import { useUploads } from './UploadsProvider.js';
 import { useRemovals } from './RemovalsProvider.js';
 import { useSessionFiles } from './useSessionFiles.js';
@@ -20,7 +21,7 @@ export function FileList() {
     <>
       {error && (
         <div className="list-notice" role="alert">
-          <p>The files could not be loaded: {error.message}</p>
+          <p>The files could not be loaded: {describeFailure(error)}</p>
           <button type="button" className="button" onClick={() => { void refetch(); }}>Try again</button>
         </div>
       )}
