@@ -44,7 +44,7 @@ export function renderScreens({ extra, server, browser = newScreensBrowser(serve
   const session = (sessionId === null ? undefined : browser.server.sessions.get(sessionId)) ?? browser.server.addSession();
   const user = userEvent.setup();
   const view = render(
-    <AppProviders baseUrl={BASE_URL} fetch={server.fetch} source={events.source} storage={storage} channel={{ name: channelName, options: { type: 'simulate' } }}>
+    <AppProviders baseUrl={BASE_URL} fetch={browser.server.fetch} source={events.source} storage={storage} channel={{ name: channelName, options: { type: 'simulate' } }}>
       <AppErrorBoundary>
         <App />
         {extra}
