@@ -2,11 +2,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { inject } from 'vitest';
 import { AppServer } from './app-server.js';
 import { buildClient } from './build-client.js';
 import { launchChromium } from './chromium.js';
-import { claimPrivateRedis } from './private-redis.js';
+import { claimTestRedisDatabase } from '../../support/redis-databases.js';
 
 /** Where the browser tests leave their screenshots. */
 export const ARTIFACTS = path.resolve('test/e2e/artifacts');
@@ -30,7 +29,7 @@ export class BrowserApp {
     const dataDir = await mkdtemp(path.join(tmpdir(), options.dataDirPrefix));
     this.teardown.push(() => rm(dataDir, { recursive: true, force: true }));
     await mkdir(ARTIFACTS, { recursive: true });
-    const redis = await claimPrivateRedis(inject('redisUrl'));
+    const redis = await claimTestRedisDatabase();
     this.teardown.push(() => redis.release());
     const server = new AppServer({
       ...process.env,
