@@ -1,6 +1,5 @@
 import { createContext, use, useCallback, useEffect, useMemo, useReducer, useRef, type ReactNode } from 'react';
 import { toast } from 'react-hot-toast';
-import { uploadFile } from '../../api/upload.js';
 import { useSessionUUID } from '../../session/index.js';
 import { useSessionFiles } from './useSessionFiles.js';
 
@@ -72,6 +71,8 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
       controllers.current.set(id, controller);
       dispatch({ type: 'started', upload: { id, name: file.name, size: file.size, loaded: 0, fileId: null, error: null } });
       try {
+        // Loaded on the first upload: it checks answers with the shared schemas, whose library the page's first script leaves out.
+        const { uploadFile } = await import('../../api/upload.js');
         const { fileId } = await uploadFile(sessionId, file, (loaded) => { dispatch({ type: 'progressed', id, loaded }); }, controller.signal);
         dispatch({ type: 'sent', id, fileId });
         return fileId;
