@@ -149,7 +149,11 @@ describe('the app in a real browser', () => {
     const phone = await openTab(home, 'phone');
     await phone.setViewportSize(PHONE);
     await waitForMessage(phone, 'The plan is attached');
+    // The files are one tap away, in place of the conversation.
+    await phone.getByRole('button', { name: 'Files' }).click();
     await waitForFile(phone, 'notes.txt', 'stored');
+    await saveScreenshot(phone, 'phone-files');
+    await phone.getByRole('button', { name: 'Conversation' }).click();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await saveScreenshot(phone, 'phone-session');
     await saveScreenshot(phone, 'phone-session-full', true);

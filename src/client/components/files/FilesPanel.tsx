@@ -20,7 +20,8 @@ export function FilesPanel() {
       </div>
       <div className="drop-zone">
         <UploadIcon />
-        <p>{isDragging ? 'Drop to upload' : 'Drag files here, or'}</p>
+        {/* A touch screen has nothing to drag from: there the button alone says what to do (files.css). */}
+        <p className="drop-zone-hint">{isDragging ? 'Drop to upload' : 'Drag files here, or'}</p>
         <FilePicker onFiles={upload} label="Choose files" testId="file-input" className="button button-primary" />
       </div>
       <FileList />
