@@ -15,6 +15,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 import { build as viteBuild } from 'vite';
 import { buildIfStale, ROOT } from '../../src/server/dist-build.mjs';
+import { SLOW_LINE } from '../../test/e2e/support/slow-line.js';
 import type { Figure, FigureContext, Results } from '../lib/figure.js';
 import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
@@ -22,8 +23,6 @@ import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js'
 import { QUICK } from '../lib/settings.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
-/** The line of issue 11's goals: 1.6 Mbps down, 750 kbps up, 150 ms round trip (bytes per second). */
-export const SLOW_LINE = { offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VISITS = QUICK ? 1 : 5;
 
