@@ -9,7 +9,7 @@ afterEach(() => {
 });
 
 describe('toasts', () => {
-  it('announce a failure from the UI politely, at the bottom centre where they leave the session badge uncovered (fault injected: a 500 on chat.send)', async () => {
+  it('announce a failure from the UI politely, at the bottom centre where they leave the session menu uncovered (fault injected: a 500 on chat.send)', async () => {
     const app = renderScreens();
     app.server.failNext('chat.send', { code: 'INTERNAL_SERVER_ERROR', message: 'Something broke.' });
     await app.user.type(await screen.findByRole('textbox', { name: 'Message' }), 'hello{Enter}');
