@@ -1,6 +1,8 @@
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { CSP_NONCE_PLACEHOLDER } from './src/server/http/page-security.js';
+import { precompress } from './src/server/http/precompress.js';
 import { chromiumFound, chromiumPath } from './test/e2e/support/chromium-path.js';
 
 /** The browser tests run wherever Chromium is; elsewhere the run says so once, instead of failing. */
@@ -9,12 +11,29 @@ if (process.env.VITEST && !chromiumFound) {
   console.log(`Browser end-to-end tests did not run: no Chromium at ${chromiumPath}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
 }
 
+/** Every build leaves .br and .gz copies of its text files beside them, which the server sends as they are. */
+function precompressBuild(): Plugin {
+  const written: { dir: string; names: string[] }[] = [];
+  return {
+    name: 'tabsync:precompress',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      if (options.dir) written.push({ dir: options.dir, names: Object.keys(bundle) });
+    },
+    // Once the bundle is written and closed: the compression (seconds at Brotli's best quality)
+    // is the build's own last step, not a plugin hook slowing the bundler.
+    async closeBundle() {
+      for (const { dir, names } of written.splice(0)) await precompress(dir, names);
+    },
+  };
+}
+
 /** Where `npm run dev` runs the API server beside Vite (src/server/dev.ts). */
 const apiOrigin = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 
 export default defineConfig({
   root: 'src/client',
-  plugins: [react()],
+  plugins: [react(), precompressBuild()],
   // The server puts each page's nonce here (src/server/http/page-security.ts).
   html: { cspNonce: CSP_NONCE_PLACEHOLDER },
   build: { outDir: '../../dist/client', emptyOutDir: true },

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { locateRedis } from '../src/server/redis/locate-redis.js';
 import { cleanupFigure, cleanupS3Figure } from './figures/cleanup.js';
 import { fanoutFigure, fanoutTwoInstancesFigure } from './figures/fanout.js';
+import { pageLoadFigure } from './figures/page-load.js';
 import { slowReadersFigure } from './figures/slow-readers.js';
 import { uploadFigure } from './figures/upload.js';
 import { validateFigure, validatePostgresFigure } from './figures/validate.js';
@@ -26,7 +27,7 @@ import { QUICK } from './lib/settings.js';
 // talks to S3, says nothing about the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, slowReadersFigure, uploadFigure, cleanupFigure, cleanupS3Figure];
+const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, slowReadersFigure, uploadFigure, cleanupFigure, cleanupS3Figure, pageLoadFigure];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const picked = wanted.length === 0 ? FIGURES : FIGURES.filter((figure) => wanted.some((name) => figure.name === name || figure.name.startsWith(`${name}-`)));

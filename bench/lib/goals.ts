@@ -21,6 +21,9 @@ const GOALS: [RegExp, Goal][] = [
   [/^upload(\.\w+)?\.throughput_ratio$/, { on: 'ratio', op: '>=', value: 0.7 }],
   [/^cleanup(\.\w+)?\.time_ratio$/, { on: 'ratio', op: '<=', value: 1.5 }],
   [/^cleanup(\.\w+)?\.wrong_deletions$/, { on: 'ours', op: '=', value: 0 }],
+  [/^page\.fcp_ms$/, { on: 'ours', op: '<=', value: 1000 }],
+  [/^page\.connected_ms$/, { on: 'ours', op: '<=', value: 2000 }],
+  [/^page\.first_script_kb$/, { on: 'ours', op: '<=', value: 120 }],
 ];
 
 export function goalOf(key: string): Goal | undefined {

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { AppProviders } from './session/index.js';
 import { App } from './App.js';
 import { AppErrorBoundary } from './components/AppErrorBoundary.js';
-import { ADMIN_PATHS } from '../shared/admin.js';
+import { ADMIN_PATHS } from '../shared/paths.js';
 import './styles/tokens.css';
 import './styles/base.css';
 import './styles/layout.css';

@@ -235,19 +235,25 @@ export async function withBuildLock(work, { root = ROOT, say = (line) => { conso
   }
 }
 
+/** How the one line that announces a build names each part. */
+const PART_NAMES = { code: 'server and workers', client: 'web app' };
+
 /**
- * Builds each of `parts` that is not current, saying why in one line on stderr; nothing when all
- * are (and then nothing is written, so a read-only dist/ made by npm run build runs as it is).
+ * Builds each of `parts` that is not current, saying so (and why) in one line on stderr however
+ * many parts it builds; nothing when all are (and then nothing is written, so a read-only dist/
+ * made by npm run build runs as it is).
  */
 export async function buildIfStale(parts, { root = ROOT, env = process.env, say = (line) => { console.error(line); } } = {}) {
   if (parts.every((part) => staleness(part, { root, env }) === undefined)) return;
   await withBuildLock(async () => {
-    for (const part of parts) {
-      // Asked again under the lock: the process that held it may have just built this part.
+    // Asked again under the lock: the process that held it may have just built them.
+    const stale = parts.flatMap((part) => {
       const reason = staleness(part, { root, env });
-      if (!reason) continue;
-      say(`tabsync: the ${part === 'code' ? 'server and workers' : 'web app'} build in dist/ is ${reason}: building it (npm run build)…`);
-      await build(part, { root, env });
-    }
+      return reason ? [{ part, reason }] : [];
+    });
+    if (stale.length === 0) return;
+    const why = stale.map(({ part, reason }) => `the ${PART_NAMES[part]} build in dist/ is ${reason}`).join(', and ');
+    say(`tabsync: ${why}: building ${stale.length > 1 ? 'them' : 'it'} (npm run build)…`);
+    for (const { part } of stale) await build(part, { root, env });
   }, { root, say });
 }

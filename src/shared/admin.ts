@@ -98,8 +98,7 @@ export const adminOverviewSchema = z.object({
 });
 export type AdminOverview = z.infer<typeof adminOverviewSchema>;
 
-/** The paths of the admin surfaces (the server mounts them, the page links to them). */
-export const ADMIN_PATHS = { page: '/admin', queues: '/admin/queues', metrics: '/metrics' } as const;
+export { ADMIN_PATHS } from './paths.js';
 
 /** The name of the tRPC connection parameter that carries the admin token over the WebSocket. */
 export const ADMIN_TOKEN_PARAM = 'adminToken';

@@ -1,7 +1,5 @@
-import { z } from 'zod';
-
 /** Each part of a Redis stream id is an unsigned 64-bit integer. */
-const PART_MAX = 2n ** 64n - 1n;
+export const EVENT_ID_PART_MAX = 2n ** 64n - 1n;
 const SHAPE = /^(\d{1,20})-(\d{1,20})$/;
 
 /** The two parts of a stream id, or undefined when `id` is not one Redis could have made. */
@@ -10,21 +8,16 @@ export function parseEventId(id: string): [bigint, bigint] | undefined {
   if (!match?.[1] || !match[2]) return undefined;
   const ms = BigInt(match[1]);
   const seq = BigInt(match[2]);
-  return ms <= PART_MAX && seq <= PART_MAX ? [ms, seq] : undefined;
+  return ms <= EVENT_ID_PART_MAX && seq <= EVENT_ID_PART_MAX ? [ms, seq] : undefined;
 }
-
-/** An event id as the server sends it: a Redis stream id, `<ms>-<seq>`. */
-export const eventIdSchema = z.string().refine((id) => parseEventId(id) !== undefined, {
-  error: `must be an event id this server sent: "<ms>-<seq>", two whole numbers each at most ${PART_MAX}`,
-});
 
 /** The id that comes right after `id`, or undefined if `id` is the largest there can be. */
 export function nextEventId(id: string): string | undefined {
   const parts = parseEventId(id);
   if (!parts) throw new RangeError(`${id} is not an event id`);
   const [ms, seq] = parts;
-  if (seq < PART_MAX) return `${ms}-${seq + 1n}`;
-  return ms < PART_MAX ? `${ms + 1n}-0` : undefined;
+  if (seq < EVENT_ID_PART_MAX) return `${ms}-${seq + 1n}`;
+  return ms < EVENT_ID_PART_MAX ? `${ms + 1n}-0` : undefined;
 }
 
 /** The id that comes right before `id`, or undefined if `id` is the smallest there can be. */
@@ -33,7 +26,7 @@ export function previousEventId(id: string): string | undefined {
   if (!parts) throw new RangeError(`${id} is not an event id`);
   const [ms, seq] = parts;
   if (seq > 0n) return `${ms}-${seq - 1n}`;
-  return ms > 0n ? `${ms - 1n}-${PART_MAX}` : undefined;
+  return ms > 0n ? `${ms - 1n}-${EVENT_ID_PART_MAX}` : undefined;
 }
 
 /** Event ids are Redis stream ids, `<ms>-<seq>`; this orders two of them (negative: a before b). */

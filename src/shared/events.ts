@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { messageViewSchema } from './chat.js';
-import { eventIdSchema } from './event-id.js';
+import { EVENT_ID_PART_MAX, parseEventId } from './event-id.js';
 import { fileViewSchema } from './files.js';
 import { isoTimeSchema, sessionIdSchema, sessionViewSchema } from './session.js';
+
+/**
+ * An event id as the server sends it: a Redis stream id, `<ms>-<seq>` (event-id.ts, which the web
+ * app uses without this schema).
+ */
+export const eventIdSchema = z.string().refine((id) => parseEventId(id) !== undefined, {
+  error: `must be an event id this server sent: "<ms>-<seq>", two whole numbers each at most ${EVENT_ID_PART_MAX}`,
+});
 
 /** Every state change of a session, as its tabs receive it. */
 export const sessionEventSchema = z.discriminatedUnion('type', [

@@ -4,3 +4,5 @@ export const TRPC_PATH = '/api/trpc';
 export const FILES_PATH = '/api/files';
 /** Everything under it is the API; the web app is served everywhere else. */
 export const API_PREFIX = '/api/';
+/** The paths of the admin surfaces (the server mounts them, the page links to them). */
+export const ADMIN_PATHS = { page: '/admin', queues: '/admin/queues', metrics: '/metrics' } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INVALID_REASONS } from './session-reasons.js';
 
 /** A session id is a UUID. It names a session; it never proves ownership of one. */
 export const sessionIdSchema = z
@@ -27,7 +28,7 @@ export type SessionView = z.infer<typeof sessionViewSchema>;
 export const sessionInputSchema = z.object({ sessionId: sessionIdSchema });
 export type SessionInput = z.infer<typeof sessionInputSchema>;
 
-export const invalidReasonSchema = z.enum(['not_found', 'expired', 'reset', 'forbidden']);
+export const invalidReasonSchema = z.enum(INVALID_REASONS);
 export type InvalidReason = z.infer<typeof invalidReasonSchema>;
 
 export const validateResultSchema = z.discriminatedUnion('valid', [

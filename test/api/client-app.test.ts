@@ -3,11 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/server/dist-build.mjs';
 import { CLIENT_BUILD_DIR, createClientApp } from '../../src/server/http/client-app.js';
 import { CSP_NONCE_PLACEHOLDER } from '../../src/server/http/page-security.js';
+import { precompress } from '../../src/server/http/precompress.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** A script large enough to be worth compressing, as most of a real build is. */
+const BIG_SCRIPT = Array.from({ length: 400 }, (_, i) => `export const part${i} = () => "part ${i} of the app";`).join('\n');
 
 /** A build as Vite lays it out: the page with nonce placeholders, hashed assets, a plain file. */
 function writeFixtureBuild(): string {
@@ -18,6 +23,7 @@ function writeFixtureBuild(): string {
     `<!doctype html><html><head><meta property="csp-nonce" nonce="${CSP_NONCE_PLACEHOLDER}"><script type="module" src="/assets/index-Ab12Cd34.js" nonce="${CSP_NONCE_PLACEHOLDER}"></script></head><body><div id="root"></div></body></html>`,
   );
   writeFileSync(path.join(dir, 'assets', 'index-Ab12Cd34.js'), 'console.log("app");');
+  writeFileSync(path.join(dir, 'assets', 'vendor-Ef56Gh78.js'), BIG_SCRIPT);
   writeFileSync(path.join(dir, 'robots.txt'), 'User-agent: *\n');
   return dir;
 }
@@ -26,15 +32,19 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes as they travelled (compressed, when the server compressed them). */
+  bytes: Buffer;
 }
 
 function get(url: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => { chunks.push(chunk); });
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -59,6 +69,7 @@ describe('the built web app, served with sirv', () => {
 
   beforeAll(async () => {
     dir = writeFixtureBuild();
+    await precompress(dir);
     const handler = createClientApp(dir);
     if (!handler) throw new Error('the fixture build was not accepted');
     server = http.createServer((req, res) => {
@@ -85,6 +96,28 @@ describe('the built web app, served with sirv', () => {
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
 
     expect((await get(`${base}/robots.txt`)).headers['cache-control']).toBe('no-cache');
+  });
+
+  it('sends the build\'s Brotli or gzip copy to a browser that accepts it, and the file as it is otherwise', async () => {
+    const url = `${base}/assets/vendor-Ef56Gh78.js`;
+    const br = await get(url, { headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(Number(br.headers['content-length'])).toBe(br.bytes.length);
+    expect(br.bytes.length).toBeLessThan(BIG_SCRIPT.length / 4);
+    expect(brotliDecompressSync(br.bytes).toString('utf8')).toBe(BIG_SCRIPT);
+
+    const gz = await get(url, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.bytes).toString('utf8')).toBe(BIG_SCRIPT);
+
+    const plain = await get(url);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(BIG_SCRIPT);
+    // A file too small to gain from it is sent as it is, whatever the browser accepts.
+    expect((await get(`${base}/assets/index-Ab12Cd34.js`, { headers: { 'accept-encoding': 'br' } })).headers['content-encoding']).toBeUndefined();
   });
 
   it('answers every other path with the page, so the browser can route it', async () => {

@@ -59,6 +59,17 @@ describe('whether dist/ must be built', () => {
     expect(runs(root)).toHaveLength(2);
   });
 
+  it('says in one line that it builds, and why, however many parts it builds (as the README promises of npm start)', async () => {
+    const said: string[] = [];
+    await buildIfStale(['code', 'client'], { root, env: {}, say: (line) => { said.push(line); } });
+    expect(said).toEqual(['tabsync: the server and workers build in dist/ is missing, and the web app build in dist/ is missing: building them (npm run build)…']);
+
+    said.length = 0;
+    utimesSync(path.join(root, 'src/client/main.tsx'), later(), later());
+    await buildIfStale(['code', 'client'], { root, env: {}, say: (line) => { said.push(line); } });
+    expect(said).toEqual(['tabsync: the web app build in dist/ is older than its sources: building it (npm run build)…']);
+  });
+
   it('rebuilds only the part whose sources changed', async () => {
     await buildIfStale(['code', 'client'], { root, env: {}, ...quiet });
     utimesSync(path.join(root, 'jobs/main.ts'), later(), later());

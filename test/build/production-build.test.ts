@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/server/dist-build.mjs';
-import { claimPrivateRedis, type PrivateRedis } from '../e2e/support/private-redis.js';
+import { claimTestRedisDatabase, type ClaimedDatabase } from '../support/redis-databases.js';
 
 /** tsc with the build's settings into a directory of its own, so that no running dist/ is touched. */
 function compile(outDir: string): Promise<void> {
@@ -85,13 +85,13 @@ describe('the production build', () => {
   // Inside the checkout, where node finds node_modules and package.json's "type": "module".
   const outDir = path.join(ROOT, 'dist', `.build-test-${process.pid}`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tabsync-dist-'));
-  let redis: PrivateRedis;
+  let redis: ClaimedDatabase;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     await compile(outDir);
     // A numbered database of its own: these processes use the default key prefix.
-    redis = await claimPrivateRedis(inject('redisUrl'));
+    redis = await claimTestRedisDatabase();
     env = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, REDIS_URL: redis.url, LOG_LEVEL: 'info' };
   }, 180_000);
 

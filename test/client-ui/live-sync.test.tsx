@@ -116,6 +116,54 @@ describe('reset and the ends of a session move every tab', () => {
     });
   });
 
+  it('explains the move in a tab that hears of the reset from the server before the resetting tab tells it where to go', async () => {
+    const { server, events, session, open, emit } = browser();
+    const first = open(false);
+    const second = open(false);
+    await waitFor(() => { expect(first.status()).toBe('active'); expect(second.status()).toBe('active'); });
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+
+    // The reset's answer is slow, and so is the other tab's question about the browser's session.
+    const releaseReset = server.hold('session.reset');
+    const resetting = first.actions.reset();
+    await waitFor(() => { expect(first.status()).toBe('resetting'); });
+    const releaseCurrent = server.hold('session.current');
+    emit({ type: 'session.reset', sessionId: session.sessionId, newSessionId: crypto.randomUUID(), at: new Date().toISOString() });
+    await waitFor(() => { expect(second.status()).toBe('ended'); });
+
+    releaseReset();
+    await act(() => resetting);
+    const newId = first.sessionId();
+    await waitFor(() => { expect(second.sessionId()).toBe(newId); });
+    releaseCurrent();
+    await waitFor(() => { expect(toastTexts()).toContain('The session was reset in another tab; this tab moved to it.'); });
+  });
+
+  it('keeps the explanation of a move for when a tab in the background is seen again', async () => {
+    const { session, events, open } = browser();
+    const first = open(false);
+    const second = open(false);
+    await waitFor(() => { expect(first.status()).toBe('active'); expect(second.status()).toBe('active'); });
+    await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
+    const setVisibility = (state: 'visible' | 'hidden') => {
+      act(() => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    };
+
+    setVisibility('hidden');
+    try {
+      await act(() => first.actions.reset());
+      await waitFor(() => { expect(second.sessionId()).toBe(first.sessionId()); });
+      // A toast shown now would run out before anyone saw it.
+      expect(toastTexts()).not.toContain('The session was reset in another tab; this tab moved to it.');
+    } finally {
+      setVisibility('visible');
+    }
+    await waitFor(() => { expect(toastTexts()).toContain('The session was reset in another tab; this tab moved to it.'); });
+  });
+
   it('keeps the session when a reset is refused, and says why (fault injected: a 400 on reset)', async () => {
     const { server, session, open } = browser();
     server.failNext('session.reset', { code: 'BAD_REQUEST', message: 'Not now.' });

@@ -15,6 +15,8 @@ const resetButton = () => screen.getByTestId('reset-button');
 async function openConfirmation() {
   const app = renderScreens();
   await waitFor(() => { expect(resetButton()).toHaveProperty('textContent', 'Reset session'); });
+  // The reset is in the session menu.
+  await app.user.click(screen.getByRole('button', { name: 'Session' }));
   await app.user.click(resetButton());
   const dialog = screen.getByRole('alertdialog', { name: 'Reset this session?' });
   return { ...app, dialog };
@@ -83,6 +85,7 @@ describe('the tab that resets', () => {
     const { user, server, events, session } = renderScreens({ extra: <StatusHistory into={seen} /> });
     await waitFor(() => { expect(events.isSubscribed(session.sessionId)).toBe(true); });
     const release = server.hold('session.reset');
+    await user.click(screen.getByRole('button', { name: 'Session' }));
     await user.click(resetButton());
     await user.click(screen.getByTestId('confirm-reset'));
     await waitFor(() => { expect(seen.at(-1)).toBe('resetting'); });

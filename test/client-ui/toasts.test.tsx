@@ -9,7 +9,7 @@ afterEach(() => {
 });
 
 describe('toasts', () => {
-  it('announce a failure from the UI politely, at the bottom centre where they leave the session badge uncovered (fault injected: a 500 on session.reset)', async () => {
+  it('announce a failure from the UI politely, at the bottom centre where they leave the session menu uncovered (fault injected: a 500 on session.reset)', async () => {
     const app = renderScreens();
     app.server.failNext('session.reset', { code: 'INTERNAL_SERVER_ERROR', message: 'Something broke.' });
     await app.user.click(await screen.findByTestId('reset-button'));

@@ -47,8 +47,11 @@ async function pick(file: File) {
 describe('the upload list', () => {
   it('shows a progress bar that follows the upload’s own progress, then the file as the session lists it', async () => {
     const file = new File(['x'.repeat(400)], 'notes.txt', { type: 'text/plain' });
+    const sentBefore = requests.length;
     const { events, session } = await pick(file);
     const bar = await screen.findByRole('progressbar', { name: 'Uploading notes.txt' });
+    // The upload code loads on the first upload: the request follows the row by a moment.
+    await waitFor(() => { expect(requests.length).toBe(sentBefore + 1); });
     const request = requests.at(-1);
     expect(bar.getAttribute('value')).toBe('0');
 

@@ -18,7 +18,7 @@ describe('the admin page in a real browser', () => {
   const app = new BrowserApp();
 
   beforeAll(async () => {
-    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-admin-e2e-', env: { ADMIN_TOKEN } }));
+    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-admin-e2e-', env: { ADMIN_TOKEN }, build: 'normal' }));
     admin = consoleWatch.watch(await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage(), 'admin');
   }, 120_000);
 

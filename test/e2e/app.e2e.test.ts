@@ -1,4 +1,3 @@
-import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +5,9 @@ import type { AppServer } from './support/app-server.js';
 import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
 import { CHAT_PAGE_SIZE, CHAT_TEXT_MAX } from '../../src/shared/limits.js';
-import { sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab.js';
+import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab.js';
 
 const LAPTOP = { width: 1280, height: 800 };
-/** The README's picture of the app: renewed from this run only when asked, so that a test run leaves the tree clean. */
-const README_SCREENSHOT = path.resolve('docs/screenshot.png');
-const UPDATE_README_SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1';
 /** A small upload limit for this run, so that a file over it is quick to make. */
 const MAX_UPLOAD_BYTES = 1024 * 1024;
 const PHONE = { width: 360, height: 740 };
@@ -50,6 +46,8 @@ describe('the app in a real browser', () => {
   beforeAll(async () => {
     ({ server, browser } = await app.start({
       dataDirPrefix: 'tabsync-e2e-',
+      // Some tests read the connection's inner state (which tab leads) in the developer controls.
+      build: 'dev-controls',
       env: {
         CHAT_RATE_LIMIT_PER_MINUTE: '1000',
         SESSION_MESSAGES_PER_MINUTE: '1000',
@@ -103,8 +101,7 @@ describe('the app in a real browser', () => {
     await tabOne.locator('.message', { hasText: 'The plan is attached' }).locator('.attachment', { hasText: 'plan.md' }).waitFor();
 
     await waitForFile(tabOne, 'plan.md', 'stored');
-    const laptopShot = await saveScreenshot(tabOne, 'laptop-session');
-    if (UPDATE_README_SCREENSHOT) await copyFile(laptopShot, README_SCREENSHOT);
+    await saveScreenshot(tabOne, 'laptop-session');
   });
 
   it('uploads a file dropped on the files panel', async () => {
@@ -156,12 +153,17 @@ describe('the app in a real browser', () => {
     const phone = await openTab(home, 'phone');
     await phone.setViewportSize(PHONE);
     await waitForMessage(phone, 'The plan is attached');
+    // The files are one tap away, in place of the conversation.
+    await phone.getByRole('button', { name: 'Files' }).click();
     await waitForFile(phone, 'notes.txt', 'stored');
+    await saveScreenshot(phone, 'phone-files');
+    await phone.getByRole('button', { name: 'Conversation' }).click();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await saveScreenshot(phone, 'phone-session');
     await saveScreenshot(phone, 'phone-session-full', true);
 
     // The confirmation fits the phone as well.
+    await openSessionMenu(phone);
     await phone.getByTestId('reset-button').click();
     await phone.getByTestId('confirm-reset').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
@@ -202,7 +204,8 @@ describe('the app in a real browser', () => {
     const dialog = tabOne.getByRole('alertdialog', { name: 'Reset this session?' });
     const focusedTestId = () => tabOne.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.textContent);
 
-    // Escape closes it, and focus goes back to the reset button.
+    // Escape closes it, and focus goes back to the reset button (in the session menu, which stays open).
+    await openSessionMenu(tabOne);
     await resetButton.click();
     await dialog.waitFor();
     await tabOne.keyboard.press('Escape');

@@ -41,7 +41,7 @@ describe('files in a real browser', () => {
   const fileRow = (page: Page, name: string) => page.getByTestId('file-list').locator('li', { hasText: name });
 
   beforeAll(async () => {
-    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-e2e-files-', env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } }));
+    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-e2e-files-', build: 'normal', env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } }));
     home = await browser.newContext({ viewport: LAPTOP });
     tabOne = await openTab('tab one');
     tabTwo = await openTab('tab two');

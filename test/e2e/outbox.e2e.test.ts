@@ -64,6 +64,7 @@ describe('reloads and the outbox in a real browser', () => {
   beforeAll(async () => {
     ({ server, browser } = await app.start({
       dataDirPrefix: 'tabsync-e2e-outbox-',
+      build: 'normal',
       // The documented default, which 30 reloads would have spent three times over.
       env: { RATE_LIMIT_PER_MINUTE: '10' },
     }));

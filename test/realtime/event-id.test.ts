@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventIdSchema, nextEventId, parseEventId, previousEventId } from '../../src/shared/event-id.js';
+import { nextEventId, parseEventId, previousEventId } from '../../src/shared/event-id.js';
+import { eventIdSchema } from '../../src/shared/events.js';
 import { eventsInputSchema } from '../../src/shared/events.js';
 
 const MAX = '18446744073709551615';

@@ -1,19 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
+import { claimTestRedisDatabase, type ClaimedDatabase } from '../support/redis-databases.js';
 
 describe.each(DATABASE_KINDS)('two server processes on one Redis and one %s database', (kind) => {
   let database: TestDatabase;
   let a: ServerProcess;
   let b: ServerProcess;
+  let redis: ClaimedDatabase;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const env = { DATA_DIR: database.dataDir, DATABASE_URL: database.url, REDIS_URL: inject('redisUrl'), RATE_LIMIT_PER_MINUTE: '10000' };
+    // The servers carry the default key prefix: a database of their own keeps their queues and
+    // rate-limit budgets apart from every other server of the run, and is emptied after.
+    redis = await claimTestRedisDatabase();
+    const env = { DATA_DIR: database.dataDir, DATABASE_URL: database.url, REDIS_URL: redis.url, RATE_LIMIT_PER_MINUTE: '10000' };
     a = await startServerProcess(env);
     // The second starts once the first has migrated the shared database.
     b = await startServerProcess(env);
@@ -21,6 +25,7 @@ describe.each(DATABASE_KINDS)('two server processes on one Redis and one %s data
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     await database.drop();
+    await redis.release();
   });
 
   it('delivers an event published through one to the subscribers of both, in order', async () => {

@@ -1,24 +1,33 @@
 import type { TestProject } from 'vitest/node';
 import { buildIfStale } from '../../src/server/dist-build.mjs';
 import { locateRedis, type RedisLocation } from '../../src/server/redis/locate-redis.js';
+import { claimRedisDatabase, type ClaimedDatabase } from './redis-databases.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The run's own database (every test app in it has a key prefix of its own). */
     redisUrl: string;
+    /** Redis as REDIS_URL names it (or as it was found): where files claim databases of their own. */
+    redisServerUrl: string;
   }
 }
 
 let redis: RedisLocation | undefined;
+let runDatabase: ClaimedDatabase | undefined;
 
 /**
  * Finds Redis once for the whole run (or starts a private one), and says clearly when it cannot.
+ * The run works in a numbered database it claims, empty, whatever database REDIS_URL names, and
+ * empties it at the end: Redis is left as the run found it.
  * Compiles dist/ when stale: tests that run the npm scripts as a user would (`npm run audit:verify`)
  * get the launcher's build otherwise, inside their own time limit. A build that fails (a type
  * error anywhere) fails only those tests, not the whole run.
  */
 export async function setup(project: TestProject): Promise<void> {
   redis = await locateRedis({ redisUrl: process.env.REDIS_URL, dataDir: 'data/test' });
-  project.provide('redisUrl', redis.url);
+  runDatabase = await claimRedisDatabase(redis.url);
+  project.provide('redisUrl', runDatabase.url);
+  project.provide('redisServerUrl', redis.url);
   try {
     await buildIfStale(['code']);
   } catch (error) {
@@ -28,5 +37,6 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await runDatabase?.release();
   await redis?.stop();
 }

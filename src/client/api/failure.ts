@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../server/api/root.js';
-import { invalidReasonSchema } from '../../shared/session.js';
+import { isInvalidReason } from '../../shared/session-reasons.js';
 
 /** Why a session can no longer be used by this browser, in the words of `session.validate`. */
 export type SessionEndReason = 'reset' | 'expired' | 'not_found' | 'forbidden';
@@ -22,8 +22,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
 function sessionEndReasonOf(reason: string | undefined): SessionEndReason | undefined {
   // A missing credential means this browser no longer holds the session, as a foreign one would.
   if (reason === 'unauthenticated') return 'forbidden';
-  const parsed = invalidReasonSchema.safeParse(reason);
-  return parsed.success ? parsed.data : undefined;
+  return isInvalidReason(reason) ? reason : undefined;
 }
 
 /**

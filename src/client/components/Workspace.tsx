@@ -1,14 +1,35 @@
+import { useState } from 'react';
 import { ChatContainer } from './chat/ChatContainer.js';
 import { FilesPanel } from './files/FilesPanel.js';
 import { FilesProvider } from './files/FilesProvider.js';
+import { useSessionFiles } from './files/useSessionFiles.js';
 import { DevControls } from './dev/DevControls.js';
 import { DEV_CONTROLS_ENABLED } from './dev/dev-controls-enabled.js';
 
-/** An active session's screen: the conversation beside its files (stacked on phones). */
+type View = 'chat' | 'files';
+
+/**
+ * An active session's screen: the conversation beside its files. Where they do not fit side by
+ * side (phones, narrow windows) a switch above shows one or the other, each filling the window;
+ * both stay mounted, so a draft or an upload carries on while the other is shown.
+ */
 export function Workspace() {
+  const [view, setView] = useState<View>('chat');
+  const { files } = useSessionFiles();
+  // Refused files are notices, not files of the session: the switch counts what the panel counts.
+  const kept = files.filter((file) => file.status !== 'failed').length;
   return (
     <FilesProvider>
-      <div className="workspace">
+      <div className="workspace" data-view={view}>
+        <div className="view-switch" role="group" aria-label="Show">
+          <button type="button" aria-pressed={view === 'chat'} onClick={() => { setView('chat'); }}>
+            Conversation
+          </button>
+          <button type="button" aria-pressed={view === 'files'} onClick={() => { setView('files'); }}>
+            Files
+            {kept > 0 && <span className="count-badge">{kept}</span>}
+          </button>
+        </div>
         <ChatContainer />
         <aside className="sidebar" aria-label="Files and tools">
           <FilesPanel />

@@ -57,3 +57,11 @@ export function RetryIcon() {
     </svg>
   );
 }
+
+export function ChevronIcon() {
+  return (
+    <svg viewBox="0 0 20 20" aria-hidden="true" className="icon chevron">
+      <path d="m6 8 4 4 4-4" />
+    </svg>
+  );
+}

@@ -28,7 +28,7 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
         <SessionProvider source={eventSource} storage={storage} channel={channel}>
           {children}
         </SessionProvider>
-        {/* At the bottom, since at the top it would cover the session badge; lifted clear of the whole
+        {/* At the bottom, since at the top it would cover the session menu; lifted clear of the whole
             composer (about 140 px on a laptop), whose field and Send button it would cover for its 4 s. */}
         <Toaster position="bottom-center" containerStyle={{ bottom: 160 }} />
       </QueryClientProvider>

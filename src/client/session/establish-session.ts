@@ -1,4 +1,5 @@
-import { sessionIdSchema, type SessionView } from '../../shared/session.js';
+import { validate as isUuid } from 'uuid';
+import type { SessionView } from '../../shared/session.js';
 import type { SessionEndReason } from '../api/failure.js';
 import { withRetries, type RetryOptions } from '../api/retry.js';
 import type { SessionApi } from './session-api.js';
@@ -16,7 +17,7 @@ export interface EstablishedSession {
  */
 export async function establishSession(api: SessionApi, store: SessionIdStore, retry: RetryOptions): Promise<EstablishedSession> {
   const storedId = store.read();
-  if (storedId !== null && !sessionIdSchema.safeParse(storedId).success) {
+  if (storedId !== null && !isUuid(storedId.trim())) {
     // Something else wrote the key: no session has such an id, and the server would refuse to ask.
     return { session: await withRetries(() => api.session.generate.mutate(), retry), replaced: 'not_found' };
   }

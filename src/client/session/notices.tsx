@@ -17,13 +17,30 @@ export interface SessionNotices {
   failed: (message: string) => void;
 }
 
+/**
+ * Shows a notice now if the page is in sight, else as soon as it is: a toast shown in a tab in the
+ * background would run out before anyone saw it.
+ */
+function whenSeen(show: () => void): void {
+  if (document.visibilityState !== 'hidden') {
+    show();
+    return;
+  }
+  const seen = () => {
+    if (document.visibilityState === 'hidden') return;
+    document.removeEventListener('visibilitychange', seen);
+    show();
+  };
+  document.addEventListener('visibilitychange', seen);
+}
+
 export const toastNotices: SessionNotices = {
   replaced: (reason) => { toast(replacedBecause(reason), { id: 'session', icon: 'ℹ️', duration: 8000 }); },
   ended: (reason) => { toast.error(`${describeEndReason(reason)} Start a new session to go on.`, { id: 'session', duration: 10_000 }); },
   resetDone: () => { toast.success('Session reset. Every tab of this browser moved to the new session.', { id: 'session' }); },
   followedOtherTab: (cause) => {
     const what = cause === 'reset' ? 'The session was reset in another tab' : 'Another tab started a new session';
-    toast(`${what}; this tab moved to it.`, { id: 'session-followed', icon: 'ℹ️' });
+    whenSeen(() => { toast(`${what}; this tab moved to it.`, { id: 'session-followed', icon: 'ℹ️', duration: 8000 }); });
   },
   started: () => { toast.success('New session started.', { id: 'session' }); },
   rateLimited: (seconds) => {

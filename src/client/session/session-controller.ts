@@ -56,6 +56,12 @@ export class SessionController {
   /** Whether the connection went down while this tab was in its session, and whether any event of it arrived: see statusChanged(). */
   private dropped = false;
   private heardEvent = false;
+  /**
+   * This tab left its session because it was reset elsewhere, and has not yet said where it went:
+   * however it then learns of the replacement (the server, or the other tab's word arriving first),
+   * it says that the session was reset in another tab.
+   */
+  private leftByReset = false;
   private readonly abort = new AbortController();
   private readonly stopListening: (() => void)[];
   private readonly retry: RetryOptions;
@@ -164,6 +170,7 @@ export class SessionController {
 
   /** A new session for this tab: nothing of it was heard yet. */
   private joined(session: SessionView): void {
+    this.leftByReset = false;
     this.session = session;
     this.dropped = false;
     this.heardEvent = false;
@@ -242,9 +249,10 @@ export class SessionController {
   private async followReset(oldId: string, replacedBy?: string): Promise<void> {
     if (oldId === this.resettingId) return;
     if (!this.leave(oldId, 'reset', replacedBy)) return;
+    this.leftByReset = true;
     await this.guard(async () => {
       const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);
-      if (this.hasSession()) return; // another tab's note arrived first
+      if (this.hasSession()) return; // another tab's note arrived first (and was explained)
       if (current?.status !== 'active') {
         this.deps.notices.ended('reset');
         return;
@@ -257,21 +265,22 @@ export class SessionController {
   private async followOtherTab(sessionId: string | null, note: SessionNote | undefined): Promise<void> {
     if (sessionId === null || sessionId === this.session?.sessionId) return;
     if (note) {
-      // A tab still opening simply joins; one that was in a session is told why it moved.
-      const moved = this.hasSession();
-      this.adopt(note.session);
-      if (moved) this.deps.notices.followedOtherTab(note.cause);
+      // A tab still opening simply joins; one that was in a session (or just left it) is told why it moved.
+      this.adopt(note.session, note.cause);
       return;
     }
     await this.guard(async () => {
       const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);
-      if (current?.sessionId === sessionId) this.adopt(current);
+      if (current?.sessionId === sessionId) this.adopt(current, 'started');
     });
   }
 
-  /** Takes a session another tab entered; the hub already follows it. */
-  private adopt(session: SessionView): void {
+  /** Takes a session another tab entered (the hub already follows it), and says why if this tab was in another. */
+  private adopt(session: SessionView, cause: SessionNote['cause']): void {
+    const moved = this.hasSession() || this.leftByReset;
+    const why = this.leftByReset ? 'reset' : cause;
     this.joined(session);
+    if (moved) this.deps.notices.followedOtherTab(why);
   }
 
   private refused(sessionId: string, refusal: SessionRefusal): void {

@@ -16,7 +16,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * The built web app (`npm run build` → dist/client): hashed assets cached for a year, anything
- * else in the build revalidated, and every other GET path answered with the app's page, which
+ * else in the build revalidated, text sent compressed as the build compressed it, and every other GET path answered with the app's page, which
  * routes in the browser. `/api/*` never falls back to the page: an unknown API path is a 404.
  * Undefined when there is no build to serve.
  */
@@ -26,6 +26,10 @@ export function createClientApp(dir: string): RouteHandler | undefined {
   const page = readFileSync(indexFile, 'utf8');
   const files = sirv(dir, {
     etag: true,
+    // The build writes .br and .gz copies of its text files (precompress.ts): a browser that
+    // accepts either gets the copy, with Content-Encoding and Vary: Accept-Encoding.
+    brotli: true,
+    gzip: true,
     // The page goes out only with its nonce (below), never as the file on disk.
     extensions: [],
     setHeaders: (res, pathname) => {

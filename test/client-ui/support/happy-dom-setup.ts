@@ -7,3 +7,6 @@ Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true
 
 /** Tells React that this environment wraps updates in act(), as Testing Library does. */
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+/** The language index.html declares on <html>, which screen readers (and axe-core) read. */
+document.documentElement.lang = 'en';

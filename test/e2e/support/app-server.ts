@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { withBuildLock } from '../../../src/server/dist-build.mjs';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -13,7 +14,15 @@ export class AppServer {
   private port = 0;
   private readonly output: string[] = [];
 
-  constructor(private readonly env: Record<string, string>) {}
+  /**
+   * `prepare` runs before every start, under dist/'s build lock, which is held until the server
+   * has read its page: the browser tests of other files build their own web app into the same
+   * directory, and a server must start with the one its file built (`prepare` builds it).
+   */
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly prepare: () => Promise<void> = () => Promise.resolve(),
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -21,6 +30,13 @@ export class AppServer {
 
   /** Starts the process and waits for its "listening" line; the first start picks a free port, later ones reuse it. */
   start(): Promise<void> {
+    return withBuildLock(async () => {
+      await this.prepare();
+      await this.spawn();
+    }, { say: () => undefined });
+  }
+
+  private spawn(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--with-workers'], {
       env: { ...process.env, ...this.env, HOST: '127.0.0.1', PORT: String(this.port), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

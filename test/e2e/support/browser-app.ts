@@ -2,11 +2,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { inject } from 'vitest';
 import { AppServer } from './app-server.js';
-import { buildClient } from './build-client.js';
+import { buildClient, builtClient, type ClientBuild } from './build-client.js';
 import { launchChromium } from './chromium.js';
-import { claimPrivateRedis } from './private-redis.js';
+import { claimTestRedisDatabase } from '../../support/redis-databases.js';
 
 /** Where the browser tests leave their screenshots. */
 export const ARTIFACTS = path.resolve('test/e2e/artifacts');
@@ -16,11 +15,14 @@ export interface BrowserAppOptions {
   dataDirPrefix: string;
   /** The file's own settings of the server, over those every browser test needs. */
   env: Record<string, string>;
+  /** The web app to serve: the normal build (a visitor's), or the one with the developer controls. */
+  build: ClientBuild;
 }
 
 /**
  * What a browser test file runs against: the app as `npm start` runs it, on a data directory and
- * a Redis database of its own, a fresh client build, and a headless Chromium.
+ * a Redis database of its own, a fresh client build (rebuilt before each start of the server, so
+ * a restart serves it too), and a headless Chromium.
  */
 export class BrowserApp {
   /** Undoes what the set-up acquired, newest first, also when the set-up stopped half-way. */
@@ -30,8 +32,9 @@ export class BrowserApp {
     const dataDir = await mkdtemp(path.join(tmpdir(), options.dataDirPrefix));
     this.teardown.push(() => rm(dataDir, { recursive: true, force: true }));
     await mkdir(ARTIFACTS, { recursive: true });
-    const redis = await claimPrivateRedis(inject('redisUrl'));
+    const redis = await claimTestRedisDatabase();
     this.teardown.push(() => redis.release());
+    let built = false;
     const server = new AppServer({
       ...process.env,
       NODE_ENV: 'production',
@@ -42,14 +45,15 @@ export class BrowserApp {
       REDIS_URL: redis.url,
       // Every tab of the run comes from one address; the budgets themselves are tested elsewhere.
       RATE_LIMIT_PER_MINUTE: '1000',
-      // Should the server find the build stale and rebuild it, the rebuild keeps the controls the tests read.
-      VITE_DEV_CONTROLS: 'true',
       ...options.env,
+    }, async () => {
+      // Built afresh at the first start; a restart builds again only if another file's build replaced it.
+      if (!built || (await builtClient()) !== options.build) await buildClient(options.build);
+      built = true;
     });
     this.teardown.push(() => server.stop());
     const browser = await launchChromium();
     this.teardown.push(() => browser.close());
-    await buildClient();
     await server.start();
     return { server, browser };
   }

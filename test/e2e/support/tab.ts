@@ -14,11 +14,21 @@ export async function waitForConnection(page: Page, status: ConnectionStatus): P
   );
 }
 
-/** The session id the page shows, once it shows one. */
+/**
+ * The session id the page holds, once it has one: in the session menu, which need not be open
+ * (the id is in the page, hidden, while it is closed).
+ */
 export async function sessionIdOf(page: Page): Promise<string> {
-  const badge = page.getByTestId('session-id');
-  await badge.waitFor({ timeout: SYNC_TIMEOUT_MS });
-  return (await badge.textContent()) ?? '';
+  const id = page.getByTestId('session-id');
+  await id.waitFor({ state: 'attached', timeout: SYNC_TIMEOUT_MS });
+  return (await id.textContent()) ?? '';
+}
+
+/** Opens the session menu (the id, its copy button and the reset) unless it is open. */
+export async function openSessionMenu(page: Page): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Session', exact: true });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.getByTestId('reset-button').waitFor();
 }
 
 /** Waits until the page shows a session other than `previous`, and returns it. */

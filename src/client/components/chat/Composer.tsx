@@ -1,10 +1,11 @@
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { CHAT_TEXT_MAX } from '../../../shared/limits.js';
 import { useUploads } from '../files/UploadsProvider.js';
 import { FilePicker } from '../files/FilePicker.js';
 import { AttachmentChip } from './AttachmentChip.js';
 import { CloseIcon } from '../icons.js';
 import { useSendMessage } from './useSendMessage.js';
+import { focusOnOpen } from './focus-on-open.js';
 
 const count = new Intl.NumberFormat('en-US');
 
@@ -21,6 +22,11 @@ export function Composer() {
   const inputId = useId();
   const hintId = useId();
   const counterId = useId();
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (focusOnOpen()) inputRef.current?.focus();
+  }, []);
 
   const overBy = text.length - CHAT_TEXT_MAX;
   const canSend = text.trim().length > 0 && overBy <= 0 && uploadsUnderway === 0;
@@ -54,6 +60,7 @@ export function Composer() {
     <form className="composer" onSubmit={(event) => { event.preventDefault(); submit(); }}>
       <label htmlFor={inputId} className="visually-hidden">Message</label>
       <textarea
+        ref={inputRef}
         id={inputId}
         className="composer-input"
         data-testid="chat-input"

@@ -1,6 +1,7 @@
-import { useLayoutEffect, useRef, type UIEvent } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, type UIEvent } from 'react';
 import { useConversation } from './useConversation.js';
 import { MessageItem } from './MessageItem.js';
+import { formatDay, groupConversation } from './chat-time.js';
 import { UnsentMessage } from './UnsentMessage.js';
 import { useUnsentMessages } from './useSendMessage.js';
 import { describeFailure } from '../../api/failure.js';
@@ -8,7 +9,11 @@ import { describeFailure } from '../../api/failure.js';
 /** How close to an edge (px) counts as "at" it: at the top older messages load, at the bottom new ones stay in view. */
 const EDGE_PX = 120;
 
-/** The conversation, scrolled like a chat: newest at the bottom, older pages loading as you scroll up. */
+/**
+ * The conversation, scrolled like a chat: newest at the bottom, older pages loading as you scroll
+ * up; by day, and within a day in runs of messages sent close together. Messages still in the
+ * outbox (pending, or refused with a reason) follow the stored ones.
+ */
 export function MessageList() {
   const { messages, isLoading, error, refetch, hasOlder, isLoadingOlder, loadOlder } = useConversation();
   const listRef = useRef<HTMLDivElement>(null);
@@ -16,6 +21,7 @@ export function MessageList() {
   const renderedFirstId = useRef<string | undefined>(undefined);
   const unsent = useUnsentMessages(messages);
   const firstId = messages[0]?.messageId;
+  const days = useMemo(() => groupConversation(messages), [messages]);
 
   // Runs before paint, so the view never flickers: a person at the bottom sees each new message;
   // one reading older messages stays on the same line while a page is added above it.
@@ -27,6 +33,18 @@ export function MessageList() {
     if (distanceFromBottom.current < EDGE_PX) list.scrollTop = list.scrollHeight;
     else if (olderAdded) list.scrollTop = list.scrollHeight - list.clientHeight - distanceFromBottom.current;
   }, [messages, unsent, firstId]);
+
+  // The list's own height changes too (a draft growing in the composer, a window resized, a phone's
+  // keyboard): one that was at the bottom stays there, so the newest message is never hidden.
+  useEffect(() => {
+    const list = listRef.current;
+    if (!list || typeof ResizeObserver === 'undefined') return;
+    const resizes = new ResizeObserver(() => {
+      if (distanceFromBottom.current < EDGE_PX) list.scrollTop = list.scrollHeight;
+    });
+    resizes.observe(list);
+    return () => { resizes.disconnect(); };
+  }, []);
 
   const onScroll = (event: UIEvent<HTMLDivElement>) => {
     const list = event.currentTarget;
@@ -63,9 +81,24 @@ export function MessageList() {
           <p>Write something below: every tab of this browser sees it at once.</p>
         </div>
       )}
-      {messages.length + unsent.length > 0 && (
-        <ol className="messages">
-          {messages.map((message) => <MessageItem key={message.messageId} message={message} />)}
+      {days.length > 0 && (
+        <ol className="days">
+          {days.map((day) => (
+            <li key={day.key} className="day">
+              <h3 className="day-label">
+                <time dateTime={day.key}>{formatDay(day.date, new Date())}</time>
+              </h3>
+              <ol className="messages">
+                {day.messages.map(({ message, startsRun, endsRun }) => (
+                  <MessageItem key={message.messageId} message={message} startsRun={startsRun} endsRun={endsRun} />
+                ))}
+              </ol>
+            </li>
+          ))}
+        </ol>
+      )}
+      {unsent.length > 0 && (
+        <ol className="messages unsent-messages">
           {unsent.map((entry) => <UnsentMessage key={entry.clientMessageId} entry={entry} />)}
         </ol>
       )}

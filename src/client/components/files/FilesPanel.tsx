@@ -31,7 +31,8 @@ export function FilesPanel() {
       </div>
       <div className={`drop-zone${compact ? ' drop-zone-compact' : ''}`}>
         <UploadIcon />
-        <p>{compact ? 'Drop files anywhere, or' : 'Drop files anywhere on the page, or'}</p>
+        {/* A touch screen has nothing to drag from: there the button alone says what to do (files.css). */}
+        <p className="drop-zone-hint">{compact ? 'Drop files anywhere, or' : 'Drop files anywhere on the page, or'}</p>
         <FilePicker onFiles={upload} label="Choose files" testId="file-input" className={`button button-primary${compact ? ' button-small' : ''}`} />
       </div>
       <RefusalNotices />

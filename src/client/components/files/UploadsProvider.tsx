@@ -1,6 +1,6 @@
 import { createContext, use, useCallback, useEffect, useMemo, useReducer, useRef, type ReactNode } from 'react';
 import { toast } from 'react-hot-toast';
-import { uploadFile, UploadError } from '../../api/upload.js';
+import { UploadError } from '../../api/upload-error.js';
 import type { UploadCommand } from '../../realtime/files-messages.js';
 import { useConnection, useFilesChannel, useSessionUUID } from '../../session/index.js';
 import { failedUploadsStore } from './failed-uploads-store.js';
@@ -54,6 +54,8 @@ export function UploadsProvider({ children }: { children: ReactNode }) {
       chosen.current.set(id, file);
       dispatch({ type: 'started', upload: newUpload(id, file) });
       try {
+        // Loaded on the first upload: it checks answers with the shared schemas, whose library the page's first script leaves out.
+        const { uploadFile } = await import('../../api/upload.js');
         const { fileId } = await uploadFile(sessionId, file, (loaded) => { dispatch({ type: 'progressed', id, loaded }); }, controller.signal);
         dispatch({ type: 'sent', id, fileId });
         return fileId;

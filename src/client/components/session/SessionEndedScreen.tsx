@@ -13,7 +13,7 @@ export function SessionEndedScreen({ reason, movingToReplacement }: Props) {
   return (
     <div className="screen-center">
       <section className="notice-card" aria-labelledby="ended-title" aria-busy={movingToReplacement}>
-        <h1 id="ended-title">{movingToReplacement ? 'Moving to the new session…' : 'This session has ended'}</h1>
+        <h2 id="ended-title">{movingToReplacement ? 'Moving to the new session…' : 'This session has ended'}</h2>
         <p>{describeEndReason(reason)} Its messages and files are no longer available here.</p>
         <div className="notice-actions">
           <button type="button" className="button button-primary" disabled={isStarting} onClick={() => { void startNew(); }}>

@@ -6,7 +6,7 @@ export function SessionErrorScreen({ message }: { message: string }) {
   return (
     <div className="screen-center">
       <section className="notice-card" role="alert" aria-labelledby="session-error-title">
-        <h1 id="session-error-title">Your session could not be opened</h1>
+        <h2 id="session-error-title">Your session could not be opened</h2>
         <p>{message}</p>
         <div className="notice-actions">
           <button type="button" className="button button-primary" disabled={isStarting} onClick={() => { void startNew(); }}>

@@ -1,26 +1,17 @@
-import { useSessionState } from '../../session/index.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
-import { SessionBadge } from './SessionBadge.js';
-import { ResetSessionControl } from './ResetSessionControl.js';
+import { SessionMenu } from './SessionMenu.js';
 
-/** The app's bar: the brand, the connection, and — once there is one — the session and its reset. */
+/** The app's bar, one row on any screen: the brand (the page's heading), the connection, and the session's menu. */
 export function TopBar() {
-  const state = useSessionState();
-  const hasSession = state.status === 'active' || state.status === 'resetting';
   return (
     <header className="topbar">
       <div className="topbar-inner">
-        <div className="brand">
+        <h1 className="brand">
           <span className="brand-mark" aria-hidden="true" />
           <span className="brand-name">Tabsync</span>
-        </div>
+        </h1>
         <ConnectionIndicator />
-        {hasSession && (
-          <div className="topbar-session">
-            <SessionBadge />
-            <ResetSessionControl />
-          </div>
-        )}
+        <SessionMenu />
       </div>
     </header>
   );
