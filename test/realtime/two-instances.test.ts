@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { testRedisEnv } from '../support/redis-env.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { createTestClient } from '../support/trpc-client.js';
@@ -13,7 +13,7 @@ describe.each(DATABASE_KINDS)('two server processes on one Redis and one %s data
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const env = { DATA_DIR: database.dataDir, DATABASE_URL: database.url, REDIS_URL: inject('redisUrl'), RATE_LIMIT_PER_MINUTE: '10000' };
+    const env = { DATA_DIR: database.dataDir, DATABASE_URL: database.url, ...testRedisEnv(), RATE_LIMIT_PER_MINUTE: '10000' };
     a = await startServerProcess(env);
     // The second starts once the first has migrated the shared database.
     b = await startServerProcess(env);

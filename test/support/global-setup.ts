@@ -1,14 +1,18 @@
 import type { TestProject } from 'vitest/node';
 import { buildIfStale } from '../../src/server/dist-build.mjs';
 import { locateRedis, type RedisLocation } from '../../src/server/redis/locate-redis.js';
+import { startRedisCluster, type RedisClusterProcess } from './redis-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** REDIS_CLUSTER_NODES of the run's cluster when TEST_REDIS_CLUSTER=1 (`npm run test:cluster`); empty otherwise. */
+    redisClusterNodes: string;
   }
 }
 
 let redis: RedisLocation | undefined;
+let cluster: RedisClusterProcess | undefined;
 
 /**
  * Finds Redis once for the whole run (or starts a private one), and says clearly when it cannot.
@@ -19,6 +23,9 @@ let redis: RedisLocation | undefined;
 export async function setup(project: TestProject): Promise<void> {
   redis = await locateRedis({ redisUrl: process.env.REDIS_URL, dataDir: 'data/test' });
   project.provide('redisUrl', redis.url);
+  // A cluster of six redis-servers only when asked for: the apps of this run then use it instead.
+  if (process.env.TEST_REDIS_CLUSTER === '1') cluster = await startRedisCluster();
+  project.provide('redisClusterNodes', cluster?.nodes ?? '');
   try {
     await buildIfStale(['code']);
   } catch (error) {
@@ -28,5 +35,6 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await cluster?.stop();
   await redis?.stop();
 }
