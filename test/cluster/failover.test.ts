@@ -45,6 +45,8 @@ describe('a Redis Cluster losing a master (SIGKILL) while a tab is subscribed', 
 
     // The master that holds the session's log and owns its channel's slot.
     const owner = await cluster.masterFor(`{${session.sessionId}}`);
+    const log = `${t.app.redisPrefix}:events:{${session.sessionId}}`;
+    expect(await cluster.command(owner, 'XLEN', log)).toBe('1');
     cluster.kill(owner);
     const started = Date.now();
 
@@ -71,6 +73,8 @@ describe('a Redis Cluster losing a master (SIGKILL) while a tab is subscribed', 
     expect(texts.filter((text) => text === 'after')).toHaveLength(1);
     expect(texts[0]).toBe('before');
     expect(promoted).not.toBe(owner);
+    // The replica had the log: the promoted master holds both events.
+    expect(await cluster.command(promoted, 'XLEN', log)).toBe('2');
     expect(failoverMs).toBeLessThan(15_000);
     await tab.close();
   });

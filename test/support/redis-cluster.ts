@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,8 @@ export interface RedisClusterProcess {
   ports: number[];
   /** The port of the master that serves `key`'s slot now. */
   masterFor(key: string): Promise<number>;
+  /** A command sent to one node (not redirected): what that node holds. */
+  command(port: number, ...command: string[]): Promise<string>;
   /** Kills one node's redis-server with SIGKILL, as a crashed machine would go. */
   kill(port: number): void;
   /** Stops every node and removes their directories. */
@@ -71,6 +73,7 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
   const ports = await freeClusterPorts(6);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tabsync-cluster-'));
   const children = new Map<number, ChildProcess>();
+  const killed = new Set<number>();
   const stop = async () => {
     await Promise.all([...children.values()].map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
@@ -81,15 +84,23 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
   };
   try {
     for (const port of ports) {
+      // A directory per node: a replica's full sync writes an RDB file there, which nodes must not share.
+      const nodeDir = path.join(dir, String(port));
+      mkdirSync(nodeDir);
       const child = spawn('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '2000', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no',
+        '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', '--save', '', '--appendonly', 'no', '--dir', nodeDir, '--daemonize', 'no',
       ], { stdio: 'ignore' });
       children.set(port, child);
     }
     await Promise.all(ports.map((port) => until(async () => (await ask(port, 'PING')) === 'PONG', `node ${port} answering`)));
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes']);
     await Promise.all(ports.map((port) => until(async () => (await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `node ${port} in cluster_state:ok`)));
+    // A replica that has never finished its first sync cannot take over from its master.
+    await Promise.all(ports.map((port) => until(async () => {
+      const replication = await ask(port, 'INFO', 'replication');
+      return replication.includes('role:master') || replication.includes('master_link_status:up');
+    }, `node ${port} in sync with its master`)));
   } catch (error) {
     await stop();
     throw error;
@@ -98,9 +109,11 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
     nodes: ports.map((port) => `127.0.0.1:${port}`).join(','),
     ports,
     async masterFor(key) {
-      const slot = Number(await ask(ports[0] ?? 0, 'CLUSTER', 'KEYSLOT', key));
+      // Any node still running answers for the whole cluster.
+      const asked = ports.find((port) => !killed.has(port)) ?? 0;
+      const slot = Number(await ask(asked, 'CLUSTER', 'KEYSLOT', key));
       // CLUSTER NODES: id address flags master-id ping pong epoch state slot-ranges…
-      for (const line of (await ask(ports[0] ?? 0, 'CLUSTER', 'NODES')).split('\n')) {
+      for (const line of (await ask(asked, 'CLUSTER', 'NODES')).split('\n')) {
         const [, address, flags, , , , , , ...ranges] = line.split(' ');
         if (!flags?.includes('master') || flags.includes('fail')) continue;
         for (const range of ranges) {
@@ -110,7 +123,9 @@ export async function startRedisCluster(): Promise<RedisClusterProcess> {
       }
       throw new Error(`no master serves slot ${slot}`);
     },
+    command: ask,
     kill(port) {
+      killed.add(port);
       children.get(port)?.kill('SIGKILL');
     },
     stop,
