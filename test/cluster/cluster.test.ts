@@ -69,6 +69,37 @@ describe('two instances on a Redis Cluster (3 masters, 3 replicas)', () => {
     await tab.close();
   });
 
+  it('catches a subscription up from the log after its shard subscriber drops (fault injected: the connection killed, an event written meanwhile)', async () => {
+    const http = createTestClient(a.url);
+    const session = await http.client.session.generate.mutate();
+    const tab = createWsTestClient(b.url, { cookie: http.jar.header() });
+    const recorder = recordEvents(tab, { sessionId: session.sessionId });
+    await recorder.started;
+    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'live' });
+    await recorder.received(1);
+
+    // The master of the session's slot, and b's sharded subscriber connection on it.
+    const log = `${a.app.redisPrefix}:events:{${session.sessionId}}`;
+    const [owner] = admin.slots[await admin.cluster('KEYSLOT', log)] ?? [];
+    const node = admin.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === owner);
+    if (!node) throw new Error(`no master for ${log}`);
+    const subscriber = String(await node.client('LIST')).split('\n').find((line) => line.includes(`name=ioredis-cluster(ssubscriber):${b.app.redisPrefix}`) && !line.includes(' ssub=0 '));
+    const id = /id=(\d+)/.exec(subscriber ?? '')?.[1];
+    if (!id) throw new Error('b has no sharded subscriber on the session\'s master');
+    // The 'live' entry, as the next one: written to the log only, right after the kill, on one
+    // connection so that nothing can come between. Only a catch-up from the log can deliver it.
+    const [entry] = await node.xrange(log, '-', '+');
+    const gap = (entry?.[1][1] ?? '').replace('"live"', '"in the gap"');
+    const replies = await node.pipeline().client('KILL', 'ID', id).xadd(log, '*', 'e', gap).exec();
+    expect(replies?.map(([error]) => error)).toEqual([null, null]);
+
+    await recorder.received(2);
+    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'after' });
+    await recorder.received(3);
+    expect(recorder.events.map((e) => (e.data.type === 'chat.message' ? e.data.message.text : e.data.type))).toEqual(['live', 'in the gap', 'after']);
+    await tab.close();
+  });
+
   it('shares rate limits between the instances', async () => {
     // Both apps see the same client (127.0.0.1): three validates anywhere spend the budget of three.
     const first = createTestClient(a.url);
