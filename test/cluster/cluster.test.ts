@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -116,6 +117,15 @@ describe('two instances on a Redis Cluster (3 masters, 3 replicas)', () => {
     const fileId = await uploadedFileId(await uploadRaw(files.url, PNG, { sessionId: browser.sessionId, name: 'pixel.png', cookie: browser.cookie }));
     expect((await settledFile(files.t, fileId)).status).toBe('stored');
     expect(await (await files.t.app.queues.upload.getJob(fileId))?.getState()).toBe('completed');
+  });
+
+  it('keeps the periodic jobs\' schedulers on the cluster (the workers\' scheduler keeper)', async () => {
+    await files.startWorkers({ scheduleMaintenance: true, schedulerCheckEveryMs: 200 });
+    const { expireSessions } = files.t.app.queues;
+    expect((await expireSessions.getJobScheduler(SCHEDULER_IDS.expireSessions))?.every).toBe(60_000);
+    // Lost, as a failover to a replica that had not caught up can lose it: the keeper writes it again.
+    await expireSessions.removeJobScheduler(SCHEDULER_IDS.expireSessions);
+    await expect.poll(async () => (await expireSessions.getJobScheduler(SCHEDULER_IDS.expireSessions))?.every, { timeout: 10_000 }).toBe(60_000);
   });
 
   it('sends no command that spans slots (no CROSSSLOT on any node)', async () => {
