@@ -15,6 +15,7 @@ import type { SessionService } from '../src/server/services/session/session.serv
 import { createLogger, stdoutLogFormat, type Logger } from '../src/server/logger.js';
 import { AuditArchiveStore } from '../src/server/services/audit/audit-archive-store.js';
 import { AuditArchiver } from '../src/server/services/audit/audit-archiver.js';
+import { AuditCheckpoints, checkpointKeyFrom } from '../src/server/services/audit/audit-checkpoint.js';
 import { AuditStore } from '../src/server/services/audit/audit-store.js';
 import { OrphanCleanupService, type CleanupReport } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
@@ -36,6 +37,7 @@ import {
   type UploadJob,
   type UploadJobResult,
 } from '../src/shared/jobs.js';
+import { startAuditCheckpoints } from './audit-checkpoint-timer.js';
 import { ARCHIVE_AUDIT_EVERY_MS, createArchiveAuditProcessor } from './processors/archive-audit.processor.js';
 import { createCleanupOrphansProcessor } from './processors/cleanup-orphans.processor.js';
 import { createExpireSessionsProcessor } from './processors/expire-sessions.processor.js';
@@ -60,7 +62,7 @@ export interface WorkerAppOverrides {
   /** The object store (a test wraps the real one to inject faults); the configured one otherwise. It is closed with the workers. */
   storage?: ObjectStore;
   workerOptions?: WorkerTuning;
-  /** Upsert the schedulers of the periodic jobs at start, and restore them if Redis loses them (default true). */
+  /** Upsert the schedulers of the periodic jobs at start, restore them if Redis loses them, and write the audit checkpoint (default true). */
   scheduleMaintenance?: boolean;
   /** How often to look for schedulers Redis lost (default every minute). */
   schedulerCheckEveryMs?: number;
@@ -68,6 +70,8 @@ export interface WorkerAppOverrides {
   expireEveryMs?: number;
   /** How often `archive-audit` runs (default every hour). */
   archiveAuditEveryMs?: number;
+  /** How often this process writes the audit checkpoint (default every minute). */
+  auditCheckpointEveryMs?: number;
   /** How long workers may finish their active jobs on close before they are stopped (default 30 s). */
   shutdownGraceMs?: number;
   /**
@@ -125,7 +129,8 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
   const { db, events, storage, queues, audit, sessions, clock, redisPrefix, connectRedis, shutdown: closers } = core;
 
   try {
-    const archiver = new AuditArchiver({ rows: new AuditStore(db), archives: new AuditArchiveStore(storage), clock, retentionMs: config.auditRetentionMs });
+    const auditRows = new AuditStore(db);
+    const archiver = new AuditArchiver({ rows: auditRows, archives: new AuditArchiveStore(storage), clock, retentionMs: config.auditRetentionMs });
     const files = createFilesService(core);
     const cleanup = new OrphanCleanupService({
       db,
@@ -147,6 +152,9 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       await queues.scheduleMaintenance(every);
       const keeper = keepSchedulers({ queues, every, checkEveryMs: overrides.schedulerCheckEveryMs, log });
       closers.push(() => keeper.stop());
+      const checkpoints = new AuditCheckpoints(storage, checkpointKeyFrom(config));
+      const checkpointTimer = startAuditCheckpoints({ rows: auditRows, checkpoints, clock, everyMs: overrides.auditCheckpointEveryMs, log });
+      closers.push(() => checkpointTimer.stop());
     }
 
     // Served before the workers start: a port already taken stops start-up with nothing to undo but the closers.

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { AdminGate } from '../src/server/admin/admin-gate.js';
 import { adminOnly } from '../src/server/admin/admin-route.js';
 import type { ClientIpResolver } from '../src/server/http/client-ip.js';
-import { sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
+import { createReadinessProbe, sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
 import { createHttpHost } from '../src/server/http/host.js';
+import { createLingeringClose } from '../src/server/http/lingering-close.js';
 import type { RequestIdReader } from '../src/server/http/request-id.js';
 import type { Logger } from '../src/server/logger.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
@@ -50,6 +51,7 @@ const TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
  * unknown paths and refused tokens are answered exactly as there.
  */
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
+  const readiness = createReadinessProbe(opts.readiness);
   const server = createHttpHost({
     log: opts.log,
     audit: opts.audit,
@@ -58,9 +60,10 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     clientIp: opts.clientIp,
     requestId: opts.requestId,
     timeouts: TIMEOUTS,
+    lingering: createLingeringClose(),
     routes: [
       { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
-      { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, opts.readiness) },
+      { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, readiness) },
       { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(opts.adminGate, createMetricsRoute(opts.metrics)) },
     ],
   });

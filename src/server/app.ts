@@ -13,6 +13,7 @@ import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { RateLimits } from './security/rate-limits.js';
+import { SessionValidationLimits } from './security/session-validation-limits.js';
 import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';
 import { UploadByteBudget } from './security/upload-byte-budget.js';
 import { createStorageCapacity } from './storage/create-object-store.js';
@@ -26,8 +27,9 @@ import { createSecureRequestTest } from './http/request-security.js';
 import { CLIENT_BUILD_DIR, createClientApp } from './http/client-app.js';
 import { createCredentialReader } from './http/credential-cookie.js';
 import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
-import { sendHealth, sendReadiness } from './http/health.js';
+import { createReadinessProbe, sendHealth, sendReadiness } from './http/health.js';
 import { createHttpHost, type HostTimeouts } from './http/host.js';
+import { createLingeringClose, LINGER_LIMITS, type LingerLimits } from './http/lingering-close.js';
 import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
@@ -50,6 +52,8 @@ export interface AppOverrides {
   readFreeBytes?: FreeBytesReader;
   /** Shorter limits on slow clients, so a test need not wait out the real ones. */
   timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number; webSocketPingMs: number; webSocketPongWaitMs: number }>;
+  /** Tighter bounds on closing connections whose client is still sending, so a test need not send megabytes. */
+  linger?: Partial<LingerLimits>;
 }
 
 export interface App {
@@ -138,6 +142,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           'session.messages': config.sessionMessagesPerMinute,
         },
       }),
+      validationLimits: new SessionValidationLimits(config.sessionValidationsPerMinute),
       refusalGate,
       admin: admin.api,
     };
@@ -155,12 +160,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
     };
     const makeContext = createHttpContextFactory(contextOptions);
+    const lingering = createLingeringClose({ ...LINGER_LIMITS, ...overrides.linger });
     const websockets = createWebSocketHost({
       log,
       audit,
       refusalGate,
       originPolicy,
       makeContext: createWsContextFactory(contextOptions),
+      lingering,
       maxPerIp: config.wsMaxPerIp,
       maxBufferedBytes: config.wsMaxBufferedBytes,
       handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
@@ -186,6 +193,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
       readCredential: createCredentialReader(isSecure),
     });
+    const readiness = createReadinessProbe({ database: () => db.ping(), redis: async () => { await limiterRedis.ping(); }, objectStore: () => storage.ping() });
     const server = createHttpHost({
       log,
       audit,
@@ -196,13 +204,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       upgrade: websockets.upgrade,
       fallback: createClientApp(CLIENT_BUILD_DIR),
       timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
+      lingering,
       onFinished: metrics.requestFinished,
       routes: [
         { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
         {
           method: 'GET',
           path: '/readyz',
-          handle: (_req, res) => sendReadiness(res, { database: () => db.ping(), redis: async () => { await limiterRedis.ping(); }, objectStore: () => storage.ping() }),
+          handle: (_req, res) => sendReadiness(res, readiness),
         },
         { method: 'GET', path: `${TRPC_PATH}/`, handle: trpcRoute },
         { method: 'POST', path: `${TRPC_PATH}/`, handle: trpcRoute },

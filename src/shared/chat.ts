@@ -9,8 +9,21 @@ export const messageViewSchema = z.object({
   text: z.string(),
   fileIds: z.array(z.uuid()),
   createdAt: isoTimeSchema,
+  /** The id the sending client gave the message, when it gave one (see chatSendInputSchema). */
+  clientMessageId: z.uuid().optional(),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
+
+/**
+ * The sending client's own id for a message, made once when the message is written
+ * (crypto.randomUUID()): a send repeated with it (an outbox trying again after a lost answer)
+ * returns the message stored the first time instead of storing it twice.
+ */
+export const clientMessageIdSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.uuid({ error: 'must be a UUID made once per message, such as 3f0c2a9e-8b1d-4c7e-9a2f-5d6e7f8a9b0c (crypto.randomUUID())' }));
 
 export const chatSendInputSchema = z.object({
   sessionId: sessionIdSchema,
@@ -20,6 +33,7 @@ export const chatSendInputSchema = z.object({
     .min(1, { error: 'must not be empty' })
     .max(CHAT_TEXT_MAX, { error: `must be at most ${CHAT_TEXT_MAX} characters long` }),
   fileIds: z.array(fileIdSchema).max(20, { error: 'can list at most 20 files' }).optional(),
+  clientMessageId: clientMessageIdSchema.optional(),
 });
 export type ChatSendInput = z.infer<typeof chatSendInputSchema>;
 

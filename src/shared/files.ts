@@ -5,6 +5,36 @@ export const fileIdSchema = z.uuid({ error: 'must be a file id (a UUID)' });
 export const fileStatusSchema = z.enum(['uploading', 'stored', 'failed', 'deleted']);
 export type FileStatus = z.infer<typeof fileStatusSchema>;
 
+/**
+ * Why a file ended `failed`. Refused when checked: `executable`, `too_large`. Did not arrive whole:
+ * `client_aborted`, `idle_timeout`, `store_failed`, `size_mismatch`, `bytes_missing`, `abandoned`.
+ * Not processed: `not_queued`, `processing_failed`, `session_ended`. `unknown`: failed before the
+ * reason was kept with the file.
+ */
+export const fileFailureCodeSchema = z.enum([
+  'executable',
+  'too_large',
+  'client_aborted',
+  'idle_timeout',
+  'store_failed',
+  'size_mismatch',
+  'bytes_missing',
+  'abandoned',
+  'not_queued',
+  'processing_failed',
+  'session_ended',
+  'unknown',
+]);
+export type FileFailureCode = z.infer<typeof fileFailureCodeSchema>;
+
+/** Why a file was not kept: a code to act on, and the sentence to show a person. */
+export const fileFailureSchema = z.object({ code: fileFailureCodeSchema, reason: z.string() });
+export type FileFailure = z.infer<typeof fileFailureSchema>;
+
+/** A stored file whose extension was changed to the one its bytes earn: the name it came with, and why. */
+export const fileRenameSchema = z.object({ from: z.string(), because: z.string() });
+export type FileRename = z.infer<typeof fileRenameSchema>;
+
 export const fileViewSchema = z.object({
   fileId: z.uuid(),
   sessionId: z.uuid(),
@@ -14,8 +44,15 @@ export const fileViewSchema = z.object({
   sha256: z.string().nullable(),
   status: fileStatusSchema,
   createdAt: isoTimeSchema,
+  /** Set exactly when the status is `failed`. */
+  failure: fileFailureSchema.nullable(),
+  /** Set when the stored name's extension is not the one the file was uploaded with. */
+  renamed: fileRenameSchema.nullable(),
 });
 export type FileView = z.infer<typeof fileViewSchema>;
+
+/** Stored files of these types are served for display (`?inline=1`): raster images only, never SVG (which runs scripts). */
+export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 export const filesListInputSchema = z.object({ sessionId: sessionIdSchema });
 export type FilesListInput = z.infer<typeof filesListInputSchema>;

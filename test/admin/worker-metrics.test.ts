@@ -2,9 +2,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerApp, type WorkerApp } from '../../jobs/worker-app.js';
 import { loadConfig } from '../../src/server/config/env.js';
+import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { HookedStore } from '../jobs/store-wrappers.js';
 import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from './support.js';
 
 /** Workers started alone (`npm run worker`) with WORKER_METRICS_PORT serve their own /metrics and probes. */
@@ -31,6 +33,21 @@ describe.each(DATABASE_KINDS)('metrics of workers running alone on %s', (databas
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok', objectStore: 'ok' } });
     expect((await fetch(`${url}/admin/queues`)).status).toBe(404);
+  });
+
+  it('asks its dependencies once for /readyz hits that come together or within a second', async () => {
+    let pings = 0;
+    const counted = new HookedStore(createObjectStore(h.t.app.config), (operation) => { if (operation === 'ping') pings += 1; });
+    const probed = await h.startWorkers({ storage: counted });
+    try {
+      const base = probed.httpUrl ?? '';
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/readyz`)));
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      expect(pings).toBe(1);
+    } finally {
+      await probed.close();
+    }
   });
 
   it('refuses /metrics without the admin token or with a wrong one, and audits the wrong one', async () => {

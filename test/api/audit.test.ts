@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
-import { AuditStore } from '../../src/server/services/audit/audit-store.js';
-import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
+import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -204,7 +202,7 @@ describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
       expect(String(row.id)).toBe(String(index + 1));
       if (index > 0) expect(row.prevHash).toBe(rows[index - 1]?.hash);
     }
-    const result = await verifyAuditChain({ rows: new AuditStore(t.app.db), archives: new AuditArchiveStore(t.app.storage) });
+    const result = await verifyAuditChain(auditChainParts(t.app.db, t.app.storage, null));
     expect(result).toMatchObject({ ok: true, rows: rows.length });
   });
 });

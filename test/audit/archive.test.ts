@@ -1,24 +1,21 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config/env.js';
+import { archiveKeys } from '../../src/server/services/audit/audit-archive-format.js';
 import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
 import { AuditArchiver } from '../../src/server/services/audit/audit-archiver.js';
-import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
+import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import type { ObjectStore } from '../../src/server/storage/object-store.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startS3rver, type S3Server } from '../support/s3rver.js';
-import { cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
+import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
+import { rewriteChainFrom } from './tamper.js';
 
 const DAY = 86_400_000;
 const STORES = ['local', 's3'] as const;
-
-async function bytesOf(store: ObjectStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of (await store.get(key)).body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, store] as const)))('archive-audit on %s with the %s store', (kind, storeKind) => {
   const c = useChainDatabase(kind);
@@ -37,7 +34,7 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
   });
 
   const archives = () => new AuditArchiveStore(objects);
-  const verify = () => verifyAuditChain({ rows: c.rows, archives: archives() });
+  const verify = () => verifyAuditChain(auditChainParts(c.db, objects, null));
 
   it('moves rows past retention to gzip NDJSON archives with manifests, and the chain verifies across the boundary', async () => {
     const now = Date.now();
@@ -49,11 +46,16 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
 
     const remaining = await c.rows.page(0, 100);
     expect(remaining.map((row) => row.id)).toEqual([26, 27, 28, 29, 30]);
-    const manifests = await archives().manifests();
-    expect(manifests.map((m) => [m.fromId, m.toId, m.rows])).toEqual([[1, 10, 10], [11, 20, 10], [21, 25, 5]]);
+    const listing = await archives().list();
+    expect(listing.foreign).toEqual([]);
+    expect(listing.archives.map((a) => [a.fromId, a.toId, a.hasManifest, a.hasData])).toEqual([[1, 10, true, true], [11, 20, true, true], [21, 25, true, true]]);
+    const manifests = await Promise.all(listing.archives.map(async (a) => (await archives().read(a.fromId, a.toId)).manifest));
+    expect(manifests.map((m) => [m?.fromId, m?.toId, m?.rows])).toEqual([[1, 10, 10], [11, 20, 10], [21, 25, 5]]);
     expect(manifests[0]?.key).toBe('audit/00000000000000000001-00000000000000000010.ndjson.gz');
     expect(manifests.at(-1)?.head.hash).toBe(remaining[0]?.prevHash);
-    const lines = gunzipSync(await bytesOf(objects, manifests[1]?.key ?? '')).toString().trim().split('\n');
+    const data = await bytesOf(objects, manifests[1]?.key ?? '');
+    expect(manifests[1]?.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    const lines = gunzipSync(data).toString().trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { id: number }).id)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
 
     expect(await verify()).toMatchObject({ ok: true, rows: 30, archivedRows: 25, archives: 3 });
@@ -64,9 +66,30 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
     expect(await archiver.run()).toEqual({ archives: 0, rows: 0 });
   });
 
+  it('checks what an archiver stopped short of deleting against its archived copy: data without its manifest, rows still in the database', async () => {
+    const kept = await c.rows.page(0, 100);
+    // An archiver stopped after writing the data of rows 26–28, before their manifest (and so before deleting them).
+    await archives().write(kept.slice(0, 3), new Date());
+    await objects.deleteMany([archiveKeys(26, 28).manifest]);
+    expect(await verify()).toMatchObject({ ok: true, rows: 30, archivedRows: 28, archives: 4 });
+
+    // Rows 27–30 rewritten in the database, hashes and head included: the archived copy of row 27 still tells.
+    const restore = await rewriteChainFrom(c.db, 27, 'failure');
+    expect(await verify()).toEqual({
+      ok: false,
+      broken: { rowId: 27, message: `row 27 in the database differs from its archived copy in ${archiveKeys(26, 28).data}: one of them was altered` },
+    });
+    await restore();
+
+    // The next run archives rows 26–30 again, over the data-only archive: the overlap is compared, not skipped.
+    const archiver = new AuditArchiver({ rows: c.rows, archives: archives(), clock: () => new Date(Date.now() + 2 * DAY), retentionMs: DAY, batchSize: 10 });
+    expect(await archiver.run()).toEqual({ archives: 1, rows: 5 });
+    expect(await c.rows.page(0, 100)).toEqual([]);
+    expect(await verify()).toMatchObject({ ok: true, rows: 30, archivedRows: 30, archives: 5 });
+  });
+
   it('detects a row edited inside an archive', async () => {
-    const [, second] = await archives().manifests();
-    const key = second?.key ?? '';
+    const key = archiveKeys(11, 20).data;
     const lines = gunzipSync(await bytesOf(objects, key)).toString().split('\n');
     lines[4] = (lines[4] ?? '').replace('"outcome":"success"', '"outcome":"failure"');
     await objects.put(key, Readable.from([gzipSync(lines.join('\n'))]));

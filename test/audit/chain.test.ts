@@ -3,16 +3,15 @@ import { QueryTypes } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/server/db/database.js';
 import { chainHash, GENESIS_HASH } from '../../src/server/services/audit/audit-chain.js';
-import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
 import { AuditService } from '../../src/server/services/audit/audit.service.js';
-import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
+import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { LocalObjectStore } from '../../src/server/storage/local-object-store.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { actor, recordMany, useChainDatabase } from './support.js';
 
 describe.each(DATABASE_KINDS)('the audit chain on %s', (kind) => {
   const c = useChainDatabase(kind);
-  const verify = () => verifyAuditChain({ rows: c.rows, archives: new AuditArchiveStore(new LocalObjectStore(path.join(c.testDb.dataDir, 'objects'))) });
+  const verify = () => verifyAuditChain(auditChainParts(c.db, new LocalObjectStore(path.join(c.testDb.dataDir, 'objects')), null));
 
   it('links every row to the one before, from the genesis hash, and verifies after 300 concurrent writes', async () => {
     await recordMany(c.audit(), 300);

@@ -1,9 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/server/db/database.js';
-import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
-import { AuditStore } from '../../src/server/services/audit/audit-store.js';
-import { verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
+import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -38,8 +36,7 @@ describe.each(DATABASE_KINDS)('two app instances writing audit rows to one %s da
   it('produce one valid chain from concurrent requests to both', async () => {
     await Promise.all([...Array.from({ length: 8 }, () => browse(a.url, 10)), ...Array.from({ length: 8 }, () => browse(b.url, 10))]);
 
-    const rows = new AuditStore(observer);
-    const result = await verifyAuditChain({ rows, archives: new AuditArchiveStore(a.app.storage) });
+    const result = await verifyAuditChain(auditChainParts(observer, a.app.storage, null));
     expect(result).toMatchObject({ ok: true, rows: 16 * 11 });
   });
 

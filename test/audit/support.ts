@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll } from 'vitest';
 import { createDatabase, type Database } from '../../src/server/db/database.js';
 import type { Actor, Clock } from '../../src/server/services/actor.js';
 import { AuditService, type AuditServiceOptions } from '../../src/server/services/audit/audit.service.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
+import type { ObjectStore } from '../../src/server/storage/object-store.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/databases.js';
 
 export interface ChainDatabase {
@@ -78,6 +80,11 @@ export function runAuditVerify(env: Record<string, string>): Promise<CliRun> {
       },
     );
   });
+}
+
+/** The whole of one object. */
+export async function bytesOf(store: ObjectStore, key: string): Promise<Buffer> {
+  return buffer((await store.get(key)).body);
 }
 
 /** The environment that points the CLI at a test database (its object store under the same data dir). */

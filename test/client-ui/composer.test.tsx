@@ -8,6 +8,7 @@ import { toastTexts } from './support/render-app.js';
 afterEach(() => {
   cleanup();
   toast.remove();
+  localStorage.clear();
 });
 
 async function openComposer() {
@@ -48,11 +49,14 @@ describe('the composer', () => {
     expect((input as HTMLTextAreaElement).value).toHaveLength(CHAT_TEXT_MAX + 2);
   });
 
-  it('keeps the draft and announces a toast when the message is not sent (fault injected: a 400 on chat.send)', async () => {
+  it('clears the draft and shows a refused message in the conversation with the server’s reason (fault injected: a 400 on chat.send)', async () => {
     const { user, input, server } = await openComposer();
     server.failNext('chat.send', { code: 'BAD_REQUEST', message: 'The message was refused.' });
     await user.type(input, 'will not go{Enter}');
-    await waitFor(() => { expect(toastTexts()).toContain('Your message was not sent: The message was refused.'); });
-    expect(input).toHaveProperty('value', 'will not go');
+    const refused = await screen.findByTestId('message-failed');
+    expect(refused.textContent).toContain('will not go');
+    expect(refused.textContent).toContain('Not sent. The message was refused.');
+    expect(input).toHaveProperty('value', '');
+    expect(toastTexts()).toEqual([]);
   });
 });

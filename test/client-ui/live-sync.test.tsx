@@ -1,4 +1,4 @@
-import { cleanup, waitFor } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import { toast } from 'react-hot-toast';
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { SessionEvent } from '../../src/shared/events.js';
 import { FakeApiServer } from './support/fake-api-server.js';
 import { FakeEventSource } from './support/fake-event-source.js';
 import { newChannelName, renderTab, toastTexts } from './support/render-app.js';
+import { renderScreens } from './support/render-screens.js';
 
 afterEach(() => {
   cleanup();
@@ -241,5 +242,51 @@ describe('the live connection', () => {
     act(() => { tab.actions.setSimulatedOffline(false); });
     await waitFor(() => { expect(tab.tab.getByTestId('connection').textContent).toBe('connected'); });
     expect(events.isSubscribed(session.sessionId)).toBe(true);
+  });
+});
+
+describe('a tab back after a drop', () => {
+  it('asks for the conversation anew when it had heard no event to resume from, and not when it had', async () => {
+    const { server, events, session, open, emit } = browser();
+    const tab = open();
+    await ready(tab, events, session.sessionId);
+    await waitFor(() => { expect(server.callsOf('chat.list')).toBe(1); });
+
+    // While the connection was down, another tab's outbox delivered a message: no event reached this tab.
+    act(() => { events.setStatus('offline'); });
+    server.addMessage(session.sessionId, 'sent while this tab was away');
+    act(() => { events.setStatus('connected'); });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['sent while this tab was away']); });
+    expect(server.callsOf('chat.list')).toBe(2);
+
+    // Once an event was heard, the server replays from it: a drop costs no refetch.
+    emit({ type: 'chat.message', message: server.addMessage(session.sessionId, 'live') });
+    act(() => { events.setStatus('offline'); });
+    act(() => { events.setStatus('connected'); });
+    act(() => { events.setStatus('connected'); });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['sent while this tab was away', 'live']); });
+    expect(server.callsOf('chat.list')).toBe(2);
+  });
+});
+
+describe('a refetch that lands late', () => {
+  it('keeps a message that arrived while it was on its way', async () => {
+    const app = renderScreens();
+    const list = await screen.findByTestId('message-list');
+    const shown = () => [...list.querySelectorAll('.message-text')].map((p) => p.textContent);
+    await waitFor(() => { expect(app.events.isSubscribed(app.session.sessionId)).toBe(true); });
+    await waitFor(() => { expect(app.server.callsOf('chat.list')).toBe(1); });
+
+    // Back after a drop with no event heard: the conversation is asked anew, and the answer is held.
+    const release = app.server.hold('chat.list');
+    act(() => { app.events.setStatus('offline'); });
+    act(() => { app.events.setStatus('connected'); });
+    const inRefetch = app.server.addMessage(app.session.sessionId, 'in the refetch');
+    // Arrives live, before the refetch's answer (which was taken before it).
+    act(() => { app.events.emit(app.session.sessionId, { type: 'chat.message', message: app.server.addMessage(app.session.sessionId, 'live, meanwhile') }); });
+    app.server.messages.set(app.session.sessionId, [inRefetch]);
+    release();
+    await waitFor(() => { expect(app.server.callsOf('chat.list')).toBe(2); });
+    await waitFor(() => { expect(shown()).toEqual(['in the refetch', 'live, meanwhile']); });
   });
 });

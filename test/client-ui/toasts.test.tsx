@@ -9,12 +9,13 @@ afterEach(() => {
 });
 
 describe('toasts', () => {
-  it('announce a failure from the UI politely, at the bottom centre where they leave the session badge uncovered (fault injected: a 500 on chat.send)', async () => {
+  it('announce a failure from the UI politely, at the bottom centre where they leave the session badge uncovered (fault injected: a 500 on session.reset)', async () => {
     const app = renderScreens();
-    app.server.failNext('chat.send', { code: 'INTERNAL_SERVER_ERROR', message: 'Something broke.' });
-    await app.user.type(await screen.findByRole('textbox', { name: 'Message' }), 'hello{Enter}');
+    app.server.failNext('session.reset', { code: 'INTERNAL_SERVER_ERROR', message: 'Something broke.' });
+    await app.user.click(await screen.findByTestId('reset-button'));
+    await app.user.click(await screen.findByTestId('confirm-reset'));
 
-    const announced = await screen.findByText('Your message was not sent: Something broke.');
+    const announced = await screen.findByText('The session was not reset: Something broke.');
     const live = announced.closest('[role="status"]');
     expect(live?.getAttribute('aria-live')).toBe('polite');
     // react-hot-toast places each toast in a wrapper that sits at the edge its position names.

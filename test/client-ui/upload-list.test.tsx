@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { act } from 'react';
 import { toast } from 'react-hot-toast';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FileView } from '../../src/shared/files.js';
 import { renderScreens } from './support/render-screens.js';
 import { toastTexts } from './support/render-app.js';
+import { serveUploads } from './support/upload-route.js';
 
 const LIMIT = 1000;
 
@@ -29,31 +29,7 @@ async function filesRoute(req: IncomingMessage, res: ServerResponse) {
   else held.set(name, (fileId) => { answer(201, { fileId }); });
 }
 
-/**
- * happy-dom's XMLHttpRequest sends the body for real but reports no upload progress, which a
- * browser does: the test keeps each request the app makes, to play the browser's part on it.
- */
-const requests: XMLHttpRequest[] = [];
-class RecordedXMLHttpRequest extends XMLHttpRequest {
-  constructor() {
-    super();
-    requests.push(this);
-  }
-}
-
-const server = createServer((req, res) => { void filesRoute(req, res); });
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // The page is served by the same origin as the upload route, as in the app.
-  (globalThis as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  vi.stubGlobal('XMLHttpRequest', RecordedXMLHttpRequest);
-});
-
-afterAll(async () => {
-  vi.unstubAllGlobals();
-  await new Promise((resolve) => server.close(resolve));
-});
+const { requests, progress } = serveUploads(filesRoute);
 
 afterEach(() => {
   cleanup();
@@ -67,9 +43,6 @@ async function pick(file: File) {
   return app;
 }
 
-function progress(request: XMLHttpRequest | undefined, loaded: number, total: number) {
-  act(() => { request?.upload.dispatchEvent(new ProgressEvent('progress', { loaded, total, lengthComputable: true })); });
-}
 
 describe('the upload list', () => {
   it('shows a progress bar that follows the upload’s own progress, then the file as the session lists it', async () => {
@@ -92,7 +65,7 @@ describe('the upload list', () => {
     await screen.findByText('Checking…');
     expect(bar.getAttribute('value')).toBe('100');
 
-    const listed: FileView = { fileId, sessionId: session.sessionId, name: 'notes.txt', contentType: 'text/plain', size: 400, sha256: null, status: 'stored', createdAt: new Date().toISOString() };
+    const listed: FileView = { fileId, sessionId: session.sessionId, name: 'notes.txt', contentType: 'text/plain', size: 400, sha256: null, status: 'stored', createdAt: new Date().toISOString(), failure: null, renamed: null };
     act(() => { events.emit(session.sessionId, { type: 'file.stored', file: listed }); });
     await waitFor(() => { expect(screen.queryByRole('progressbar', { name: 'Uploading notes.txt' })).toBeNull(); });
     const row = within(screen.getByTestId('file-list')).getByText('notes.txt').closest('li');

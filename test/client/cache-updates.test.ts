@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { withFile, withMessage, withoutFile, type ChatPages } from '../../src/client/session/cache-updates.js';
+import { withFile, withLaterMessages, withMessage, withoutFile, type ChatPages } from '../../src/client/session/cache-updates.js';
 import type { MessageView } from '../../src/shared/chat.js';
 import type { FileView } from '../../src/shared/files.js';
 
 const sessionId = randomUUID();
 const message = (text: string): MessageView => ({ messageId: randomUUID(), sessionId, text, fileIds: [], createdAt: new Date().toISOString() });
 const file = (name: string, status: FileView['status'] = 'uploading'): FileView =>
-  ({ fileId: randomUUID(), sessionId, name, contentType: 'text/plain', size: 1, sha256: null, status, createdAt: new Date().toISOString() });
+  ({ fileId: randomUUID(), sessionId, name, contentType: 'text/plain', size: 1, sha256: null, status, createdAt: new Date().toISOString(), failure: null, renamed: null });
 
 describe('a chat message arriving', () => {
   const older = message('older page');
@@ -26,6 +26,25 @@ describe('a chat message arriving', () => {
 
   it('leaves a conversation that was never fetched alone, to be fetched whole', () => {
     expect(withMessage(undefined, message('x'))).toBeUndefined();
+  });
+});
+
+describe('a refetched conversation landing', () => {
+  const first = message('first');
+  const second = message('second');
+  const texts = (pages: ChatPages) => pages.pages.map((page) => page.messages.map((m) => m.text));
+  const onePage = (...messages: MessageView[]): ChatPages => ({ pages: [{ messages, nextCursor: null }], pageParams: [null] });
+
+  it('keeps the messages that arrived while it was fetched, after those it brings', () => {
+    const sentMeanwhile = message('sent while the fetch ran');
+    expect(texts(withLaterMessages(onePage(first, sentMeanwhile), onePage(first, second)))).toEqual([['first', 'second', 'sent while the fetch ran']]);
+    expect(texts(withLaterMessages(onePage(sentMeanwhile), onePage()))).toEqual([['sent while the fetch ran']]);
+  });
+
+  it('is taken as it is when it holds everything the cache had', () => {
+    const fetched = onePage(first, second);
+    expect(withLaterMessages(onePage(first, second), fetched)).toBe(fetched);
+    expect(withLaterMessages(undefined, fetched)).toBe(fetched);
   });
 });
 

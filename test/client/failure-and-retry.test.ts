@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, UNREACHABLE_MESSAGE } from '../../src/client/api/failure.js';
+import { classifyFailure, describeFailure, UNREACHABLE_MESSAGE } from '../../src/client/api/failure.js';
 import { MAX_RETRIES, withRetries } from '../../src/client/api/retry.js';
 import type { ApiErrorData } from '../../src/shared/errors.js';
 
@@ -26,6 +26,17 @@ describe('classifyFailure', () => {
     expect(classifyFailure(badRequest)).toEqual({ kind: 'refused', status: 400, message: 'Invalid input.' });
     expect(classifyFailure(answered('Oops.', { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 }))).toEqual({ kind: 'unavailable', message: 'Oops.' });
     expect(classifyFailure(new TypeError('Failed to fetch'))).toEqual({ kind: 'unavailable', message: UNREACHABLE_MESSAGE });
+  });
+});
+
+describe('describeFailure', () => {
+  it('says what the server said, and a sentence instead of the browser’s words when there was no answer', () => {
+    expect(describeFailure(badRequest)).toBe('Invalid input.');
+    // What the typed client raises when fetch itself fails: its message is the browser's.
+    const noAnswer = TRPCClientError.from(new TypeError('Failed to fetch'));
+    expect(noAnswer.message).toBe('Failed to fetch');
+    expect(describeFailure(noAnswer)).toBe(UNREACHABLE_MESSAGE);
+    expect(describeFailure(new TypeError('NetworkError when attempting to fetch resource.'))).toBe(UNREACHABLE_MESSAGE);
   });
 });
 

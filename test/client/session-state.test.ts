@@ -25,6 +25,10 @@ describe('sessionReducer', () => {
     expect(sessionReducer(state, { type: 'entered', session: next })).toEqual({ status: 'active', session: next });
   });
 
+  it('names the stored session it resumes while loading, so its unsent messages can be shown meanwhile', () => {
+    expect(sessionReducer(initialSessionState, { type: 'establishing', resuming: session.sessionId })).toEqual({ status: 'loading', resuming: session.sessionId });
+  });
+
   it.each(everyState)('goes back to loading from $status when a session is being established', (state) => {
     expect(sessionReducer(state, { type: 'establishing' })).toEqual({ status: 'loading' });
   });

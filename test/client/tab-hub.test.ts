@@ -132,4 +132,21 @@ describe('TabHub (simulated tabs of one browser)', () => {
     await until(() => statuses.every((list) => list.includes('connected')));
     expect(statuses.map((list) => list[0])).toEqual(['connecting', 'connecting']);
   });
+
+  it('carries the files panel’s messages to the other tabs of the session, not back to the sender', async () => {
+    const server = new InMemoryEventServer();
+    const tabs = openTabs(3, server, `hub-${randomUUID()}`);
+    const heard = tabs.map(() => [] as string[]);
+    tabs.forEach(({ hub }, i) => hub.onFilesMessage((message) => heard[i]?.push(message.kind)));
+    // Without a session there is nobody to tell.
+    tabs[0]?.hub.shareFiles({ kind: 'state-wanted' });
+    const sessionId = randomUUID();
+    tabs[0]?.hub.setSession(sessionId);
+    await until(() => tabs.every(({ hub }) => hub.currentSessionId === sessionId));
+
+    tabs[0]?.hub.shareFiles({ kind: 'refusals-dismissed', fileIds: [randomUUID()] });
+    await until(() => heard.slice(1).every((kinds) => kinds.length === 1));
+    await after(100, null);
+    expect(heard).toEqual([[], ['refusals-dismissed'], ['refusals-dismissed']]);
+  });
 });

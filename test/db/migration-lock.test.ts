@@ -10,7 +10,7 @@ import { createMigrator } from '../../src/server/db/migrator.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { runMigrateCli, runTsProcess } from './support/migrate-process.js';
 
-const MIGRATION_NAMES = ['0001-initial-schema', '0002-audit-chain'];
+const MIGRATION_NAMES = ['0001-initial-schema', '0002-audit-chain', '0003-file-outcomes', '0004-chat-client-message-id'];
 const WAITING = "Waiting for another process's migrations on ";
 const MIGRATING = '"event":"migrating"';
 

@@ -3,11 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../api/helpers.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, type Browser, type FilesHarness } from './harness.js';
+import { sendInsistently } from '../support/insistent-client.js';
+import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from './harness.js';
+import { BOUNDARY, multipartParts, uploadHead } from './raw-http.js';
 
 const BUDGET = 3;
 const QUOTA = 10_000;
 const MAX_UPLOAD_BYTES = 8000;
+/** Clients at once, each still sending its 30 MB upload when it is refused. */
+const INSISTENT_CLIENTS = 25;
+const HUGE_UPLOAD = 30 * 1000 * 1000;
 
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
@@ -99,6 +104,35 @@ describe.each(combos)('upload budgets and quotas on %s with the %s store', (data
     const answers = await Promise.all([upload(browser, randomBytes(4000)), upload(browser, randomBytes(4000))]);
     expect(answers.map((response) => response.status).sort()).toEqual([201, 413]);
     await Promise.all(answers.map((response) => response.arrayBuffer()));
+  });
+
+  it.each([
+    ['raw, declared', false, false],
+    ['raw, sent in chunks', false, true],
+    ['multipart, declared', true, false],
+    ['multipart, sent in chunks', true, true],
+  ])(`answers ${INSISTENT_CLIENTS} clients still sending a 30 MB upload (%s) with a 413 they read whole, none of them reset`, async (_label, multipart, chunked) => {
+    const browser = await newBrowser(h.url);
+    const target = new URL(uploadUrl(h.url, browser.sessionId, multipart ? undefined : 'huge.bin'));
+    const { opening } = multipartParts('huge.bin');
+    const outcomes = await Promise.all(
+      Array.from({ length: INSISTENT_CLIENTS }, () => {
+        const head = uploadHead(h.url, target.pathname + target.search, {
+          cookie: browser.cookie,
+          ...from(freshIp()),
+          'content-type': multipart ? `multipart/form-data; boundary=${BOUNDARY}` : 'application/octet-stream',
+          ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': (multipart ? opening.length : 0) + HUGE_UPLOAD }),
+        });
+        return sendInsistently(h.url, { head, opening: multipart ? opening : undefined, bodyBytes: HUGE_UPLOAD, chunked });
+      }),
+    );
+    expect(outcomes.map((outcome) => outcome.error)).toEqual(outcomes.map(() => undefined));
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe(413);
+      expect(outcome.head).toMatch(/\r\nconnection: close/i);
+      expect(restErrorBodySchema.parse(outcome.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 
   it('writes one file.rejected row per client and minute however often its uploads are refused (the refusal gate)', async () => {

@@ -11,7 +11,7 @@ import type {
   StoredObject,
 } from '../../src/server/storage/object-store.js';
 
-type Operation = 'put' | 'get' | 'head' | 'copy' | 'move' | 'deleteMany' | 'list' | 'abortIncompleteUploads';
+type Operation = 'put' | 'get' | 'head' | 'copy' | 'move' | 'deleteMany' | 'list' | 'abortIncompleteUploads' | 'ping';
 
 /** A real store with a hook before every operation: the hook may wait, throw, or change the world. */
 export class HookedStore implements ObjectStore {
@@ -56,7 +56,8 @@ export class HookedStore implements ObjectStore {
     await this.before('abortIncompleteUploads', [olderThan]);
     return this.inner.abortIncompleteUploads(olderThan);
   }
-  ping(): Promise<void> {
+  async ping(): Promise<void> {
+    await this.before('ping', []);
     return this.inner.ping();
   }
   close(): Promise<void> {

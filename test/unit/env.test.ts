@@ -91,6 +91,9 @@ describe('configuration', () => {
 
   it('never echoes a secret it refuses', () => {
     expect(errorFor({ ADMIN_TOKEN: 'short-secret' })).not.toContain('short-secret');
+    expect(errorFor({ AUDIT_CHECKPOINT_KEY: 'short-checkpoint-key' })).toBe(
+      'Invalid environment variable AUDIT_CHECKPOINT_KEY: must be at least 32 characters, e.g. the output of `openssl rand -hex 32`',
+    );
     expect(errorFor({ DATABASE_URL: 'mysql://user:hunter2@db/x' })).not.toContain('hunter2');
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareEventIds } from '../../src/shared/event-id.js';
-import type { BusEvent } from '../../src/server/realtime/event-bus.js';
+import type { BusEvent } from '../../src/server/realtime/bus-event.js';
 import { EventQueue, SubscriberOverflowError } from '../../src/server/realtime/event-queue.js';
 import { SessionFeed, type FeedSource } from '../../src/server/realtime/session-feed.js';
 

@@ -40,7 +40,7 @@ function isApiError(error: unknown): error is TRPCClientError<AppRouter> {
   return error instanceof TRPCClientError;
 }
 
-/** A message for the page: the server's own sentence when it gave one. */
+/** A message for the page: the server's own sentence when it answered, never the browser's ("Failed to fetch"). */
 export function messageOf(error: unknown): string {
-  return error instanceof Error && error.message ? error.message : 'The server could not be reached. Check your connection and try again.';
+  return isApiError(error) && error.data && error.message ? error.message : 'The server could not be reached. Check your connection and try again.';
 }

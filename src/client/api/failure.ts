@@ -26,6 +26,14 @@ function sessionEndReasonOf(reason: string | undefined): SessionEndReason | unde
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * A failed call in a sentence a person understands: the server's own words when it answered,
+ * never the browser's ("Failed to fetch", "NetworkError when attempting to fetch resource").
+ */
+export function describeFailure(error: unknown): string {
+  return classifyFailure(error).message;
+}
+
 export function classifyFailure(error: unknown): Failure {
   if (!(error instanceof TRPCClientError)) {
     return { kind: 'unavailable', message: UNREACHABLE_MESSAGE };

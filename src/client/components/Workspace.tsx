@@ -1,13 +1,13 @@
 import { ChatContainer } from './chat/ChatContainer.js';
 import { FilesPanel } from './files/FilesPanel.js';
-import { UploadsProvider } from './files/UploadsProvider.js';
+import { FilesProvider } from './files/FilesProvider.js';
 import { DevControls } from './dev/DevControls.js';
 import { DEV_CONTROLS_ENABLED } from './dev/dev-controls-enabled.js';
 
 /** An active session's screen: the conversation beside its files (stacked on phones). */
 export function Workspace() {
   return (
-    <UploadsProvider>
+    <FilesProvider>
       <div className="workspace">
         <ChatContainer />
         <aside className="sidebar" aria-label="Files and tools">
@@ -15,6 +15,6 @@ export function Workspace() {
           {DEV_CONTROLS_ENABLED && <DevControls />}
         </aside>
       </div>
-    </UploadsProvider>
+    </FilesProvider>
   );
 }

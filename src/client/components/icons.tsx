@@ -49,3 +49,11 @@ export function UploadIcon() {
     </svg>
   );
 }
+
+export function RetryIcon() {
+  return (
+    <svg viewBox="0 0 20 20" aria-hidden="true" className="icon">
+      <path d="M16 10a6 6 0 1 1-1.8-4.3M16 3.5v3.2h-3.2" />
+    </svg>
+  );
+}

@@ -5,6 +5,7 @@ import type { SessionView } from '../../shared/session.js';
 import { reconnectDelayMs } from '../api/backoff.js';
 import type { ConnectionStatus } from '../api/trpc-client.js';
 import type { EventSource, SubscriptionEnd } from './event-source.js';
+import type { FilesChannel, FilesTabMessage } from './files-messages.js';
 
 /** What the tab that changed the session knows of it, so that the others need not ask the server. */
 export interface SessionNote {
@@ -22,6 +23,7 @@ type TabMessage =
   | { kind: 'status'; status: ConnectionStatus }
   | { kind: 'refused'; sessionId: string; refusal: SessionRefusal }
   | { kind: 'reconnect' }
+  | { kind: 'files'; sessionId: string; message: FilesTabMessage }
   /** A tab that just opened asks how the browser's connection is; the leader answers. */
   | { kind: 'status-wanted' };
 
@@ -41,7 +43,7 @@ type Listener<T> = (value: T) => void;
  * nothing is lost or repeated. Local session changes, and the server's refusal of a session, are
  * mirrored to the other tabs at once.
  */
-export class TabHub {
+export class TabHub implements FilesChannel {
   private readonly channel: BroadcastChannel<TabMessage>;
   private readonly elector: LeaderElector;
   private sessionId: string | null = null;
@@ -60,6 +62,7 @@ export class TabHub {
   private readonly statusListeners = new Set<Listener<ConnectionStatus>>();
   private readonly refusalListeners = new Set<(sessionId: string, refusal: SessionRefusal) => void>();
   private readonly leadershipListeners = new Set<Listener<boolean>>();
+  private readonly filesListeners = new Set<Listener<FilesTabMessage>>();
 
   constructor(private readonly opts: TabHubOptions) {
     this.channel = new BroadcastChannel<TabMessage>(opts.channelName ?? 'tabsync', opts.channelOptions);
@@ -105,6 +108,17 @@ export class TabHub {
     listener(this.isLeader);
     this.leadershipListeners.add(listener);
     return () => this.leadershipListeners.delete(listener);
+  }
+
+  /** Tells the other tabs in this session about its files (uploads under way, dismissals, removals). */
+  shareFiles(message: FilesTabMessage): void {
+    if (this.sessionId) this.post({ kind: 'files', sessionId: this.sessionId, message });
+  }
+
+  /** What the other tabs in this session say about its files. */
+  onFilesMessage(listener: Listener<FilesTabMessage>): () => void {
+    this.filesListeners.add(listener);
+    return () => this.filesListeners.delete(listener);
   }
 
   /** This tab moved to another session (or none): the others follow at once. */
@@ -179,6 +193,9 @@ export class TabHub {
         break;
       case 'reconnect':
         if (this.isLeader) this.resubscribe();
+        break;
+      case 'files':
+        if (message.sessionId === this.sessionId) for (const listener of this.filesListeners) listener(message.message);
         break;
       case 'status-wanted':
         if (this.isLeader) this.post({ kind: 'status', status: this.status });

@@ -14,6 +14,23 @@ export function withMessage(pages: ChatPages | undefined, message: MessageView):
   return { ...pages, pages: [{ ...newest, messages: [...newest.messages, message] }, ...older] };
 }
 
+/**
+ * The conversation as the server just sent it, with the messages this tab learned while it was
+ * being fetched (an event, the answer to a send): a fetch started before they arrived must not
+ * drop them when it lands after them. Those are the messages at the end of the newest page that
+ * the fetched pages lack; messages are never deleted, so nothing else can be missing from them.
+ */
+export function withLaterMessages(previous: ChatPages | undefined, fetched: ChatPages): ChatPages {
+  const newest = previous?.pages[0];
+  const [fetchedNewest, ...fetchedOlder] = fetched.pages;
+  if (!newest || !fetchedNewest) return fetched;
+  const known = new Set(fetched.pages.flatMap((page) => page.messages.map((m) => m.messageId)));
+  const lastKnown = newest.messages.findLastIndex((m) => known.has(m.messageId));
+  const later = newest.messages.slice(lastKnown + 1);
+  if (later.length === 0) return fetched;
+  return { ...fetched, pages: [{ ...fetchedNewest, messages: [...fetchedNewest.messages, ...later] }, ...fetchedOlder] };
+}
+
 /** The file list with `file` in it, replacing an older view of the same file in its place. */
 export function withFile(files: FileView[] | undefined, file: FileView): FileView[] | undefined {
   if (!files) return files;

@@ -1,4 +1,5 @@
 import { createContext } from 'react';
+import type { FilesChannel } from '../realtime/files-messages.js';
 import type { Connection, EventLogEntry } from './session-controller.js';
 import type { SessionState } from './session-state.js';
 
@@ -18,3 +19,5 @@ export const SessionStateContext = createContext<SessionState | undefined>(undef
 export const SessionActionsContext = createContext<SessionActions | undefined>(undefined);
 export const ConnectionContext = createContext<Connection | undefined>(undefined);
 export const EventLogContext = createContext<readonly EventLogEntry[] | undefined>(undefined);
+/** The tabs' channel for the files panel; null until the provider has opened it. */
+export const FilesChannelContext = createContext<FilesChannel | null>(null);

@@ -1,5 +1,6 @@
 import { useContext, type Context } from 'react';
-import { ConnectionContext, EventLogContext, SessionActionsContext, SessionStateContext, type SessionActions } from './contexts.js';
+import type { FilesChannel } from '../realtime/files-messages.js';
+import { ConnectionContext, EventLogContext, FilesChannelContext, SessionActionsContext, SessionStateContext, type SessionActions } from './contexts.js';
 import type { Connection, EventLogEntry } from './session-controller.js';
 import type { SessionState } from './session-state.js';
 
@@ -33,4 +34,9 @@ export function useConnection(): Connection {
 /** The latest events this tab heard, newest last (for developer controls). */
 export function useEventLog(): readonly EventLogEntry[] {
   return useProvided(EventLogContext, 'useEventLog');
+}
+
+/** How this tab's files panel talks to the other tabs of the session; null until the channel is open. */
+export function useFilesChannel(): FilesChannel | null {
+  return useContext(FilesChannelContext);
 }

@@ -1,5 +1,5 @@
 import type { SessionEvent } from '../../shared/events.js';
-import type { SessionView } from '../../shared/session.js';
+import { sessionIdSchema, type SessionView } from '../../shared/session.js';
 import { classifyFailure, type SessionEndReason } from '../api/failure.js';
 import { withRetries, type RetryOptions } from '../api/retry.js';
 import type { ConnectionStatus } from '../api/trpc-client.js';
@@ -53,6 +53,9 @@ export class SessionController {
    * rather than showing the old session as ended and asking where the browser moved.
    */
   private resettingId: string | null = null;
+  /** Whether the connection went down while this tab was in its session, and whether any event of it arrived: see statusChanged(). */
+  private dropped = false;
+  private heardEvent = false;
   private readonly abort = new AbortController();
   private readonly stopListening: (() => void)[];
   private readonly retry: RetryOptions;
@@ -64,13 +67,18 @@ export class SessionController {
       hub.onEvent((entry) => { this.received(entry.id, entry.event); }),
       hub.onSessionChange((sessionId, note) => { void this.followOtherTab(sessionId, note); }),
       hub.onRefusal((sessionId, refusal) => { this.refused(sessionId, refusal); }),
-      hub.onStatus((status) => { onConnection({ status }); }),
+      hub.onStatus((status) => {
+        onConnection({ status });
+        this.statusChanged(status);
+      }),
       hub.onLeadership((isLeader) => { onConnection({ isLeader }); }),
     ];
   }
 
   /** Start-up: resumes the stored session, or the cookie's, or starts one. */
   async start(): Promise<void> {
+    const stored = sessionIdSchema.safeParse(this.deps.store.read());
+    if (stored.success) this.deps.dispatch({ type: 'establishing', resuming: stored.data });
     await this.guard(() => exclusively(SESSION_LOCK, async () => {
       // Another tab told us its session while this one waited or asked: its word is newer.
       if (this.hasSession()) return;
@@ -138,17 +146,41 @@ export class SessionController {
     for (const stop of this.stopListening) stop();
   }
 
+  /**
+   * Back after a drop, a tab resumes from the last event it heard, and the server replays what it
+   * missed. A tab that heard none has no id to resume from, and the server replays nothing: what
+   * happened while the connection was down (a message another tab's outbox sent as it came back)
+   * is asked anew.
+   */
+  private statusChanged(status: ConnectionStatus): void {
+    if (!this.session) return;
+    if (status === 'offline') {
+      this.dropped = true;
+    } else if (status === 'connected' && this.dropped) {
+      this.dropped = false;
+      if (!this.heardEvent) void this.deps.caches.refetch(this.session.sessionId);
+    }
+  }
+
+  /** A new session for this tab: nothing of it was heard yet. */
+  private joined(session: SessionView): void {
+    this.session = session;
+    this.dropped = false;
+    this.heardEvent = false;
+    this.deps.store.write(session.sessionId);
+    this.deps.onConnection({ lastEventId: null });
+    this.deps.dispatch({ type: 'entered', session });
+  }
+
   /** Asked anew after each wait: another tab may have moved this one meanwhile. */
   private hasSession(): boolean {
     return this.session !== null;
   }
 
   private enter(session: SessionView, note: SessionNote): void {
-    this.session = session;
-    this.deps.store.write(session.sessionId);
+    this.joined(session);
+    // Joined first: the hub may report the new subscription's connection at once, and that is this session's.
     this.deps.hub.setSession(session.sessionId, note);
-    this.deps.onConnection({ lastEventId: null });
-    this.deps.dispatch({ type: 'entered', session });
   }
 
   /** This tab leaves the session it is in; false when it was in another one by then. */
@@ -182,6 +214,7 @@ export class SessionController {
     this.deps.onConnection({ lastEventId: id });
     const sessionId = this.session?.sessionId;
     if (!sessionId) return;
+    this.heardEvent = true;
     switch (event.type) {
       case 'session.validated':
         this.deps.dispatch({ type: 'updated', session: event.session });
@@ -238,10 +271,7 @@ export class SessionController {
 
   /** Takes a session another tab entered; the hub already follows it. */
   private adopt(session: SessionView): void {
-    this.session = session;
-    this.deps.store.write(session.sessionId);
-    this.deps.onConnection({ lastEventId: null });
-    this.deps.dispatch({ type: 'entered', session });
+    this.joined(session);
   }
 
   private refused(sessionId: string, refusal: SessionRefusal): void {

@@ -1,10 +1,13 @@
-/** Where a tab keeps its session id between visits. */
-export interface SessionIdStore {
-  /** Which storage held up: `memory` means the id is lost on reload. */
+/** One text a tab keeps between visits (null: none), in whichever storage holds up. */
+export interface StoredValue {
+  /** Which storage held up: `memory` means the value is lost on reload. */
   readonly kind: 'localStorage' | 'sessionStorage' | 'memory';
   read(): string | null;
-  write(sessionId: string | null): void;
+  write(value: string | null): void;
 }
+
+/** Where a tab keeps its session id between visits. */
+export type SessionIdStore = StoredValue;
 
 const KEY = 'tabsync.sessionId';
 
@@ -20,11 +23,11 @@ const browserStorages: StorageCandidates = {
 };
 
 /** A storage that can be reached and written to, or undefined. */
-function usable(get: () => Storage): Storage | undefined {
+function usable(get: () => Storage, key: string): Storage | undefined {
   try {
     const storage = get();
-    storage.setItem(`${KEY}.probe`, '1');
-    storage.removeItem(`${KEY}.probe`);
+    storage.setItem(`${key}.probe`, '1');
+    storage.removeItem(`${key}.probe`);
     return storage;
   } catch {
     return undefined;
@@ -37,24 +40,29 @@ function usable(get: () => Storage): Storage | undefined {
  * change) gives way to memory for the rest of the visit, so the app keeps working.
  */
 export function createSessionIdStore(candidates: StorageCandidates = browserStorages): SessionIdStore {
+  return createStoredValue(KEY, candidates);
+}
+
+/** The value under `key`, kept as the session id is (see createSessionIdStore). */
+export function createStoredValue(key: string, candidates: StorageCandidates = browserStorages): StoredValue {
   for (const kind of ['localStorage', 'sessionStorage'] as const) {
-    const storage = usable(candidates[kind]);
-    if (storage) return fallingBackToMemory(kind, storage);
+    const storage = usable(candidates[kind], key);
+    if (storage) return fallingBackToMemory(kind, storage, key);
   }
   return memoryStore();
 }
 
-export function memoryStore(initial: string | null = null): SessionIdStore {
+export function memoryStore(initial: string | null = null): StoredValue {
   let value = initial;
   return {
     kind: 'memory',
     read: () => value,
-    write: (sessionId) => { value = sessionId; },
+    write: (next) => { value = next; },
   };
 }
 
-function fallingBackToMemory(kind: 'localStorage' | 'sessionStorage', storage: Storage): SessionIdStore {
-  let fallback: SessionIdStore | undefined;
+function fallingBackToMemory(kind: 'localStorage' | 'sessionStorage', storage: Storage, key: string): StoredValue {
+  let fallback: StoredValue | undefined;
   return {
     get kind() {
       return fallback ? fallback.kind : kind;
@@ -62,19 +70,19 @@ function fallingBackToMemory(kind: 'localStorage' | 'sessionStorage', storage: S
     read() {
       if (fallback) return fallback.read();
       try {
-        return storage.getItem(KEY);
+        return storage.getItem(key);
       } catch {
         fallback = memoryStore();
         return null;
       }
     },
-    write(sessionId) {
-      if (fallback) { fallback.write(sessionId); return; }
+    write(value) {
+      if (fallback) { fallback.write(value); return; }
       try {
-        if (sessionId === null) storage.removeItem(KEY);
-        else storage.setItem(KEY, sessionId);
+        if (value === null) storage.removeItem(key);
+        else storage.setItem(key, value);
       } catch {
-        fallback = memoryStore(sessionId);
+        fallback = memoryStore(value);
       }
     },
   };

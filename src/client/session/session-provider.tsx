@@ -4,7 +4,7 @@ import type { BroadcastChannelOptions } from 'broadcast-channel';
 import { trpc } from '../api/trpc-react.js';
 import { createServerEventSource, type EventSource } from '../realtime/event-source.js';
 import { TabHub } from '../realtime/tab-hub.js';
-import { ConnectionContext, EventLogContext, SessionActionsContext, SessionStateContext, type SessionActions } from './contexts.js';
+import { ConnectionContext, EventLogContext, FilesChannelContext, SessionActionsContext, SessionStateContext, type SessionActions } from './contexts.js';
 import { watchDeniedQueries } from './denied-queries.js';
 import { toastNotices } from './notices.js';
 import type { SessionApi } from './session-api.js';
@@ -41,6 +41,7 @@ export function SessionProvider({ children, api, source, storage, channel }: Ses
   const [state, dispatch] = useReducer(sessionReducer, initialSessionState);
   const [connection, setConnection] = useState(initialConnection);
   const [eventLog, setEventLog] = useState<readonly EventLogEntry[]>([]);
+  const [filesChannel, setFilesChannel] = useState<TabHub | null>(null);
   const controller = useRef<SessionController | null>(null);
   const mountProps = useRef({ utils, queryClient, api, source, storage, channel });
 
@@ -58,6 +59,7 @@ export function SessionProvider({ children, api, source, storage, channel }: Ses
       onEvent: (entry) => { setEventLog((log) => [...log.slice(-(EVENT_LOG_LIMIT - 1)), entry]); },
     });
     controller.current = current;
+    setFilesChannel(hub);
     const stopWatching = watchDeniedQueries(queryClient.getQueryCache(), (sessionId, reason, message) => {
       hub.reportRefusal(sessionId, { kind: 'denied', reason, message });
     });
@@ -71,6 +73,7 @@ export function SessionProvider({ children, api, source, storage, channel }: Ses
       current.close();
       void hub.close();
       controller.current = null;
+      setFilesChannel(null);
     };
   }, []);
 
@@ -85,7 +88,9 @@ export function SessionProvider({ children, api, source, storage, channel }: Ses
     <SessionActionsContext.Provider value={actions}>
       <SessionStateContext.Provider value={state}>
         <ConnectionContext.Provider value={connection}>
-          <EventLogContext.Provider value={eventLog}>{children}</EventLogContext.Provider>
+          <EventLogContext.Provider value={eventLog}>
+            <FilesChannelContext.Provider value={filesChannel}>{children}</FilesChannelContext.Provider>
+          </EventLogContext.Provider>
         </ConnectionContext.Provider>
       </SessionStateContext.Provider>
     </SessionActionsContext.Provider>

@@ -2,15 +2,16 @@ import type { SessionView } from '../../shared/session.js';
 import type { SessionEndReason } from '../api/failure.js';
 
 export type SessionState =
-  | { status: 'loading' }
+  /** `resuming`: the stored session being asked about, whose unsent messages can be shown meanwhile. */
+  | { status: 'loading'; resuming?: string }
   | { status: 'active'; session: SessionView }
   | { status: 'resetting'; session: SessionView }
   | { status: 'ended'; reason: SessionEndReason; replacedBy?: string }
   | { status: 'error'; message: string };
 
 export type SessionAction =
-  /** Looking for a session (start-up, or starting a new one after an end or error). */
-  | { type: 'establishing' }
+  /** Looking for a session (start-up, or starting a new one after an end or error); `resuming` the stored one. */
+  | { type: 'establishing'; resuming?: string }
   /** This tab is in `session` now: found, generated, replaced, or followed from another tab. */
   | { type: 'entered'; session: SessionView }
   /** The server told something new about the current session (a newer version). */
@@ -33,7 +34,7 @@ function currentSession(state: SessionState): SessionView | undefined {
 export function sessionReducer(state: SessionState, action: SessionAction): SessionState {
   switch (action.type) {
     case 'establishing':
-      return { status: 'loading' };
+      return action.resuming === undefined ? { status: 'loading' } : { status: 'loading', resuming: action.resuming };
     case 'entered':
       return { status: 'active', session: action.session };
     case 'updated':

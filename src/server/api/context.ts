@@ -7,6 +7,7 @@ import type { FilesService } from '../services/files/files.service.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { CheckedLimits } from '../security/checked-limits.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
+import type { SessionValidationLimits } from '../security/session-validation-limits.js';
 import type { AdminApi } from '../admin/admin-parts.js';
 
 /** What the procedures are given: the services, built once by the composition root. */
@@ -18,6 +19,8 @@ export interface ApiDeps {
   files: FilesService;
   events: EventBus;
   rateLimits: RateLimits;
+  /** Validations of a session by its own credential, per session (see validationBudget). */
+  validationLimits: SessionValidationLimits;
   refusalGate: RefusalAuditGate;
   /** The operator's side: the admin token's gate and what it opens. */
   admin: AdminApi;

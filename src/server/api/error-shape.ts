@@ -1,12 +1,14 @@
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPCError } from '@trpc/server';
 import type { ApiErrorData, InputIssue } from '../../shared/errors.js';
+import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import { ClientUploadBudgetError } from '../services/files/files.errors.js';
 import { SessionAccessError } from '../services/session/session.errors.js';
 import { RateLimitedError } from './rate-limited.error.js';
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please try again in a moment.';
 export const NOT_JSON_MESSAGE = 'The request input is not valid JSON. Send an object such as {"sessionId": "…"}.';
+export const TRPC_BODY_TOO_LARGE_MESSAGE = `The request body must be at most ${TRPC_MAX_BODY_BYTES / 1024} KiB.`;
 
 interface IssueLike {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
@@ -46,6 +48,8 @@ export function describeError(error: TRPCError, requestId: string | undefined): 
   }
   // tRPC hands on JSON.parse's own words ("Unexpected end of JSON input"): say what to send instead.
   if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) message = NOT_JSON_MESSAGE;
+  // tRPC's own body counter says only its code: say what the limit is.
+  if (error.code === 'PAYLOAD_TOO_LARGE' && error.message === error.code) message = TRPC_BODY_TOO_LARGE_MESSAGE;
   if (error.cause instanceof SessionAccessError) data.reason = error.cause.reason;
   if (error.cause instanceof RateLimitedError || error.cause instanceof ClientUploadBudgetError) data.retryAfterSeconds = error.cause.retryAfterSeconds;
   // A queue that is down for a moment is not a fault to hide: its message says to try again.

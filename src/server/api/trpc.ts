@@ -78,18 +78,52 @@ export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
 /** Counts the call against the client's budget for `bucket`; refuses with 429 when it is spent. */
 export function rateLimited(bucket: RateLimitBucket) {
   return t.middleware(async ({ ctx, next }) => {
-    const { rateLimits, refusalGate, audit } = ctx.deps;
-    const decision = await rateLimits.consume(bucket, ctx.actor.ip);
+    const decision = await ctx.deps.rateLimits.consume(bucket, ctx.actor.ip);
     const checkedLimits = checkedLimitsOf(ctx).add(decision);
     checkedLimits.describeOn(ctx.response);
     if (decision.allowed) return next({ ctx: { checkedLimits } });
-    if (await refusalGate.shouldRecord('rate_limit.exceeded', ctx.actor.ip)) {
-      await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor: ctx.actor, metadata: { procedure: bucket } });
-    }
-    const cause = new RateLimitedError(checkedLimits.retryAfterSeconds);
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+    throw await networkRefusal(ctx, bucket, checkedLimits.retryAfterSeconds);
   });
 }
+
+/** The 429 of a client's spent budget, its audit row written once per client and window. */
+async function networkRefusal(ctx: ApiContext, bucket: RateLimitBucket, retryAfterSeconds: number): Promise<TRPCError> {
+  const { refusalGate, audit } = ctx.deps;
+  if (await refusalGate.shouldRecord('rate_limit.exceeded', ctx.actor.ip)) {
+    await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor: ctx.actor, metadata: { procedure: bucket } });
+  }
+  const cause = new RateLimitedError(retryAfterSeconds);
+  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+}
+
+/** The 429 of a session's spent quota, its audit row written once per session and window. */
+async function sessionRefusal(ctx: ApiContext, sessionId: string, quota: string, cause: RateLimitedError): Promise<TRPCError> {
+  const { refusalGate, audit } = ctx.deps;
+  if (await refusalGate.shouldRecord('rate_limit.exceeded', `session:${sessionId}`)) {
+    await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', sessionId, actor: ctx.actor, metadata: { quota } });
+  }
+  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+}
+
+/**
+ * `session.validate`'s budget. A call whose credential is the session's own is no guess: it
+ * counts against that session (SESSION_VALIDATIONS_PER_MINUTE), so reloading, or many people
+ * behind one office address, never locks anyone out. Every other call (an unknown id, another
+ * browser's session, no cookie, a malformed input) may be a guess, and spends the client's
+ * budget for validations as before (RATE_LIMIT_PER_MINUTE, shared by all instances in Redis).
+ * Runs before the input is parsed, so that a malformed call is counted too.
+ */
+export const validationBudget = t.middleware(async ({ ctx, getRawInput, next }) => {
+  const parsed = sessionInputSchema.safeParse(await getRawInput());
+  const ownSession = parsed.success && (await ctx.deps.sessions.isOwnCredential(parsed.data.sessionId, ctx.credential)) ? parsed.data.sessionId : null;
+  const decision = ownSession ? await ctx.deps.validationLimits.consume(ownSession) : await ctx.deps.rateLimits.consume('session.validate', ctx.actor.ip);
+  const checkedLimits = checkedLimitsOf(ctx).add(decision);
+  checkedLimits.describeOn(ctx.response);
+  if (decision.allowed) return next({ ctx: { checkedLimits } });
+  const seconds = checkedLimits.retryAfterSeconds;
+  if (!ownSession) throw await networkRefusal(ctx, 'session.validate', seconds);
+  throw await sessionRefusal(ctx, ownSession, 'session.validations', new SessionQuotaError('being opened', seconds, decision.limit));
+});
 
 /** What a session does too fast when a quota refuses it, in the words of the refusal. */
 const QUOTA_ACTIONS: Record<SessionQuotaBucket, string> = { 'session.messages': 'sending messages' };
@@ -97,31 +131,35 @@ const QUOTA_ACTIONS: Record<SessionQuotaBucket, string> = { 'session.messages': 
 /** A session's own quota ran out: the wait is the session's, whichever network it sends from. */
 class SessionQuotaError extends RateLimitedError {
   override name = 'SessionQuotaError';
-  constructor(bucket: SessionQuotaBucket, retryAfterSeconds: number, limit: number) {
+  constructor(action: string, retryAfterSeconds: number, limit: number) {
     super(retryAfterSeconds);
     this.message =
-      `This session is ${QUOTA_ACTIONS[bucket]} too fast (at most ${limit} a minute, from all its tabs together). ` +
+      `This session is ${action} too fast (at most ${limit} a minute, from all its tabs together). ` +
       `Please wait ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'} and try again.`;
   }
+}
+
+export interface SessionQuotaOptions {
+  /**
+   * A call that costs the quota nothing (a resend of what the session already has), asked before
+   * anything is spent.
+   */
+  isFree?: (ctx: ApiContext, input: unknown) => Promise<boolean>;
 }
 
 /**
  * Counts the call against the quota of the session it names, once ownership is proven (so nobody
  * can spend another session's quota), and refuses with 429 when it is spent.
  */
-export function sessionQuota(bucket: SessionQuotaBucket) {
+export function sessionQuota(bucket: SessionQuotaBucket, options: SessionQuotaOptions = {}) {
   return t.middleware(async ({ ctx, input, next }) => {
-    const { rateLimits, refusalGate, audit } = ctx.deps;
     const { sessionId } = sessionInputSchema.parse(input);
-    const decision = await rateLimits.consumeSession(bucket, sessionId);
+    if (await options.isFree?.(ctx, input)) return next();
+    const decision = await ctx.deps.rateLimits.consumeSession(bucket, sessionId);
     const checkedLimits = checkedLimitsOf(ctx).add(decision);
     checkedLimits.describeOn(ctx.response);
     if (decision.allowed) return next({ ctx: { checkedLimits } });
-    if (await refusalGate.shouldRecord('rate_limit.exceeded', `session:${sessionId}`)) {
-      await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', sessionId, actor: ctx.actor, metadata: { quota: bucket } });
-    }
-    const cause = new SessionQuotaError(bucket, checkedLimits.retryAfterSeconds, decision.limit);
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
+    throw await sessionRefusal(ctx, sessionId, bucket, new SessionQuotaError(QUOTA_ACTIONS[bucket], checkedLimits.retryAfterSeconds, decision.limit));
   });
 }
 

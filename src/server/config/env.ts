@@ -153,6 +153,7 @@ const envSchema = z.object({
   CORS_ORIGINS: originList.default([]),
   TRUST_PROXY: trustProxy.default({ kind: 'none' }),
   RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000, 10).default(10),
+  SESSION_VALIDATIONS_PER_MINUTE: whole(1, 1_000_000, 120).default(120),
   CHAT_RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000, 60).default(60),
   UPLOAD_RATE_LIMIT_PER_MINUTE: whole(1, 1_000_000, 20).default(20),
   SESSION_MESSAGES_PER_MINUTE: whole(1, 1_000_000, 30).default(30),
@@ -176,6 +177,8 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: whole(0, 65535, 9464).optional(),
   AUDIT_RETENTION: duration('90d').default(90 * 86_400_000),
   ADMIN_TOKEN: z.string().min(24, { error: 'must be at least 24 characters, e.g. the output of `openssl rand -hex 24`' }).optional(),
+  // Unset: the audit checkpoint is signed with a key derived from ADMIN_TOKEN, or not at all.
+  AUDIT_CHECKPOINT_KEY: z.string().min(32, { error: 'must be at least 32 characters, e.g. the output of `openssl rand -hex 32`' }).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
@@ -209,6 +212,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     corsOrigins: env.CORS_ORIGINS,
     trustProxy: env.TRUST_PROXY,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    sessionValidationsPerMinute: env.SESSION_VALIDATIONS_PER_MINUTE,
     chatRateLimitPerMinute: env.CHAT_RATE_LIMIT_PER_MINUTE,
     uploadRateLimitPerMinute: env.UPLOAD_RATE_LIMIT_PER_MINUTE,
     sessionMessagesPerMinute: env.SESSION_MESSAGES_PER_MINUTE,
@@ -228,6 +232,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     workerMetricsPort: env.WORKER_METRICS_PORT,
     auditRetentionMs: env.AUDIT_RETENTION,
     adminToken: env.ADMIN_TOKEN,
+    auditCheckpointKey: env.AUDIT_CHECKPOINT_KEY,
     logLevel: env.LOG_LEVEL,
   };
 }
@@ -245,7 +250,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     const raw = present[name];
-    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES/.test(name) ? '' : ` (got "${raw}")`;
+    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|KEY|DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES/.test(name) ? '' : ` (got "${raw}")`;
     throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
   }
   const config = toConfig(parsed.data);

@@ -5,7 +5,7 @@ import busboy from 'busboy';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { API_ERROR_STATUS } from '../../shared/errors.js';
-import { fileIdSchema } from '../../shared/files.js';
+import { fileIdSchema, INLINE_IMAGE_TYPES } from '../../shared/files.js';
 import { sessionIdSchema } from '../../shared/session.js';
 import { toApiError } from '../api/domain-errors.js';
 import { describeError } from '../api/error-shape.js';
@@ -109,8 +109,12 @@ function watchIdle(req: IncomingMessage, body: PassThrough, idleMs: number): voi
     else body.destroy(new UploadIdleTimeoutError(idleMs));
   }, idleMs);
   timer.unref();
-  req.on('data', () => timer.refresh());
-  body.once('close', () => { clearTimeout(timer); });
+  const refresh = () => { timer.refresh(); };
+  req.on('data', refresh);
+  body.once('close', () => {
+    clearTimeout(timer);
+    req.off('data', refresh);
+  });
   req.once('end', () => { clearTimeout(timer); });
 }
 
@@ -133,6 +137,11 @@ function bodyOf(req: IncomingMessage, idleMs: number): PassThrough {
   req.once('close', () => { if (!req.complete) body.destroy(new UploadInterruptedError()); });
   req.pipe(body);
   watchIdle(req, body, idleMs);
+  // Refused part-way, the rest of the body waits until the refusal is answered, and is then read
+  // within the host's lingering bounds. (The pipe, letting go of a failed body, resumes the
+  // request while any 'data' listener is left: the whole body, however large, would be read
+  // before the answer, and a client that had sent it all and closed its side would hear none.)
+  body.once('close', () => { if (!req.complete) req.pause(); });
   return body;
 }
 
@@ -168,6 +177,9 @@ function multipartFile(req: IncomingMessage, body: Readable, maxBytes: number): 
       file.on('error', () => undefined);
       stream.on('error', (error) => file.destroy(asUploadError(error)));
       stream.once('limit', () => file.destroy(new FileTooLargeError(maxBytes)));
+      // A part that failed (too large, refused by the store) ends the form: busboy would otherwise
+      // skip through the rest of a huge file part at full speed, before the refusal is answered.
+      file.once('close', () => { if (!file.readableEnded) body.destroy(); });
       stream.pipe(file);
       resolve({ stream: file, filename: info.filename ?? '' });
     });
@@ -179,11 +191,11 @@ function multipartFile(req: IncomingMessage, body: Readable, maxBytes: number): 
   });
 }
 
-/** `attachment` with the name twice: plain ASCII for old clients, UTF-8 (RFC 6266/8187) for the rest. */
-export function contentDisposition(name: string): string {
+/** The disposition with the name twice: plain ASCII for old clients, UTF-8 (RFC 6266/8187) for the rest. */
+export function contentDisposition(name: string, type: 'attachment' | 'inline' = 'attachment'): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /** One satisfiable `bytes=a-b`, `bytes=a-` or `bytes=-n` range; anything else serves the whole file. */
@@ -199,8 +211,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
 
 /**
  * `POST /api/files?sessionId=…&name=…` (the raw body, or multipart/form-data with a `file` field)
- * and `GET /api/files/<fileId>`. Thin: they read the request, authorize the credential for the
- * session, and hand the streams to FilesService.
+ * and `GET /api/files/<fileId>` (`?inline=1`: a raster image for display, e.g. a thumbnail). Thin:
+ * they read the request, authorize the credential for the session, and hand the streams to FilesService.
  */
 export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHandler; download: RouteHandler } {
   const { sessions, files, log, rateLimits, refusalGate, audit } = opts;
@@ -264,8 +276,13 @@ export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHand
       res.statusCode = range ? 206 : 200;
       res.setHeader('Content-Type', download.file.contentType);
       res.setHeader('Content-Length', download.size);
-      res.setHeader('Content-Disposition', contentDisposition(download.file.name));
+      // Shown in the page only when asked and only for the raster images the bytes proved to be; anything
+      // else (SVG, HTML-as-text, …) is always a download, and nosniff keeps the browser to the stated type.
+      const inline = scope.url.searchParams.get('inline') === '1' && INLINE_IMAGE_TYPES.has(download.file.contentType);
+      res.setHeader('Content-Disposition', contentDisposition(download.file.name, inline ? 'inline' : 'attachment'));
       res.setHeader('X-Content-Type-Options', 'nosniff');
+      // Opened on its own, the file is a document of no origin that may run nothing.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
       res.setHeader('Accept-Ranges', 'bytes');
       if (download.file.sha256) res.setHeader('ETag', `"${download.file.sha256}"`);
       if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${download.file.size}`);

@@ -6,11 +6,12 @@ import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from '../security/origin-policy.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { ClientIpResolver } from './client-ip.js';
-import { sendError } from './json-response.js';
+import { createClientErrorHandler } from './client-error.js';
+import { errorBody, sendError } from './json-response.js';
 import { sendHostError } from './host-error.js';
-import type { RequestIdReader } from './request-id.js';
+import type { LingeringClose } from './lingering-close.js';
+import { newRequestId, type RequestIdReader } from './request-id.js';
 import { parseRequestTarget } from './request-target.js';
-import { answerAndClose } from './raw-answer.js';
 
 /** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
 export interface RequestScope {
@@ -60,6 +61,8 @@ export interface HostOptions {
   fallback?: RouteHandler;
   upgrade?: UpgradeHandler;
   timeouts: HostTimeouts;
+  /** Closes connections whose client is still sending (bodies and heads too large, refused upgrades). */
+  lingering: LingeringClose;
   /** Told of every answered request (metrics). */
   onFinished?: (request: FinishedRequest) => void;
 }
@@ -67,7 +70,7 @@ export interface HostOptions {
 const BAD_TARGET_MESSAGE = 'The request target is not a valid URL path. Send a path such as /api/trpc/session.current.';
 
 function badTargetBody(requestId: string): string {
-  return JSON.stringify({ error: { code: 'BAD_REQUEST', httpStatus: 400, message: BAD_TARGET_MESSAGE, requestId } });
+  return JSON.stringify(errorBody(400, 'BAD_REQUEST', BAD_TARGET_MESSAGE, requestId));
 }
 
 function refuseRequestTarget(res: ServerResponse, requestId: string): void {
@@ -96,7 +99,7 @@ function routeLabel(opts: HostOptions, method: string, pathname: string): string
  * route handed in by the composition root.
  */
 export function createHttpHost(opts: HostOptions): http.Server {
-  const { log, originPolicy } = opts;
+  const { log, originPolicy, lingering } = opts;
   // Decided per request by the origin policy: an allowed origin is reflected with credentials, any
   // other gets no CORS header at all.
   const corsFor = {
@@ -151,8 +154,17 @@ export function createHttpHost(opts: HostOptions): http.Server {
     return url && { requestId: opts.requestId(req), ip: opts.clientIp(req), url };
   }
 
+  /** The response under way on each connection, so that a client error is never written into it. */
+  const responding = new WeakMap<Duplex, ServerResponse>();
   // Node enforces headersTimeout and requestTimeout only when it checks its connections: often enough to honour them.
   const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }, (req, res) => {
+    // A request sent behind a body the server refused, on a connection it said it would close.
+    if (lingering.has(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
+    responding.set(req.socket, res);
+    lingering.watch(req, res);
     const started = process.hrtime.bigint();
     const scope = scopeOf(req);
     if (!scope) {
@@ -174,6 +186,16 @@ export function createHttpHost(opts: HostOptions): http.Server {
   server.headersTimeout = opts.timeouts.headersMs;
   server.requestTimeout = opts.timeouts.requestMs;
   server.keepAliveTimeout = opts.timeouts.keepAliveMs;
+  server.on('clientError', createClientErrorHandler({
+    log,
+    lingering,
+    maxHeaderBytes: http.maxHeaderSize,
+    newRequestId,
+    answering: (socket) => {
+      const res = responding.get(socket);
+      return res !== undefined && res.headersSent && !res.writableFinished;
+    },
+  }));
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A client may reset the connection while we answer: that is its business, not a crash of ours.
@@ -181,7 +203,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     socket.on('error', onSocketError);
     const scope = scopeOf(req);
     if (!scope) {
-      answerAndClose(socket, 400, badTargetBody(opts.requestId(req)));
+      lingering.answer(socket, 400, badTargetBody(opts.requestId(req)));
       return;
     }
     if (opts.upgrade) opts.upgrade(req, socket, head, scope, () => socket.off('error', onSocketError));

@@ -8,8 +8,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(payload);
 }
 
+/** The error body the host and the REST aliases answer with. */
+export function errorBody(status: number, code: string, message: string, requestId: string): { error: { code: string; httpStatus: number; message: string; requestId: string } } {
+  return { error: { code, httpStatus: status, message, requestId } };
+}
+
 export function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
-  sendJson(res, status, { error: { code, httpStatus: status, message, requestId } });
+  sendJson(res, status, errorBody(status, code, message, requestId));
 }
 
 export class BodyError extends Error {
@@ -47,7 +52,8 @@ export async function readJsonBody(req: IncomingMessage, limitBytes = 16 * 1024)
   if ((declaredLength(req) ?? 0) > limitBytes) throw new BodyError(413, `The request body must be at most ${limitBytes} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Left undestroyed on a refusal: destroying the request would close the connection before the 413 is sent.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limitBytes) throw new BodyError(413, `The request body must be at most ${limitBytes} bytes.`);
     chunks.push(chunk);

@@ -1,6 +1,7 @@
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import { TRPC_MAX_BATCH, TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import type { Logger } from '../logger.js';
+import { TRPC_BODY_TOO_LARGE_MESSAGE } from '../api/error-shape.js';
 import { appRouter } from '../api/root.js';
 import type { HttpContextFactory } from './api-context.js';
 import type { RouteHandler } from './host.js';
@@ -37,9 +38,10 @@ export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): R
       return;
     }
     // Refused before a byte is read; a body that grows past the limit unannounced is cut off by tRPC's own counter.
+    // Either way the host reads and drops what the client still sends before it closes (lingering-close).
     if ((declaredLength(req.headers['content-length']) ?? 0) > TRPC_MAX_BODY_BYTES) {
       res.setHeader('Connection', 'close');
-      sendHostError(res, scope, 413, 'PAYLOAD_TOO_LARGE', `The request body must be at most ${TRPC_MAX_BODY_BYTES / 1024} KiB.`);
+      sendHostError(res, scope, 413, 'PAYLOAD_TOO_LARGE', TRPC_BODY_TOO_LARGE_MESSAGE);
       return;
     }
     return nodeHTTPRequestHandler({
@@ -51,7 +53,12 @@ export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): R
       maxBatchSize: TRPC_MAX_BATCH,
       createContext: () => makeContext(req, res, scope.requestId),
       // tRPC sets its own Vary, replacing the host's `Vary: Origin`; the CORS headers depend on the Origin, so add it back.
-      responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
+      // A body its counter cut off is left unread: the connection closes after the 413, as it does when the length is declared.
+      responseMeta: ({ errors }) => {
+        const headers = new Headers([['vary', 'Origin']]);
+        if (errors.some((error) => error.code === 'PAYLOAD_TOO_LARGE')) headers.set('connection', 'close');
+        return { headers };
+      },
       onError: ({ error, path: failed }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path: failed, requestId: scope.requestId }, 'procedure failed');
       },

@@ -11,7 +11,8 @@ import { appRouter } from '../api/root.js';
 import { withConnectionParams, type WsContextFactory } from './api-context.js';
 import type { RequestScope, UpgradeHandler } from './host.js';
 import { TRPC_PATH } from './paths.js';
-import { answerAndClose } from './raw-answer.js';
+import { errorBody } from './json-response.js';
+import type { LingeringClose } from './lingering-close.js';
 import { clientKey } from '../security/client-key.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import { guardBatchSize } from './websocket-batch-guard.js';
@@ -25,6 +26,8 @@ export interface WebSocketHostOptions {
   refusalGate: RefusalAuditGate;
   originPolicy: OriginPolicy;
   makeContext: WsContextFactory;
+  /** Refused upgrades close through it: their client may still be sending a body. */
+  lingering: LingeringClose;
   maxPerIp: number;
   /** Unsent bytes one socket may hold (WS_MAX_BUFFERED_BYTES); past it the socket is closed (1013). */
   maxBufferedBytes: number;
@@ -40,11 +43,6 @@ export interface WebSocketHost {
   readonly connections: number;
   /** Asks every client to reconnect (to another instance) before this one stops. */
   closeAll(): Promise<void>;
-}
-
-/** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
-function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string): void {
-  answerAndClose(socket, status, JSON.stringify({ error: { code, httpStatus: status, message, requestId: scope.requestId } }));
 }
 
 /**
@@ -116,6 +114,11 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
   }
 
   const handshakeMs = opts.handshakeMs ?? 10_000;
+
+  /** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
+  function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string): void {
+    opts.lingering.answer(socket, status, JSON.stringify(errorBody(status, code, message, scope.requestId)));
+  }
 
   const upgrade: UpgradeHandler = (req, socket, head, scope, upgraded) => {
     if (scope.url.pathname !== TRPC_PATH) {

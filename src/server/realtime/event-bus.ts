@@ -3,15 +3,11 @@ import { compareEventIds, nextEventId, previousEventId } from '../../shared/even
 import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
+import type { BusEvent } from './bus-event.js';
 import { EventQueue } from './event-queue.js';
 import type { LiveChannel } from './live-channel.js';
 import { SessionFeed, type FeedSource } from './session-feed.js';
 import { shareJson } from './shared-json.js';
-
-export interface BusEvent {
-  id: string;
-  event: SessionEvent;
-}
 
 export interface EventBusOptions {
   /** Commands: XADD, XRANGE, MULTI; each touches one session's keys, so one slot on a cluster. */

@@ -1,6 +1,6 @@
 import { compareEventIds, previousEventId } from '../../shared/event-id.js';
 import { FINAL_EVENT_TYPES } from '../../shared/events.js';
-import type { BusEvent } from './event-bus.js';
+import type { BusEvent } from './bus-event.js';
 import type { EventQueue } from './event-queue.js';
 
 /** What a feed needs of the bus that opened it. */

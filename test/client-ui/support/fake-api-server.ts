@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { chatListInputSchema, chatSendInputSchema, type ChatPage, type MessageView } from '../../../src/shared/chat.js';
+import { chatListInputSchema, chatSendInputSchema, type ChatPage, type ChatSendInput, type MessageView } from '../../../src/shared/chat.js';
 import type { ApiErrorData } from '../../../src/shared/errors.js';
-import { filesListInputSchema, type FileView } from '../../../src/shared/files.js';
+import { filesListInputSchema, filesRemoveInputSchema, type FileView } from '../../../src/shared/files.js';
 import { TRPC_PATH } from '../../../src/shared/paths.js';
 import { sessionInputSchema, type InvalidReason, type SessionView, type ValidateResult } from '../../../src/shared/session.js';
 
@@ -22,7 +22,7 @@ class RefusalCause extends Error {
   }
 }
 
-type Procedure = 'session.generate' | 'session.validate' | 'session.reset' | 'session.current' | 'chat.list' | 'chat.send' | 'files.list';
+type Procedure = 'session.generate' | 'session.validate' | 'session.reset' | 'session.current' | 'chat.list' | 'chat.send' | 'files.list' | 'files.remove';
 
 const t = initTRPC.create({
   errorFormatter({ shape, error }) {
@@ -49,6 +49,12 @@ export class FakeApiServer {
   readonly files = new Map<string, FileView[]>();
   /** The session this browser's cookie names (what `session.current` answers). */
   cookieSession: string | null = null;
+  /** While true, no request gets an answer (the server is down, or the network): fetch fails as a browser's does. */
+  unreachable = false;
+  /** The procedures of the requests that got no answer while `unreachable`, in order. */
+  readonly unanswered: string[] = [];
+  /** Every chat.send that reached the server, as it arrived (also those it refused). */
+  readonly sendInputs: ChatSendInput[] = [];
   private readonly calls = new Map<Procedure, number>();
   private readonly refusals = new Map<Procedure, (Refusal | 'network')[]>();
   private readonly holds = new Map<Procedure, Promise<undefined>>();
@@ -76,14 +82,28 @@ export class FakeApiServer {
     return session;
   }
 
-  addMessage(sessionId: string, text: string, fileIds: string[] = []): MessageView {
-    const message: MessageView = { messageId: randomUUID(), sessionId, text, fileIds, createdAt: new Date().toISOString() };
+  addMessage(sessionId: string, text: string, fileIds: string[] = [], clientMessageId?: string): MessageView {
+    const earlier = clientMessageId ? this.messages.get(sessionId)?.find((m) => m.clientMessageId === clientMessageId) : undefined;
+    if (earlier) return earlier;
+    const message: MessageView = { messageId: randomUUID(), sessionId, text, fileIds, createdAt: new Date().toISOString(), ...(clientMessageId ? { clientMessageId } : {}) };
     this.messages.set(sessionId, [...(this.messages.get(sessionId) ?? []), message]);
     return message;
   }
 
-  addFile(sessionId: string, name: string, status: FileView['status'] = 'stored'): FileView {
-    const file: FileView = { fileId: randomUUID(), sessionId, name, contentType: 'text/plain', size: 3, sha256: null, status, createdAt: new Date().toISOString() };
+  addFile(sessionId: string, name: string, status: FileView['status'] = 'stored', more: Partial<FileView> = {}): FileView {
+    const file: FileView = {
+      fileId: randomUUID(),
+      sessionId,
+      name,
+      contentType: 'text/plain',
+      size: 3,
+      sha256: null,
+      status,
+      createdAt: new Date().toISOString(),
+      failure: status === 'failed' ? { code: 'unknown', reason: 'It was refused when it was checked.' } : null,
+      renamed: null,
+      ...more,
+    };
     this.files.set(sessionId, [...(this.files.get(sessionId) ?? []), file]);
     return file;
   }
@@ -92,6 +112,10 @@ export class FakeApiServer {
     const request = new Request(input instanceof Request ? input.url : String(input), init);
     const paths = new URL(request.url).pathname.slice(TRPC_PATH.length + 1).split(',');
     const network = paths.find((path) => this.refusals.get(path as Procedure)?.[0] === 'network');
+    if (this.unreachable) {
+      this.unanswered.push(...paths);
+      throw new TypeError('Failed to fetch');
+    }
     if (network) {
       this.refusals.get(network as Procedure)?.shift();
       throw new TypeError('Failed to fetch');
@@ -146,9 +170,10 @@ export class FakeApiServer {
         return { messages: this.messages.get(input.sessionId) ?? [], nextCursor: null };
       }),
       send: t.procedure.input(chatSendInputSchema).mutation(({ input }) => {
+        this.sendInputs.push(input);
         this.count('chat.send');
         this.owned(input.sessionId);
-        return this.addMessage(input.sessionId, input.text, input.fileIds);
+        return this.addMessage(input.sessionId, input.text, input.fileIds, input.clientMessageId);
       }),
     }),
     files: t.router({
@@ -156,6 +181,14 @@ export class FakeApiServer {
         this.count('files.list');
         this.owned(input.sessionId);
         return this.files.get(input.sessionId) ?? [];
+      }),
+      remove: t.procedure.input(filesRemoveInputSchema).mutation(({ input }) => {
+        this.count('files.remove');
+        this.owned(input.sessionId);
+        const files = this.files.get(input.sessionId) ?? [];
+        if (!files.some((file) => file.fileId === input.fileId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'This session has no file with this id. It may have been removed.' });
+        this.files.set(input.sessionId, files.filter((file) => file.fileId !== input.fileId));
+        return { ok: true as const };
       }),
     }),
   });

@@ -34,6 +34,11 @@ export class FakeEventSource {
     }
   }
 
+  /** The socket's state changes, as the leader tab's connection reports it (the server went away, or came back). */
+  setStatus(status: 'connected' | 'connecting' | 'offline'): void {
+    for (const { handlers } of [...this.open]) handlers.onStatus(status);
+  }
+
   isSubscribed(sessionId: string): boolean {
     return [...this.open].some((subscription) => subscription.sessionId === sessionId);
   }

@@ -1,5 +1,6 @@
 import { MessageList } from './MessageList.js';
 import { Composer } from './Composer.js';
+import { OutboxProvider } from './OutboxProvider.js';
 
 /** The session's conversation and the place to add to it. */
 export function ChatContainer() {
@@ -9,8 +10,10 @@ export function ChatContainer() {
         <h2 id="chat-title">Conversation</h2>
         <p className="panel-hint">Shared live by every tab of this browser</p>
       </div>
-      <MessageList />
-      <Composer />
+      <OutboxProvider>
+        <MessageList />
+        <Composer />
+      </OutboxProvider>
     </section>
   );
 }

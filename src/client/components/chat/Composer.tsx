@@ -1,6 +1,5 @@
 import { useId, useState, type KeyboardEvent } from 'react';
 import { CHAT_TEXT_MAX } from '../../../shared/limits.js';
-import { useSessionUUID } from '../../session/index.js';
 import { useUploads } from '../files/UploadsProvider.js';
 import { FilePicker } from '../files/FilePicker.js';
 import { AttachmentChip } from './AttachmentChip.js';
@@ -9,9 +8,11 @@ import { useSendMessage } from './useSendMessage.js';
 
 const count = new Intl.NumberFormat('en-US');
 
-/** Writes a message: Enter sends, Shift+Enter starts a new line; files picked here travel with it. */
+/**
+ * Writes a message: Enter sends, Shift+Enter starts a new line; files picked here travel with it.
+ * Sending never waits: the message joins the outbox, which sends it when it can, offline or not.
+ */
 export function Composer() {
-  const sessionId = useSessionUUID();
   const send = useSendMessage();
   const { uploadFiles } = useUploads();
   const [text, setText] = useState('');
@@ -22,23 +23,14 @@ export function Composer() {
   const counterId = useId();
 
   const overBy = text.length - CHAT_TEXT_MAX;
-  const canSend = text.trim().length > 0 && overBy <= 0 && uploadsUnderway === 0 && !send.isPending;
+  const canSend = text.trim().length > 0 && overBy <= 0 && uploadsUnderway === 0;
 
   const submit = () => {
     if (!canSend) return;
-    // The draft clears at once, so the person can write on; a failed send gives it back unless they already have.
-    const draft = { text, attachments };
+    // The draft clears at once, so the person can write on; the message shows in the conversation until it is stored.
+    send({ text, fileIds: attachments });
     setText('');
     setAttachments([]);
-    send.mutate(
-      { sessionId, text: draft.text, fileIds: draft.attachments.length > 0 ? draft.attachments : undefined },
-      {
-        onError: () => {
-          setText((current) => (current === '' ? draft.text : current));
-          setAttachments((current) => (current.length === 0 ? draft.attachments : current));
-        },
-      },
-    );
   };
 
   const attach = async (files: File[]) => {
@@ -100,7 +92,7 @@ export function Composer() {
           {overBy > 0 ? `${count.format(overBy)} over the ${count.format(CHAT_TEXT_MAX)}-character limit` : `${count.format(text.length)} / ${count.format(CHAT_TEXT_MAX)}`}
         </span>
         <button type="submit" className="button button-primary" data-testid="chat-send" disabled={!canSend}>
-          {send.isPending ? 'Sending…' : 'Send'}
+          Send
         </button>
       </div>
     </form>

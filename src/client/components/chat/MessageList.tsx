@@ -1,6 +1,9 @@
 import { useLayoutEffect, useRef, type UIEvent } from 'react';
 import { useConversation } from './useConversation.js';
 import { MessageItem } from './MessageItem.js';
+import { UnsentMessage } from './UnsentMessage.js';
+import { useUnsentMessages } from './useSendMessage.js';
+import { describeFailure } from '../../api/failure.js';
 
 /** How close to an edge (px) counts as "at" it: at the top older messages load, at the bottom new ones stay in view. */
 const EDGE_PX = 120;
@@ -11,6 +14,7 @@ export function MessageList() {
   const listRef = useRef<HTMLDivElement>(null);
   const distanceFromBottom = useRef(0);
   const renderedFirstId = useRef<string | undefined>(undefined);
+  const unsent = useUnsentMessages(messages);
   const firstId = messages[0]?.messageId;
 
   // Runs before paint, so the view never flickers: a person at the bottom sees each new message;
@@ -22,7 +26,7 @@ export function MessageList() {
     renderedFirstId.current = firstId;
     if (distanceFromBottom.current < EDGE_PX) list.scrollTop = list.scrollHeight;
     else if (olderAdded) list.scrollTop = list.scrollHeight - list.clientHeight - distanceFromBottom.current;
-  }, [messages, firstId]);
+  }, [messages, unsent, firstId]);
 
   const onScroll = (event: UIEvent<HTMLDivElement>) => {
     const list = event.currentTarget;
@@ -49,19 +53,20 @@ export function MessageList() {
       {isLoading && <MessagesLoading />}
       {error && (
         <div className="list-notice" role="alert">
-          <p>The conversation could not be loaded: {error.message}</p>
+          <p>The conversation could not be loaded: {describeFailure(error)}</p>
           <button type="button" className="button" onClick={() => { void refetch(); }}>Try again</button>
         </div>
       )}
-      {!isLoading && !error && messages.length === 0 && (
+      {!isLoading && !error && messages.length === 0 && unsent.length === 0 && (
         <div className="list-notice empty-conversation">
           <p className="empty-title">No messages yet</p>
           <p>Write something below: every tab of this browser sees it at once.</p>
         </div>
       )}
-      {messages.length > 0 && (
+      {messages.length + unsent.length > 0 && (
         <ol className="messages">
           {messages.map((message) => <MessageItem key={message.messageId} message={message} />)}
+          {unsent.map((entry) => <UnsentMessage key={entry.clientMessageId} entry={entry} />)}
         </ol>
       )}
     </div>

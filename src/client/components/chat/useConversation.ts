@@ -1,6 +1,8 @@
 import { useMemo } from 'react';
+import { replaceEqualDeep } from '@tanstack/react-query';
 import { trpc } from '../../api/trpc-react.js';
 import { useSessionUUID } from '../../session/index.js';
+import { withLaterMessages, type ChatPages } from '../../session/cache-updates.js';
 import type { MessageView } from '../../../shared/chat.js';
 
 /**
@@ -9,7 +11,14 @@ import type { MessageView } from '../../../shared/chat.js';
  */
 export function useConversation() {
   const sessionId = useSessionUUID();
-  const query = trpc.chat.list.useInfiniteQuery({ sessionId }, { getNextPageParam: (page) => page.nextCursor });
+  const query = trpc.chat.list.useInfiniteQuery(
+    { sessionId },
+    {
+      getNextPageParam: (page) => page.nextCursor,
+      // A refetch (after a reconnect) may land after messages that arrived while it ran: they stay.
+      structuralSharing: (previous, fetched) => replaceEqualDeep(previous, withLaterMessages(previous as ChatPages | undefined, fetched as ChatPages)),
+    },
+  );
   const messages = useMemo<MessageView[]>(
     () => (query.data ? [...query.data.pages].reverse().flatMap((page) => page.messages) : []),
     [query.data],

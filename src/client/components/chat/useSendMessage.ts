@@ -1,25 +1,27 @@
-import { toast } from 'react-hot-toast';
-import { trpc } from '../../api/trpc-react.js';
-import { useSessionUUID } from '../../session/index.js';
+import { useSyncExternalStore } from 'react';
+import type { MessageView } from '../../../shared/chat.js';
+import type { OutboxEntry } from '../../outbox/outbox.js';
+import { useOutbox } from './OutboxProvider.js';
+
+export interface Draft {
+  text: string;
+  fileIds: readonly string[];
+}
 
 /**
- * Sends a message and shows it at once in this tab. The event that every tab gets brings the same
- * message again; it is added only where it is missing, so nothing shows twice.
+ * Sends a message through the session's outbox: it shows at once as pending, and goes when the
+ * server can take it, also after a reload. Never refused here: the outbox tells how it went.
  */
-export function useSendMessage() {
-  const sessionId = useSessionUUID();
-  const utils = trpc.useUtils();
-  return trpc.chat.send.useMutation({
-    onSuccess: (message) => {
-      utils.chat.list.setInfiniteData({ sessionId }, (data) => {
-        const newest = data?.pages[0];
-        if (!data || !newest) return data;
-        if (data.pages.some((page) => page.messages.some((known) => known.messageId === message.messageId))) return data;
-        return { ...data, pages: [{ ...newest, messages: [...newest.messages, message] }, ...data.pages.slice(1)] };
-      });
-    },
-    onError: (error) => {
-      toast.error(`Your message was not sent: ${error.message}`);
-    },
-  });
+export function useSendMessage(): (draft: Draft) => void {
+  const outbox = useOutbox();
+  return (draft) => { outbox.add(draft.text, draft.fileIds); };
+}
+
+/** The outbox's messages the conversation does not hold yet, oldest first. */
+export function useUnsentMessages(stored: readonly MessageView[]): readonly OutboxEntry[] {
+  const outbox = useOutbox();
+  const entries = useSyncExternalStore(outbox.subscribe, outbox.snapshot);
+  if (entries.length === 0) return entries;
+  const storedIds = new Set(stored.flatMap((message) => (message.clientMessageId ? [message.clientMessageId] : [])));
+  return entries.filter((entry) => !storedIds.has(entry.clientMessageId));
 }

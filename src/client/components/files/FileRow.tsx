@@ -1,25 +1,29 @@
 import type { FileView } from '../../../shared/files.js';
-import { DownloadIcon, FileIcon, TrashIcon } from '../icons.js';
-import { formatBytes } from './format-bytes.js';
+import { DownloadIcon, TrashIcon } from '../icons.js';
 import { downloadUrl } from './download-url.js';
-import { useRemoveFile } from './useRemoveFile.js';
+import { FileThumbnail } from './FileThumbnail.js';
+import { formatBytes } from './format-bytes.js';
+import { useRemovals } from './RemovalsProvider.js';
 
 const STATUS_LABELS = { uploading: 'Checking…', stored: 'Ready', failed: 'Refused', deleted: 'Removed' } as const;
-const REFUSED_WITHOUT_REASON = 'The file was refused when it was checked.';
 
-/** A file of the session, as every tab sees it: its state, and download and remove once it is stored. */
-export function FileRow({ file, failureReason }: { file: FileView; failureReason: string | undefined }) {
-  const { remove, isRemoving } = useRemoveFile();
+/** A file of the session, as every tab sees it: its state, why it was renamed, and download and remove. */
+export function FileRow({ file }: { file: FileView }) {
+  const { remove } = useRemovals();
 
   return (
     <li className={`file-row file-row-${file.status}`} data-status={file.status}>
-      <FileIcon />
+      <FileThumbnail file={file} />
       <div className="file-main">
         <span className="file-name" title={file.name}>{file.name}</span>
         <span className={`file-status file-status-${file.status}`}>
-          <span className="status-pill">{STATUS_LABELS[file.status]}</span>
-          {file.status === 'failed' ? ` ${failureReason ?? REFUSED_WITHOUT_REASON}` : ` ${formatBytes(file.size)}`}
+          <span className="status-pill">{STATUS_LABELS[file.status]}</span> {formatBytes(file.size)}
         </span>
+        {file.renamed && (
+          <span className="file-renamed">
+            Renamed from <span className="file-renamed-from">{file.renamed.from}</span>: {file.renamed.because}
+          </span>
+        )}
         {file.status === 'uploading' && <progress className="file-progress" aria-label={`Checking ${file.name}`} />}
       </div>
       <div className="file-actions">
@@ -28,14 +32,7 @@ export function FileRow({ file, failureReason }: { file: FileView; failureReason
             <DownloadIcon />
           </a>
         )}
-        <button
-          type="button"
-          className="icon-button icon-button-danger"
-          disabled={isRemoving}
-          aria-label={`Remove ${file.name}`}
-          title="Remove"
-          onClick={() => { remove(file.fileId); }}
-        >
+        <button type="button" className="icon-button icon-button-danger" aria-label={`Remove ${file.name}`} title="Remove" onClick={() => { remove(file.fileId, file.name); }}>
           <TrashIcon />
         </button>
       </div>

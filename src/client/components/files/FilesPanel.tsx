@@ -1,29 +1,51 @@
+import { createPortal } from 'react-dom';
 import { useUploads } from './UploadsProvider.js';
+import { useRemovals } from './RemovalsProvider.js';
 import { useSessionFiles } from './useSessionFiles.js';
-import { useFileDrop } from './useFileDrop.js';
+import { usePageFileDrop } from './usePageFileDrop.js';
 import { FilePicker } from './FilePicker.js';
 import { FileList } from './FileList.js';
+import { RefusalNotices } from './RefusalNotices.js';
 import { UploadIcon } from '../icons.js';
 
-/** The session's files: drop or pick to upload, then follow each file until it is stored. */
+/**
+ * The session's files: drop them anywhere on the page or pick them, then follow each until it is
+ * stored. The drop zone shrinks to one line once there are files; the header stays in view while
+ * the list scrolls (files.css).
+ */
 export function FilesPanel() {
-  const { uploadFiles } = useUploads();
+  const { uploads, uploadFiles } = useUploads();
+  const { hidden } = useRemovals();
   const { files } = useSessionFiles();
   const upload = (selected: File[]) => { void uploadFiles(selected); };
-  const { isDragging, dropHandlers } = useFileDrop(upload);
+  const { isDragging } = usePageFileDrop(upload);
+  // Refused files are notices, not files of the session: they are not counted.
+  const kept = files.filter((file) => file.status !== 'failed' && !hidden.has(file.fileId)).length;
+  const compact = kept + uploads.length > 0;
 
   return (
-    <section className={`panel files-panel${isDragging ? ' is-dragging' : ''}`} aria-labelledby="files-title" {...dropHandlers}>
-      <div className="panel-header">
+    <section className={`panel files-panel${isDragging ? ' is-dragging' : ''}`} aria-labelledby="files-title">
+      <div className="panel-header files-panel-header">
         <h2 id="files-title">Files</h2>
-        {files.length > 0 && <span className="count-badge">{files.length}</span>}
+        {kept > 0 && <span className="count-badge" title={`${kept} file${kept === 1 ? '' : 's'}`}>{kept}</span>}
       </div>
-      <div className="drop-zone">
+      <div className={`drop-zone${compact ? ' drop-zone-compact' : ''}`}>
         <UploadIcon />
-        <p>{isDragging ? 'Drop to upload' : 'Drag files here, or'}</p>
-        <FilePicker onFiles={upload} label="Choose files" testId="file-input" className="button button-primary" />
+        <p>{compact ? 'Drop files anywhere, or' : 'Drop files anywhere on the page, or'}</p>
+        <FilePicker onFiles={upload} label="Choose files" testId="file-input" className={`button button-primary${compact ? ' button-small' : ''}`} />
       </div>
+      <RefusalNotices />
       <FileList />
+      {isDragging &&
+        createPortal(
+          <div className="page-drop-overlay" aria-hidden="true">
+            <div className="page-drop-target">
+              <UploadIcon />
+              <p>Drop to upload</p>
+            </div>
+          </div>,
+          document.body,
+        )}
     </section>
   );
 }

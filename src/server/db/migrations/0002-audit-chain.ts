@@ -1,10 +1,47 @@
+import { createHash } from 'node:crypto';
 import { DataTypes, QueryTypes } from 'sequelize';
-import { chainAfter, GENESIS_HASH, type ChainedRow } from '../../services/audit/audit-chain.js';
-import { toChainedRow } from '../../services/audit/audit-store.js';
 import type { Migration } from './migration.js';
 
 /** Rows chained per UPDATE round while existing rows are brought into the chain. */
 const PAGE = 1000;
+
+/*
+ * The chain's hash as it was defined when this migration was written, copied here rather than
+ * imported: a migration must do tomorrow exactly what it did the day it shipped, whatever the
+ * audit code becomes. (The audit code computes the same hash: test/audit checks both agree.)
+ */
+const GENESIS_HASH = '0'.repeat(64);
+
+interface StoredRow {
+  id: number | string;
+  session_id: string | null;
+  event: string;
+  outcome: string;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  metadata: string | Record<string, unknown>;
+  created_at: string | Date;
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** SHA-256 of [prev_hash, created_at, session_id, event, outcome, ip, user_agent, request_id, metadata]. */
+function rowHash(row: StoredRow, prevHash: string): string {
+  const createdAt = row.created_at instanceof Date ? row.created_at : new Date(row.created_at);
+  const metadata: unknown = typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata;
+  const encoded = sortedJson([prevHash, createdAt.toISOString(), row.session_id, row.event, row.outcome, row.ip, row.user_agent, row.request_id, metadata]);
+  return createHash('sha256').update(encoded).digest('hex');
+}
 
 /**
  * The audit hash chain: `prev_hash` and `hash` on every row, and `audit_chain_head`, one row
@@ -29,23 +66,22 @@ export const auditChain: Migration = {
       let head = { lastId: 0, hash: GENESIS_HASH };
       let afterId = 0;
       for (;;) {
-        const records = await sequelize.query<Parameters<typeof toChainedRow>[0]>(
+        const records = await sequelize.query<StoredRow>(
           'SELECT * FROM audit_logs WHERE id > :afterId ORDER BY id LIMIT :limit',
           { replacements: { afterId, limit: PAGE }, type: QueryTypes.SELECT, transaction },
         );
         if (records.length === 0) break;
-        const existing = records.map(toChainedRow);
-        const chained: ChainedRow[] = chainAfter(head, existing);
-        for (const [index, row] of chained.entries()) {
+        for (const record of records) {
+          const id = head.lastId + 1;
+          const hash = rowHash(record, head.hash);
           // Ids only ever move down (to their position in the chain), so no renumbered row meets one not yet renumbered.
           await sequelize.query('UPDATE audit_logs SET id = :id, prev_hash = :prevHash, hash = :hash WHERE id = :oldId', {
-            replacements: { id: row.id, prevHash: row.prevHash, hash: row.hash, oldId: existing[index]?.id },
+            replacements: { id, prevHash: head.hash, hash, oldId: Number(record.id) },
             transaction,
           });
+          head = { lastId: id, hash };
         }
-        afterId = existing.at(-1)?.id ?? afterId;
-        const last = chained.at(-1);
-        if (last) head = { lastId: last.id, hash: last.hash };
+        afterId = Number(records.at(-1)?.id ?? afterId);
       }
       await qi.bulkInsert('audit_chain_head', [{ id: 1, last_id: head.lastId, hash: head.hash }], { transaction });
     });

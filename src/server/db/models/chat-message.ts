@@ -7,8 +7,10 @@ export interface ChatMessageAttributes {
   text: string;
   attachments: string[];
   createdAt: Date;
+  /** The sending client's id for the message: unique per session, so a resend finds the first. */
+  clientMessageId: string | null;
 }
-export type ChatMessageRow = Model<ChatMessageAttributes, Optional<ChatMessageAttributes, 'attachments'>> & ChatMessageAttributes;
+export type ChatMessageRow = Model<ChatMessageAttributes, Optional<ChatMessageAttributes, 'attachments' | 'clientMessageId'>> & ChatMessageAttributes;
 
 export function defineChatMessage(sequelize: Sequelize): ModelStatic<ChatMessageRow> {
   return sequelize.define<ChatMessageRow>(
@@ -19,6 +21,7 @@ export function defineChatMessage(sequelize: Sequelize): ModelStatic<ChatMessage
       text: { type: DataTypes.TEXT, allowNull: false, validate: { len: [1, CHAT_TEXT_MAX] } },
       attachments: { type: DataTypes.JSON, allowNull: false, defaultValue: [] },
       createdAt: { type: DataTypes.DATE, allowNull: false },
+      clientMessageId: { type: DataTypes.UUID, allowNull: true },
     },
     { tableName: 'chat_messages', underscored: true, timestamps: false },
   );

@@ -1,5 +1,5 @@
 import { DataTypes, type Model, type ModelStatic, type Optional, type Sequelize } from 'sequelize';
-import type { FileStatus } from '../../../shared/files.js';
+import type { FileFailureCode, FileStatus } from '../../../shared/files.js';
 
 export interface SessionFileAttributes {
   id: string;
@@ -10,10 +10,15 @@ export interface SessionFileAttributes {
   size: number;
   sha256: string | null;
   status: FileStatus;
+  /** Why a `failed` file was not kept (kept with it, so that a reload shows the same reason). */
+  failureCode: FileFailureCode | null;
+  failureReason: string | null;
+  /** The name the upload came with, when the stored name's extension differs from it. */
+  originalName: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
-export type SessionFileRow = Model<SessionFileAttributes, Optional<SessionFileAttributes, 'sha256' | 'status' | 'createdAt' | 'updatedAt'>> &
+export type SessionFileRow = Model<SessionFileAttributes, Optional<SessionFileAttributes, 'sha256' | 'status' | 'failureCode' | 'failureReason' | 'originalName' | 'createdAt' | 'updatedAt'>> &
   SessionFileAttributes;
 
 export function defineSessionFile(sequelize: Sequelize): ModelStatic<SessionFileRow> {
@@ -38,6 +43,9 @@ export function defineSessionFile(sequelize: Sequelize): ModelStatic<SessionFile
       },
       sha256: { type: DataTypes.STRING(64), allowNull: true, validate: { is: /^[0-9a-f]{64}$/ } },
       status: { type: DataTypes.STRING(16), allowNull: false, defaultValue: 'uploading', validate: { isIn: [['uploading', 'stored', 'failed', 'deleted']] } },
+      failureCode: { type: DataTypes.STRING(32), allowNull: true },
+      failureReason: { type: DataTypes.STRING(512), allowNull: true },
+      originalName: { type: DataTypes.STRING(255), allowNull: true },
       createdAt: { type: DataTypes.DATE, allowNull: false },
       updatedAt: { type: DataTypes.DATE, allowNull: false },
     },

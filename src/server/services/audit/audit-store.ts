@@ -74,12 +74,37 @@ export class AuditStore {
     return records.map(toChainedRow);
   }
 
-  /** Removes the rows up to and including `lastId` (they were archived). */
-  async deleteThrough(lastId: number): Promise<void> {
-    await this.db.transaction((transaction) =>
-      this.db.sequelize.query('DELETE FROM audit_logs WHERE id <= :lastId', { replacements: { lastId }, transaction }),
-    );
+  /**
+   * Deletes the rows `archived` holds (consecutive ids) from the database, in one transaction that
+   * first reads their ids and hashes there (locked on PostgreSQL) and deletes nothing unless every row
+   * still present is the archived one. Rows already gone (a second archiver got there first) are
+   * fine: they are in an archive. Resolves to the number of rows deleted.
+   */
+  async deleteArchived(archived: readonly ChainedRow[]): Promise<number> {
+    const first = archived[0];
+    const last = archived.at(-1);
+    if (!first || !last) return 0;
+    const archivedHash = new Map(archived.map((row) => [row.id, row.hash]));
+    const range = { replacements: { fromId: first.id, toId: last.id } };
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    return this.db.transaction(async (transaction) => {
+      const present = await this.db.sequelize.query<{ id: number | string; hash: string | null }>(
+        `SELECT id, hash FROM audit_logs WHERE id BETWEEN :fromId AND :toId ORDER BY id${lock}`,
+        { ...range, type: QueryTypes.SELECT, transaction },
+      );
+      for (const record of present) {
+        const id = Number(record.id);
+        if (archivedHash.get(id) !== record.hash) throw new AuditArchiveMismatchError(`row ${id} in the database is not the row archived as row ${id}: nothing was deleted`);
+      }
+      await this.db.sequelize.query('DELETE FROM audit_logs WHERE id BETWEEN :fromId AND :toId', { ...range, transaction });
+      return present.length;
+    });
   }
+}
+
+/** The database no longer holds what was archived: the archiver deletes nothing then. */
+export class AuditArchiveMismatchError extends Error {
+  override name = 'AuditArchiveMismatchError';
 }
 
 function toRecord(row: ChainedRow): Record<string, unknown> {

@@ -7,7 +7,8 @@ export interface ChainBreak {
   message: string;
 }
 
-function idRange(from: number, to: number): string {
+/** "row 4 was" or "rows 4–6 were": the start of a sentence about removed rows. */
+export function idRange(from: number, to: number): string {
   return from === to ? `row ${from} was` : `rows ${from}–${to} were`;
 }
 

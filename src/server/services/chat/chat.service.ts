@@ -1,4 +1,4 @@
-import { Op } from 'sequelize';
+import { Op, UniqueConstraintError } from 'sequelize';
 import { v7 as uuidv7 } from 'uuid';
 import { CHAT_PAGE_SIZE } from '../../../shared/limits.js';
 import type { ChatPage, MessageView } from '../../../shared/chat.js';
@@ -9,7 +9,16 @@ import { InvalidRequestError } from '../errors.js';
 import type { EventPublisher } from '../event-publisher.js';
 
 function toMessageView(row: ChatMessageAttributes): MessageView {
-  return { messageId: row.id, sessionId: row.sessionId, text: row.text, fileIds: row.attachments, createdAt: row.createdAt.toISOString() };
+  const view: MessageView = { messageId: row.id, sessionId: row.sessionId, text: row.text, fileIds: row.attachments, createdAt: row.createdAt.toISOString() };
+  return row.clientMessageId ? { ...view, clientMessageId: row.clientMessageId } : view;
+}
+
+/** A message as its sender wrote it. */
+export interface NewMessage {
+  text: string;
+  fileIds?: readonly string[];
+  /** The sender's own id for it: a send repeated with it returns the first message. */
+  clientMessageId?: string;
 }
 
 /**
@@ -19,8 +28,14 @@ function toMessageView(row: ChatMessageAttributes): MessageView {
 export class ChatService {
   constructor(private readonly deps: { db: Database; events: EventPublisher; clock: Clock }) {}
 
-  /** Stores a message (ids are UUIDv7, so they sort by time) and announces it to the session's tabs. */
-  async send(sessionId: string, text: string, fileIds: readonly string[] = []): Promise<MessageView> {
+  /**
+   * Stores a message (ids are UUIDv7, so they sort by time) and announces it to the session's tabs.
+   * A message whose `clientMessageId` the session already has was sent before: the first one is
+   * returned, and neither stored nor announced again (a resend may differ; the first one stands).
+   */
+  async send(sessionId: string, { text, fileIds = [], clientMessageId }: NewMessage): Promise<MessageView> {
+    const earlier = clientMessageId ? await this.findSent(sessionId, clientMessageId) : null;
+    if (earlier) return earlier;
     const attachments = [...new Set(fileIds)];
     if (attachments.length > 0) {
       const found = await this.deps.db.models.SessionFile.findAll({
@@ -31,12 +46,29 @@ export class ChatService {
       const unknown = attachments.filter((id) => !known.has(id));
       if (unknown.length > 0) throw new InvalidRequestError(`These files are not part of this session (or were removed): ${unknown.join(', ')}.`);
     }
-    const row = await this.deps.db.transaction((t) =>
-      this.deps.db.models.ChatMessage.create({ id: uuidv7(), sessionId, text, attachments, createdAt: this.deps.clock() }, { transaction: t }),
-    );
+    let row: ChatMessageAttributes;
+    try {
+      row = await this.deps.db.transaction((t) =>
+        this.deps.db.models.ChatMessage.create(
+          { id: uuidv7(), sessionId, text, attachments, createdAt: this.deps.clock(), clientMessageId: clientMessageId ?? null },
+          { transaction: t },
+        ),
+      );
+    } catch (error) {
+      // Two sends of one message at once: the unique index kept the other, which is the one to answer with.
+      const winner = error instanceof UniqueConstraintError && clientMessageId ? await this.findSent(sessionId, clientMessageId) : null;
+      if (winner) return winner;
+      throw error;
+    }
     const message = toMessageView(row);
     this.deps.events.publish(sessionId, { type: 'chat.message', message });
     return message;
+  }
+
+  /** The message the session already has under the sender's id, or null. */
+  async findSent(sessionId: string, clientMessageId: string): Promise<MessageView | null> {
+    const row = await this.deps.db.models.ChatMessage.findOne({ where: { sessionId, clientMessageId } });
+    return row ? toMessageView(row) : null;
   }
 
   /**

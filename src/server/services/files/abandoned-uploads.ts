@@ -19,7 +19,8 @@ export interface AbandonedUploadsOptions {
   batchSize: number;
 }
 
-const REASON = 'The upload never finished. Please upload the file again.';
+/** Also what the orphan cleanup says of an upload whose staged bytes it removed. */
+export const ABANDONED_REASON = 'The upload never finished. Please upload the file again.';
 
 /**
  * Fails uploads that died before any of their bytes reached the store (the server stopped
@@ -47,7 +48,10 @@ export class AbandonedUploads {
       if (bare.length === 0) continue;
       const marked = await this.opts.db.transaction(async (t) => {
         // A heartbeat since the read keeps its upload alive: the condition is checked again in the update.
-        await SessionFile.update({ status: 'failed', updatedAt: this.opts.clock() }, { where: { ...stale, id: bare.map((row) => row.id) }, transaction: t });
+        await SessionFile.update(
+          { status: 'failed', failureCode: 'abandoned', failureReason: ABANDONED_REASON, updatedAt: this.opts.clock() },
+          { where: { ...stale, id: bare.map((row) => row.id) }, transaction: t },
+        );
         return SessionFile.findAll({ where: { id: bare.map((row) => row.id), status: 'failed' }, transaction: t });
       });
       // Recorded once the change has committed, in one group commit.
@@ -57,7 +61,7 @@ export class AbandonedUploads {
         ),
       );
       failed += marked.length;
-      for (const row of marked) this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: REASON });
+      for (const row of marked) this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: ABANDONED_REASON });
     }
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Op, type Transaction } from 'sequelize';
-import type { FileView, UploadResult } from '../../../shared/files.js';
+import type { FileFailureCode, FileView, UploadResult } from '../../../shared/files.js';
 import type { UploadJob } from '../../../shared/jobs.js';
 import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
@@ -16,7 +16,7 @@ import type { EventPublisher } from '../event-publisher.js';
 import { UploadSpending, type ClientUploadBudget } from './client-upload-budget.js';
 import { inspectContent } from './content-inspection.js';
 import { ClientUploadBudgetError, FileTooLargeError, InsufficientStorageError, SessionStorageFullError, UploadInterruptedError } from './files.errors.js';
-import { toFileView } from './file.view.js';
+import { toFileView, UNKNOWN_FAILURE_REASON } from './file.view.js';
 import { SessionStorageQuota, type UploadAllowance } from './session-storage-quota.js';
 import { storedName } from './stored-name.js';
 import { DEFAULT_HEARTBEAT_MS, keepAlive } from './upload-liveness.js';
@@ -300,7 +300,16 @@ export class FilesService {
       await this.lockSession(row.sessionId, t);
       if (await this.sessionEnded(row.sessionId, t)) return 'session_ended';
       const [count] = await this.SessionFile.update(
-        { status: 'stored', objectKey: finalKey, name, contentType: inspection.contentType, sha256: inspection.sha256, updatedAt: this.deps.clock() },
+        {
+          status: 'stored',
+          objectKey: finalKey,
+          name,
+          // Kept when the extension changed, so that the file's row can say why.
+          originalName: name === row.name ? null : row.name,
+          contentType: inspection.contentType,
+          sha256: inspection.sha256,
+          updatedAt: this.deps.clock(),
+        },
         { where: { id: fileId, status: 'uploading' }, transaction: t },
       );
       if (count !== 1) return 'gone';
@@ -344,7 +353,7 @@ export class FilesService {
   private reannounce(row: SessionFileRow): void {
     const file = toFileView(row);
     if (row.status === 'stored') this.deps.events.publish(row.sessionId, { type: 'file.stored', file });
-    if (row.status === 'failed') this.deps.events.publish(row.sessionId, { type: 'file.failed', file, reason: 'The file was refused when it was checked. Please upload it again.' });
+    if (row.status === 'failed') this.deps.events.publish(row.sessionId, { type: 'file.failed', file, reason: row.failureReason ?? UNKNOWN_FAILURE_REASON });
   }
 
   /** Gives up on an upload that could not be processed (its retries are spent): marks it failed, removes its bytes. */
@@ -418,7 +427,7 @@ export class FilesService {
   }
 
   /** Marks an upload refused when it was checked: failed, its bytes removed, audited, the tabs told. */
-  private async reject(row: SessionFileRow, reason: string, code: string, actor: Actor): Promise<ProcessOutcome> {
+  private async reject(row: SessionFileRow, reason: string, code: FileFailureCode, actor: Actor): Promise<ProcessOutcome> {
     await this.fail(row, { reason, code, outcome: 'refused', actor, gated: false });
     return { outcome: 'rejected', reason };
   }
@@ -427,12 +436,15 @@ export class FilesService {
    * Marks an upload failed with a reason a person can act on, removes its bytes, audits and tells
    * the tabs. Only the call that moves the row out of `uploading` does the telling.
    */
-  private async fail(row: SessionFileRow, failure: { reason: string; code: string; outcome: AuditOutcome; actor: Actor; gated: boolean }): Promise<void> {
+  private async fail(row: SessionFileRow, failure: { reason: string; code: FileFailureCode; outcome: AuditOutcome; actor: Actor; gated: boolean }): Promise<void> {
     await this.deleteObjectsOf(row);
     const audited = !failure.gated || (await this.mayRecordRefusal(failure.actor));
     // The row commits with the change, as for a stored file: a redelivered job finds it failed and does nothing more.
     const failed = await this.deps.db.transaction(async (t) => {
-      const [count] = await this.SessionFile.update({ status: 'failed', updatedAt: this.deps.clock() }, { where: { id: row.id, status: 'uploading' }, transaction: t });
+      const [count] = await this.SessionFile.update(
+        { status: 'failed', failureCode: failure.code, failureReason: failure.reason, updatedAt: this.deps.clock() },
+        { where: { id: row.id, status: 'uploading' }, transaction: t },
+      );
       if (count === 1 && audited) {
         await this.deps.audit.record(
           { event: 'file.rejected', outcome: failure.outcome, sessionId: row.sessionId, actor: failure.actor, metadata: { fileId: row.id, reason: failure.code } },

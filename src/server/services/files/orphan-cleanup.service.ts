@@ -6,7 +6,7 @@ import { listAll, MAX_DELETE_BATCH, type ObjectStore } from '../../storage/objec
 import type { Actor, Clock } from '../actor.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventPublisher } from '../event-publisher.js';
-import { AbandonedUploads } from './abandoned-uploads.js';
+import { ABANDONED_REASON, AbandonedUploads } from './abandoned-uploads.js';
 import { toFileView } from './file.view.js';
 import { abandonedUploadAfterMs, DEFAULT_HEARTBEAT_MS } from './upload-liveness.js';
 
@@ -216,7 +216,10 @@ export class OrphanCleanupService {
       const failed = await this.opts.db.transaction(async (t) => {
         let marked: SessionFileRow[] = [];
         if (abandoned.length > 0) {
-          await SessionFile.update({ status: 'failed', updatedAt: this.opts.clock() }, { where: { id: abandoned, status: 'uploading' }, transaction: t });
+          await SessionFile.update(
+            { status: 'failed', failureCode: 'abandoned', failureReason: ABANDONED_REASON, updatedAt: this.opts.clock() },
+            { where: { id: abandoned, status: 'uploading' }, transaction: t },
+          );
           marked = await SessionFile.findAll({ where: { id: abandoned, status: 'failed' }, transaction: t });
         }
         return marked;
@@ -224,7 +227,7 @@ export class OrphanCleanupService {
       await this.recordDeletions(deleted, actor);
       report.abandonedUploads += failed.length;
       for (const row of failed) {
-        this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: 'The upload never finished. Please upload the file again.' });
+        this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: ABANDONED_REASON });
       }
     };
 

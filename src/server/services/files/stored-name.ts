@@ -24,3 +24,23 @@ export function storedName(name: string, detected: string | null): string {
   if (earned === 'txt' && current !== undefined && TEXT_EXTENSIONS.has(current)) return name;
   return safeFileName(`${stem}.${earned}`);
 }
+
+/**
+ * Why a file stored as `stored` was uploaded as `uploaded`, in words for its row: the two names'
+ * extensions differ, and `contentType` is the type its bytes showed.
+ */
+export function renameReason(uploaded: string, stored: string, contentType: string): string {
+  const from = splitExtension(uploaded).extension;
+  const to = splitExtension(stored).extension ?? UNKNOWN_EXTENSION;
+  if (to === UNKNOWN_EXTENSION) {
+    const claim = from ? `not .${from} or any other type recognised here` : 'of no type recognised here';
+    return `its bytes are ${claim}, so it is kept as .${UNKNOWN_EXTENSION}, which opens nothing by itself.`;
+  }
+  if (contentType.startsWith('text/plain')) {
+    return from
+      ? `its bytes are text, kept as .${to} so that opening it never runs or renders it (as .${from} could).`
+      : `its bytes are text, so it is kept as .${to}.`;
+  }
+  const type = contentType.split(';')[0] ?? contentType;
+  return from ? `its bytes are ${type}, not .${from}, so it is kept as .${to}.` : `its bytes are ${type}, so it is kept as .${to}.`;
+}

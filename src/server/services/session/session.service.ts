@@ -107,6 +107,16 @@ export class SessionService {
     return { result: { valid: true, session }, clearCredential: false };
   }
 
+  /**
+   * Whether `credential` is the one `sessionId` was issued with, whatever state the session is in
+   * now: asking about it is then no guess. Reads only; nothing is recorded.
+   */
+  async isOwnCredential(sessionId: string, credential: string | undefined): Promise<boolean> {
+    if (credential === undefined) return false;
+    const row = await this.findSession(sessionId);
+    return row !== null && credentialMatches(credential, row.tokenHash);
+  }
+
   /** Ends the session and opens its replacement in one transaction; the credential rotates. */
   async reset(sessionId: string, credential: string | undefined, actor: Actor): Promise<IssuedSession> {
     const current = await this.authorizeIn(sessionId, credential, actor);

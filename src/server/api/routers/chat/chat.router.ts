@@ -1,17 +1,18 @@
 import { chatListInputSchema, chatPageSchema, chatSendInputSchema, messageViewSchema } from '../../../../shared/chat.js';
 import { ownedSessionProcedure, rateLimited, router, sessionQuota } from '../../trpc.js';
 import { listHandler } from './list.handler.js';
-import { sendHandler } from './send.handler.js';
+import { isResend, sendHandler } from './send.handler.js';
 
 /**
  * A send spends the client's budget once the credential owns the session (a refused call writes
- * nothing), then, with a valid message, the session's own quota, whichever client sends.
+ * nothing), then, with a valid message, the session's own quota, whichever client sends; a resend
+ * of a message already stored (its clientMessageId) spends no quota and answers with that message.
  */
 export const chatRouter = router({
   send: ownedSessionProcedure
     .use(rateLimited('chat.send'))
     .input(chatSendInputSchema)
-    .use(sessionQuota('session.messages'))
+    .use(sessionQuota('session.messages', { isFree: isResend }))
     .output(messageViewSchema)
     .mutation(sendHandler),
   list: ownedSessionProcedure.input(chatListInputSchema).output(chatPageSchema).query(listHandler),

@@ -1,7 +1,7 @@
 import { tracked, type TrackedEnvelope } from '@trpc/server';
 import { compareEventIds } from '../../../../shared/event-id.js';
 import { FINAL_EVENT_TYPES, type EventsInput, type SessionEvent } from '../../../../shared/events.js';
-import type { BusEvent } from '../../../realtime/event-bus.js';
+import type { BusEvent } from '../../../realtime/bus-event.js';
 import type { SessionFeed } from '../../../realtime/session-feed.js';
 import { SessionAccessError } from '../../../services/session/session.errors.js';
 import type { ApiContext } from '../../context.js';

@@ -1,6 +1,7 @@
 import { toast } from 'react-hot-toast';
 import type { SessionEndReason } from '../api/failure.js';
 import { describeEndReason, replacedBecause } from './end-reasons.js';
+import { useSecondsLeft } from './seconds-left.js';
 
 /**
  * What the session layer tells the person, as toasts (the Toaster announces them to screen
@@ -26,7 +27,14 @@ export const toastNotices: SessionNotices = {
   },
   started: () => { toast.success('New session started.', { id: 'session' }); },
   rateLimited: (seconds) => {
-    toast(`Too many requests from this network. Trying again in ${seconds} s…`, { id: 'rate-limited', icon: '⏳', duration: seconds * 1000 });
+    const until = Date.now() + seconds * 1000;
+    toast(() => <RateLimitedNotice until={until} />, { id: 'rate-limited', icon: '⏳', duration: seconds * 1000 });
   },
   failed: (message) => { toast.error(message, { id: 'session-failure' }); },
 };
+
+/** The wait of a 429, counting down to the moment the app tries again. */
+function RateLimitedNotice({ until }: { until: number }) {
+  const seconds = useSecondsLeft(until);
+  return <>{seconds > 0 ? `Too many requests from this network. Trying again in ${seconds} s…` : 'Trying again…'}</>;
+}
