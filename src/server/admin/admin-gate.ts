@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RedisClient } from '../redis/connect-redis.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';

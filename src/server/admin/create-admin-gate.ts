@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/connect-redis.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { AdminGate } from './admin-gate.js';

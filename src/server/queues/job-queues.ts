@@ -1,5 +1,5 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logger.js';
 import {
   archiveAuditJobSchema,
@@ -25,7 +25,7 @@ export interface JobQueuesOptions {
    * A connection of the queues' own; BullMQ never closes a connection it was handed. Opened with no
    * offline queue and few retries, so that an enqueue fails at once while Redis is down.
    */
-  connection: Redis | Cluster;
+  connection: RedisClient;
   /** Prefix of BullMQ's Redis keys: producers and workers of one deployment share it. */
   prefix: string;
   /** First retry delay; each next one doubles. */

@@ -1,17 +1,18 @@
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { compareEventIds, nextEventId, previousEventId } from '../../shared/event-id.js';
 import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
 import type { BusEvent } from './bus-event.js';
 import { EventQueue } from './event-queue.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { LiveChannel } from './live-channel.js';
 import { SessionFeed, type FeedSource } from './session-feed.js';
 import { shareJson } from './shared-json.js';
 
 export interface EventBusOptions {
   /** Commands: XADD, XRANGE, MULTI; each touches one session's keys, so one slot on a cluster. */
-  redis: Redis | Cluster;
+  redis: RedisClient;
   /** Live delivery, with subscriber connections of its own: one per server instance (per shard on a cluster). */
   live: LiveChannel;
   prefix: string;

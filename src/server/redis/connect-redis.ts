@@ -4,9 +4,8 @@ import type { Logger } from '../logger.js';
 import type { LiveChannel } from '../realtime/live-channel.js';
 import type { ShutdownStack } from '../shutdown-stack.js';
 import { clusterLiveChannel, singleLiveChannel } from './live-channels.js';
+import type { RedisClient } from './redis-client.js';
 
-/** A connection for commands: one Redis, or a cluster that routes each command to its slot's master. */
-export type RedisClient = Redis | Cluster;
 
 /** Where Redis is: one server, or the seed nodes of a cluster. */
 export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; cluster: RedisClusterSetting };

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis/connect-redis.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RefusalAuditGate } from './rate-limits.js';
 
 /**
