@@ -6,7 +6,6 @@ import type { ShutdownStack } from '../shutdown-stack.js';
 import { clusterLiveChannel, singleLiveChannel } from './live-channels.js';
 import type { RedisClient } from './redis-client.js';
 
-
 /** Where Redis is: one server, or the seed nodes of a cluster. */
 export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; cluster: RedisClusterSetting };
 
