@@ -28,6 +28,13 @@ function precompressBuild(): Plugin {
   };
 }
 
+/**
+ * Tests that need a Redis Cluster: only `npm run test:cluster` (TEST_REDIS_CLUSTER=1) starts one,
+ * and runs them with the multi-instance and queue tests on it.
+ */
+const CLUSTER_TESTS = 'test/cluster/**';
+const onCluster = process.env.TEST_REDIS_CLUSTER === '1';
+
 /** Where `npm run dev` runs the API server beside Vite (src/server/dev.ts). */
 const apiOrigin = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 
@@ -49,7 +56,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/client-ui/**', '**/node_modules/**', ...(chromiumFound ? [] : [E2E_TESTS])],
+          exclude: ['test/client-ui/**', '**/node_modules/**', ...(chromiumFound ? [] : [E2E_TESTS]), ...(onCluster ? [] : [CLUSTER_TESTS])],
           globalSetup: ['test/support/global-setup.ts'],
           // Integration tests start servers and child processes: forks keep each file's globals apart.
           pool: 'forks',

@@ -29,6 +29,7 @@ import { createWorkerMetrics } from '../src/server/metrics/worker-metrics.js';
 import type { ArchiveReport } from '../src/server/services/audit/audit-archiver.js';
 import {
   QUEUE_NAMES,
+  type QueueName,
   type ArchiveAuditJob,
   type CleanupOrphansJob,
   type ExpireSessionsJob,
@@ -191,13 +192,12 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     const workerConnection = await connectRedis('bullmq', { maxRetriesPerRequest: null });
     const common: WorkerOptions = {
       connection: workerConnection,
-      prefix: bullPrefix(redisPrefix),
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
       ...overrides.workerOptions,
     };
-    const start = <D, R>(queue: string, processor: Processor<D, R>, concurrency: number) => {
-      const worker = new Worker<D, R>(queue, processor, { ...common, concurrency });
+    const start = <D, R>(queue: QueueName, processor: Processor<D, R>, concurrency: number) => {
+      const worker = new Worker<D, R>(queue, processor, { ...common, prefix: bullPrefix(redisPrefix, queue), concurrency });
       if (metrics) watchJobs(metrics, worker);
       worker.on('failed', (job, error) => {
         log.warn({ err: error, queue, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed');

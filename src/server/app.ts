@@ -60,7 +60,8 @@ export interface App {
   config: Config;
   log: Logger;
   db: Database;
-  redisUrl: string;
+  /** The single Redis's URL; undefined on a cluster (REDIS_CLUSTER_NODES). */
+  redisUrl: string | undefined;
   redisPrefix: string;
   services: { sessions: SessionService; audit: AuditService; chat: ChatService; events: EventBus; files: FilesService };
   storage: ObjectStore;

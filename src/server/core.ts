@@ -3,7 +3,7 @@ import { createDatabase, type Database } from './db/database.js';
 import type { Logger } from './logger.js';
 import { JobQueues } from './queues/job-queues.js';
 import { EventBus } from './realtime/event-bus.js';
-import { createRedisConnector, type RedisConnector } from './redis/connect-redis.js';
+import { createRedisConnector, type RedisConnector, type RedisTarget } from './redis/connect-redis.js';
 import { locateRedis, RedisUnavailableError } from './redis/locate-redis.js';
 import { systemClock, type Clock } from './services/actor.js';
 import { AuditService } from './services/audit/audit.service.js';
@@ -18,7 +18,7 @@ export interface CoreOptions {
   clock?: Clock;
   /** Prefix of every Redis key the process writes; the web server and its workers must share it. */
   redisPrefix?: string;
-  /** Redis at this URL, as found already (the workers beside the server in `npm start` use the server's). */
+  /** Redis at this URL, as found already (the workers beside the server in `npm start` use the server's); ignored with REDIS_CLUSTER_NODES. */
   redisUrl?: string;
   /**
    * Whether this process may start a private redis-server when none answers. Only the web server may:
@@ -45,8 +45,10 @@ export interface Core {
   log: Logger;
   clock: Clock;
   db: Database;
-  redisUrl: string;
+  /** The single Redis's URL; undefined on a cluster (REDIS_CLUSTER_NODES names its nodes). */
+  redisUrl: string | undefined;
   redisPrefix: string;
+  /** Hands out connections of the kind the deployment has: one Redis, or a cluster. */
   connectRedis: RedisConnector['connect'];
   events: EventBus;
   storage: ObjectStore;
@@ -69,11 +71,13 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     shutdown.push(() => db.close());
     await db.migrate();
 
-    const redisUrl = options.redisUrl ?? (await findRedis(config, options.mayStartRedis, shutdown, log));
-    const { connect: connectRedis } = createRedisConnector({ url: redisUrl, namePrefix: options.connectionTag ? `${redisPrefix}:${options.connectionTag}` : redisPrefix, log, shutdown });
+    const target = await redisTarget(config, options, shutdown, log);
+    const redisUrl = target.kind === 'single' ? target.url : undefined;
+    const connector = createRedisConnector({ target, namePrefix: options.connectionTag ? `${redisPrefix}:${options.connectionTag}` : redisPrefix, log, shutdown });
+    const connectRedis = connector.connect;
     const events = new EventBus({
       redis: await connectRedis('events'),
-      subscriber: await connectRedis('subscriber', { lazyConnect: !options.subscribesToEvents }),
+      live: await connector.liveChannel('subscriber', { lazyConnect: !options.subscribesToEvents }),
       prefix: redisPrefix,
       log,
       retentionMs: config.sessionMaxAgeMs,
@@ -130,6 +134,15 @@ export function createFilesService(core: Core, guards: UploadGuards = {}): Files
     uploadHeartbeatMs: config.uploadIdleTimeoutMs,
     ...guards,
   });
+}
+
+/** REDIS_CLUSTER_NODES; else the Redis found already; else REDIS_URL, the local one, or where allowed a private one. */
+async function redisTarget(config: Config, options: CoreOptions, shutdown: ShutdownStack, log: Logger): Promise<RedisTarget> {
+  if (config.redisCluster) {
+    log.info({ source: 'REDIS_CLUSTER_NODES', seeds: config.redisCluster.nodes.length }, 'redis cluster configured');
+    return { kind: 'cluster', cluster: config.redisCluster };
+  }
+  return { kind: 'single', url: options.redisUrl ?? (await findRedis(config, options.mayStartRedis, shutdown, log)) };
 }
 
 /** REDIS_URL, else the local one; else, where allowed, a private one that stops with the process. */

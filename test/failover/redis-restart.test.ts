@@ -89,7 +89,7 @@ describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started aga
 
     // The jobs queued before the stop come back from the append-only file and are processed.
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const uploads = new Queue(QUEUE_NAMES.upload, { connection, prefix: bullPrefix(SERVER_PREFIX) });
+    const uploads = new Queue(QUEUE_NAMES.upload, { connection, prefix: bullPrefix(SERVER_PREFIX, QUEUE_NAMES.upload) });
     try {
       expect((await uploads.getJobs(['waiting'])).map((job) => job.id).sort()).toEqual([...fileIds].sort());
     } finally {

@@ -64,7 +64,7 @@ describe.each(DATABASE_KINDS)('SIGTERM to a server and a worker during open subs
     const fileIds: string[] = [];
     for (let i = 0; i < 3; i += 1) fileIds.push(await uploadedFileId(await uploadRaw(staying.url, PNG, { sessionId, name: `f${i}.png`, cookie })));
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const uploads = new Queue(QUEUE_NAMES.upload, { connection, prefix: bullPrefix(SERVER_PREFIX) });
+    const uploads = new Queue(QUEUE_NAMES.upload, { connection, prefix: bullPrefix(SERVER_PREFIX, QUEUE_NAMES.upload) });
     try {
       await eventually(async () => (await uploads.getActiveCount()) > 0, 20_000, 'a job running in the first worker');
     } finally {

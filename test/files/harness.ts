@@ -8,6 +8,7 @@ import { listAll, type ObjectStore } from '../../src/server/storage/object-store
 import type { SessionEvent } from '../../src/shared/events.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { DatabaseKind } from '../support/databases.js';
+import { testRedisEnv } from '../support/redis-env.js';
 import { startS3rver, type S3Server } from '../support/s3rver.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
@@ -82,7 +83,7 @@ export async function startFilesHarness(options: FilesHarnessOptions): Promise<F
     redisPrefix,
     workers,
     s3,
-    env: { ...env, DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, REDIS_URL: t.app.redisUrl },
+    env: { ...env, DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, ...testRedisEnv() },
     startWorkers,
     async close() {
       for (const worker of started) await worker.close();

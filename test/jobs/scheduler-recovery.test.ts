@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bullPrefix, SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
+import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
 
@@ -11,8 +12,13 @@ import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '..
  */
 async function loseQueueData(redis: Redis, redisPrefix: string): Promise<number> {
   const keys: string[] = [];
-  for await (const batch of redis.scanStream({ match: `${bullPrefix(redisPrefix)}:*`, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
-  const repeatKeys = ['cleanup-orphans', 'expire-sessions', 'archive-audit'].map((queue) => `${bullPrefix(redisPrefix)}:${queue}:repeat`);
+  const queues = [QUEUE_NAMES.cleanupOrphans, QUEUE_NAMES.expireSessions, QUEUE_NAMES.archiveAudit, QUEUE_NAMES.upload];
+  for (const queue of queues) {
+    // The prefix is a hash tag: braces are glob syntax to SCAN's MATCH, so they are escaped.
+    const pattern = `${bullPrefix(redisPrefix, queue).replace(/[{}[\]*?]/g, '\\$&')}:*`;
+    for await (const batch of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
+  }
+  const repeatKeys = queues.slice(0, 3).map((queue) => `${bullPrefix(redisPrefix, queue)}:${queue}:repeat`);
   // In one transaction: what is left right after the delete is read before any worker can write again.
   const result = await redis.multi().del(...keys).exists(...repeatKeys).exec();
   return Number(result?.[1]?.[1]);
@@ -32,8 +38,7 @@ async function loseNextJob(redis: Redis, redisPrefix: string, queue: Queue, sche
     const next = (await queue.getJobScheduler(schedulerId))?.next;
     if (typeof next !== 'number') return false;
     const jobId = `repeat:${schedulerId}:${next}`;
-    const base = `${bullPrefix(redisPrefix)}:${queue.name}`;
-    if (await redis.eval(DELETE_IF_DELAYED, 2, `${base}:delayed`, `${base}:${jobId}`, jobId) !== 1) return false;
+    if (await redis.eval(DELETE_IF_DELAYED, 2, queue.toKey('delayed'), queue.toKey(jobId), jobId) !== 1) return false;
     lost = next;
     return true;
   }, 10_000, `the delayed job of ${schedulerId} being lost`);
@@ -51,7 +56,7 @@ describe.each(DATABASE_KINDS)('job schedulers lost with Redis data on %s', (data
       env: { CLEANUP_EVERY: '1h' },
       workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300, schedulerCheckEveryMs: 200 },
     });
-    redis = new Redis(h.t.app.redisUrl);
+    redis = new Redis(inject('redisUrl'));
   });
   afterAll(async () => {
     redis.disconnect();

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it, onTestFinished } from 'vitest';
 import { UPLOAD_GAVE_UP_REASON } from '../../jobs/processors/upload-failures.js';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
@@ -57,8 +57,8 @@ it('marks the file failed and tells its tabs at once when the job has spent its 
 it('marks the file failed and tells its tabs when the job stalled out: taken by a worker that died, more often than maxStalledCount allows', { timeout: 60_000 }, async () => {
   const { sessionId, fileId } = await stagedUpload();
   // A worker that takes the job and dies at once (fault injected): its lock is never renewed.
-  const connection = new Redis(h.t.app.redisUrl, { maxRetriesPerRequest: null });
-  const dying = new Worker<UploadJob, UploadJobResult>(QUEUE_NAMES.upload, null, { connection, prefix: bullPrefix(h.redisPrefix), lockDuration: 500 });
+  const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+  const dying = new Worker<UploadJob, UploadJobResult>(QUEUE_NAMES.upload, null, { connection, prefix: bullPrefix(h.redisPrefix, QUEUE_NAMES.upload), lockDuration: 500 });
   const taken = await dying.getNextJob('dying-worker-token');
   expect(taken.id).toBe(fileId);
   await dying.close();

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../src/server/realtime/bus-event.js';
 import { EventBus } from '../../src/server/realtime/event-bus.js';
+import { singleLiveChannel } from '../../src/server/redis/live-channels.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import { startRedisProcess, type RedisProcess } from '../failover/redis-process.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
@@ -51,7 +52,7 @@ describe('the event bus when its subscriber connection drops (fault injected: co
     for (const connection of [commands, subscriber]) connection.on('error', () => undefined);
     await until(() => commands.status === 'ready' && subscriber.status === 'ready', 'both connections ready');
     const log = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(line); } });
-    bus = new EventBus({ redis: commands, subscriber, prefix: `heal-${randomUUID()}`, log, retentionMs: 60_000 });
+    bus = new EventBus({ redis: commands, live: singleLiveChannel(subscriber), prefix: `heal-${randomUUID()}`, log, retentionMs: 60_000 });
   });
   afterEach(async () => {
     await bus.close();

@@ -75,7 +75,7 @@ describe('a tab resuming from an event the log no longer holds', () => {
     await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'before the loss' });
     await t.app.services.events.flush();
     const [seen] = await t.app.services.events.since(session.sessionId, null);
-    await redis.del(`${t.app.redisPrefix}:events:${session.sessionId}`);
+    await redis.del(`${t.app.redisPrefix}:events:{${session.sessionId}}`);
 
     const tab = createWsTestClient(t.url, { cookie });
     const recorder = recordEvents(tab, { sessionId: session.sessionId, lastEventId: seen?.id ?? '' });

@@ -47,7 +47,7 @@ describe('the instance loses its Redis subscriber connection (fault injected: co
   }
 
   async function listeners(sessionId: string): Promise<number> {
-    const [, count] = (await admin.pubsub('NUMSUB', `${t.app.redisPrefix}:live:${sessionId}`)) as [string, number];
+    const [, count] = (await admin.pubsub('NUMSUB', `${t.app.redisPrefix}:live:{${sessionId}}`)) as [string, number];
     return count;
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { testRedisEnv } from '../support/redis-env.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { createTestClient } from '../support/trpc-client.js';
@@ -10,14 +11,16 @@ describe.each(DATABASE_KINDS)('two server processes on one Redis and one %s data
   let database: TestDatabase;
   let a: ServerProcess;
   let b: ServerProcess;
-  let redis: ClaimedDatabase;
+  let redis: ClaimedDatabase | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    // The servers carry the default key prefix: a database of their own keeps their queues and
-    // rate-limit budgets apart from every other server of the run, and is emptied after.
-    redis = await claimTestRedisDatabase();
-    const env = { DATA_DIR: database.dataDir, DATABASE_URL: database.url, REDIS_URL: redis.url, RATE_LIMIT_PER_MINUTE: '10000' };
+    // The servers carry the default key prefix: on a single Redis a database of their own keeps
+    // their queues and rate-limit budgets apart from every other server of the run, and is emptied
+    // after. A cluster has only one database: there the prefix's keys stay, as on a fresh cluster.
+    const redisEnv = testRedisEnv();
+    redis = 'REDIS_CLUSTER_NODES' in redisEnv ? undefined : await claimTestRedisDatabase();
+    const env = { DATA_DIR: database.dataDir, DATABASE_URL: database.url, ...(redis ? { REDIS_URL: redis.url } : redisEnv), RATE_LIMIT_PER_MINUTE: '10000' };
     a = await startServerProcess(env);
     // The second starts once the first has migrated the shared database.
     b = await startServerProcess(env);
@@ -25,7 +28,7 @@ describe.each(DATABASE_KINDS)('two server processes on one Redis and one %s data
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     await database.drop();
-    await redis.release();
+    await redis?.release();
   });
 
   it('delivers an event published through one to the subscribers of both, in order', async () => {

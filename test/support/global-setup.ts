@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node';
 import { buildIfStale } from '../../src/server/dist-build.mjs';
 import { locateRedis, type RedisLocation } from '../../src/server/redis/locate-redis.js';
 import { claimRedisDatabase, type ClaimedDatabase } from './redis-databases.js';
+import { startRedisCluster, type RedisClusterProcess } from './redis-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,11 +10,14 @@ declare module 'vitest' {
     redisUrl: string;
     /** Redis as REDIS_URL names it (or as it was found): where files claim databases of their own. */
     redisServerUrl: string;
+    /** REDIS_CLUSTER_NODES of the run's cluster when TEST_REDIS_CLUSTER=1 (`npm run test:cluster`); empty otherwise. */
+    redisClusterNodes: string;
   }
 }
 
 let redis: RedisLocation | undefined;
 let runDatabase: ClaimedDatabase | undefined;
+let cluster: RedisClusterProcess | undefined;
 
 /**
  * Finds Redis once for the whole run (or starts a private one), and says clearly when it cannot.
@@ -28,6 +32,9 @@ export async function setup(project: TestProject): Promise<void> {
   runDatabase = await claimRedisDatabase(redis.url);
   project.provide('redisUrl', runDatabase.url);
   project.provide('redisServerUrl', redis.url);
+  // A cluster of six redis-servers only when asked for: the apps of this run then use it instead.
+  if (process.env.TEST_REDIS_CLUSTER === '1') cluster = await startRedisCluster();
+  project.provide('redisClusterNodes', cluster?.nodes ?? '');
   try {
     await buildIfStale(['code']);
   } catch (error) {
@@ -38,5 +45,6 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await runDatabase?.release();
+  await cluster?.stop();
   await redis?.stop();
 }

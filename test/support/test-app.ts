@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 import { pino } from 'pino';
 import { createApp, type App, type AppOverrides } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config/env.js';
+import { testRedisEnv } from './redis-env.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
 export interface TestApp {
@@ -33,7 +33,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     HOST: '127.0.0.1',
     DATA_DIR: database.dataDir,
     DATABASE_URL: database.url,
-    REDIS_URL: inject('redisUrl'),
+    ...testRedisEnv(),
     LOG_LEVEL: 'silent',
     ...options.env,
   });

@@ -43,6 +43,36 @@ describe('configuration', () => {
     expect(errorFor(env)).toMatch(message);
   });
 
+  it('reads REDIS_CLUSTER_NODES as host:port seeds, or URLs that carry the password and TLS', () => {
+    expect(loadConfig({}).redisCluster).toBeUndefined();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, 10.0.0.2:6380' }).redisCluster).toEqual({
+      nodes: [{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6380 }],
+      tls: false,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'rediss://app:s%40cret@node-1.example:6380,node-2.example:6379' }).redisCluster).toEqual({
+      nodes: [{ host: 'node-1.example', port: 6380 }, { host: 'node-2.example', port: 6379 }],
+      tls: true,
+      username: 'app',
+      password: 's@cret',
+    });
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: 'node-1.example' }, /^Invalid environment variable REDIS_CLUSTER_NODES: "node-1\.example" is not host:port or a redis:\/\/ URL; .*e\.g\. 10\.0\.0\.1:6379,10\.0\.0\.2:6379/],
+    [{ REDIS_CLUSTER_NODES: 'a:99999' }, /^Invalid environment variable REDIS_CLUSTER_NODES: "a:99999" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: ',' }, /^Invalid environment variable REDIS_CLUSTER_NODES: must name at least one node/],
+    [{ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://b:2' }, /^Invalid environment variable REDIS_CLUSTER_NODES: set it or REDIS_URL, not both/],
+  ])('refuses REDIS_CLUSTER_NODES in %o with one line, never echoing a password', (env, message) => {
+    const error = errorFor(env);
+    expect(error).toMatch(message);
+    expect(error.split('\n')).toHaveLength(1);
+  });
+
+  it('never shows the password of a bad REDIS_CLUSTER_NODES entry', () => {
+    expect(errorFor({ REDIS_CLUSTER_NODES: 'redis://:hunter2@node-1:6379,bad' })).not.toContain('hunter2');
+    expect(errorFor({ REDIS_CLUSTER_NODES: 'rediss://:hunter2@:6379' })).not.toContain('hunter2');
+  });
+
   it('takes ORPHAN_GRACE=0s: files of an ended session may go at the next cleanup', () => {
     expect(loadConfig({ ORPHAN_GRACE: '0s' }).orphanGraceMs).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
@@ -15,7 +15,7 @@ export type AdminDecision =
 export interface AdminGateOptions {
   /** ADMIN_TOKEN; undefined turns every admin surface off. */
   token: string | undefined;
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   audit: AuditService;
   refusalGate: RefusalAuditGate;

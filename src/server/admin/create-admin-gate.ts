@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RefusalAuditGate } from '../security/rate-limits.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { AdminGate } from './admin-gate.js';
@@ -7,7 +7,7 @@ export interface AdminGateSetup {
   /** ADMIN_TOKEN; unset turns every admin surface off. */
   token: string | undefined;
   /** A connection with no offline queue: a check answers at once, from memory while Redis is away. */
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   audit: AuditService;
   /** The process's one refusal gate (createRefusalAuditGate), shared with its other surfaces. */

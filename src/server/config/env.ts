@@ -68,6 +68,67 @@ const trustProxy = z.string().transform((text, ctx): TrustProxy => {
   return z.NEVER;
 });
 
+/**
+ * `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster, `host:port` each, or `redis://` / `rediss://`
+ * URLs where the cluster wants a user, a password or TLS (taken from the first URL; every node shares them).
+ */
+const CLUSTER_EXAMPLE = 'e.g. 10.0.0.1:6379,10.0.0.2:6379 or rediss://:password@node-1.example:6379,node-2.example:6379';
+const clusterNodes = z.string().transform((text, ctx): RedisClusterSetting | typeof z.NEVER => {
+  const nodes: RedisClusterSetting['nodes'] = [];
+  let auth: Omit<RedisClusterSetting, 'nodes'> = { tls: false };
+  let urlSeen = false;
+  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const parsed = parseNode(item);
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: `"${item.replace(/\/\/[^@]*@/, '//…@')}" is not host:port or a redis:// URL; use a comma-separated list, ${CLUSTER_EXAMPLE}` });
+      return z.NEVER;
+    }
+    nodes.push({ host: parsed.host, port: parsed.port });
+    if (parsed.auth && !urlSeen) {
+      urlSeen = true;
+      auth = parsed.auth;
+    }
+  }
+  if (nodes.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `must name at least one node, ${CLUSTER_EXAMPLE}` });
+    return z.NEVER;
+  }
+  return { nodes, ...auth };
+});
+
+function parseNode(item: string): { host: string; port: number; auth?: Omit<RedisClusterSetting, 'nodes'> } | undefined {
+  if (/^rediss?:\/\//.test(item)) {
+    try {
+      const url = new URL(item);
+      const port = Number(url.port || 6379);
+      if (!url.hostname) return undefined;
+      return {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port,
+        auth: {
+          tls: url.protocol === 'rediss:',
+          username: url.username ? decodeURIComponent(url.username) : undefined,
+          password: url.password ? decodeURIComponent(url.password) : undefined,
+        },
+      };
+    } catch {
+      return undefined;
+    }
+  }
+  const match = /^(.+):(\d{1,5})$/.exec(item);
+  if (!match?.[1] || !match[2]) return undefined;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+export interface RedisClusterSetting {
+  nodes: { host: string; port: number }[];
+  tls: boolean;
+  username?: string;
+  password?: string;
+}
+
 export type TrustProxy = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'addresses'; addresses: string[] };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -79,6 +140,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1, { error: 'must be a directory path, e.g. ./data' }).default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:'], 'postgres://user@127.0.0.1:5432/tabsync').optional(),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  REDIS_CLUSTER_NODES: clusterNodes.optional(),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name, e.g. tabsync-files' }).optional(),
   S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -131,6 +193,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     dataDir,
     databaseUrl: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'tabsync.sqlite')}`,
     redisUrl: env.REDIS_URL,
+    /** Set: every Redis use goes to this cluster, and REDIS_URL is not read. */
+    redisCluster: env.REDIS_CLUSTER_NODES,
     s3: env.S3_BUCKET
       ? {
           bucket: env.S3_BUCKET,
@@ -186,10 +250,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
     const raw = present[name];
-    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|KEY|DATABASE_URL|REDIS_URL/.test(name) ? '' : ` (got "${raw}")`;
+    const shown = raw === undefined || /SECRET|TOKEN|PASSWORD|KEY|DATABASE_URL|REDIS_URL|REDIS_CLUSTER_NODES/.test(name) ? '' : ` (got "${raw}")`;
     throw new ConfigError(`Invalid environment variable ${name}${shown}: ${issue?.message ?? 'invalid value'}`);
   }
   const config = toConfig(parsed.data);
+  if (config.redisCluster && config.redisUrl) {
+    throw new ConfigError('Invalid environment variable REDIS_CLUSTER_NODES: set it or REDIS_URL, not both (a cluster is named by its nodes, e.g. REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379)');
+  }
   if (config.sessionIdleTtlMs > config.sessionMaxAgeMs) {
     throw new ConfigError('Invalid environment variable SESSION_IDLE_TTL: must not be longer than SESSION_MAX_AGE, e.g. SESSION_IDLE_TTL=7d with SESSION_MAX_AGE=30d');
   }

@@ -1,5 +1,5 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Logger } from '../logger.js';
 import {
   archiveAuditJobSchema,
@@ -25,7 +25,7 @@ export interface JobQueuesOptions {
    * A connection of the queues' own; BullMQ never closes a connection it was handed. Opened with no
    * offline queue and few retries, so that an enqueue fails at once while Redis is down.
    */
-  connection: Redis;
+  connection: RedisClient;
   /** Prefix of BullMQ's Redis keys: producers and workers of one deployment share it. */
   prefix: string;
   /** First retry delay; each next one doubles. */
@@ -87,8 +87,13 @@ interface Scheduled {
   upsert(): Promise<unknown>;
 }
 
-export function bullPrefix(redisPrefix: string): string {
-  return `${redisPrefix}:bull`;
+/**
+ * BullMQ's key prefix for one queue. A queue's scripts touch many of its keys at once, so on a
+ * cluster they must share a slot: the prefix is a hash tag, one per queue, so that the queues
+ * spread over the masters. Producers and workers must agree on it.
+ */
+export function bullPrefix(redisPrefix: string, queue: QueueName): string {
+  return `{${redisPrefix}:bull:${queue}}`;
 }
 
 /**
@@ -111,11 +116,11 @@ export class JobQueues implements UploadJobQueue {
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
     };
-    const options = { connection: opts.connection, prefix: bullPrefix(opts.prefix), defaultJobOptions };
-    this.upload = new Queue<UploadJob, UploadJobResult>(QUEUE_NAMES.upload, options);
-    this.cleanupOrphans = new Queue<CleanupOrphansJob, CleanupReport>(QUEUE_NAMES.cleanupOrphans, options);
-    this.expireSessions = new Queue<ExpireSessionsJob, ExpireSessionsResult>(QUEUE_NAMES.expireSessions, options);
-    this.archiveAudit = new Queue<ArchiveAuditJob, ArchiveReport>(QUEUE_NAMES.archiveAudit, options);
+    const options = (queue: QueueName) => ({ connection: opts.connection, prefix: bullPrefix(opts.prefix, queue), defaultJobOptions });
+    this.upload = new Queue<UploadJob, UploadJobResult>(QUEUE_NAMES.upload, options(QUEUE_NAMES.upload));
+    this.cleanupOrphans = new Queue<CleanupOrphansJob, CleanupReport>(QUEUE_NAMES.cleanupOrphans, options(QUEUE_NAMES.cleanupOrphans));
+    this.expireSessions = new Queue<ExpireSessionsJob, ExpireSessionsResult>(QUEUE_NAMES.expireSessions, options(QUEUE_NAMES.expireSessions));
+    this.archiveAudit = new Queue<ArchiveAuditJob, ArchiveReport>(QUEUE_NAMES.archiveAudit, options(QUEUE_NAMES.archiveAudit));
     this.all = [this.upload, this.cleanupOrphans, this.expireSessions, this.archiveAudit];
     for (const queue of this.all) {
       queue.on('error', (error) => { opts.log.warn({ err: error, queue: queue.name }, 'queue error'); });

@@ -1,18 +1,20 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { compareEventIds, nextEventId, previousEventId } from '../../shared/event-id.js';
 import { sessionEventSchema, type SessionEvent } from '../../shared/events.js';
 import type { Logger } from '../logger.js';
 import type { EventPublisher } from '../services/event-publisher.js';
 import type { BusEvent } from './bus-event.js';
 import { EventQueue } from './event-queue.js';
+import type { RedisClient } from '../redis/redis-client.js';
+import type { LiveChannel } from './live-channel.js';
 import { SessionFeed, type FeedSource } from './session-feed.js';
 import { shareJson } from './shared-json.js';
 
 export interface EventBusOptions {
-  /** Commands: XADD, XRANGE, MULTI. */
-  redis: Redis;
-  /** A connection of its own, in subscriber mode: one per server instance. */
-  subscriber: Redis;
+  /** Commands: XADD, XRANGE, MULTI; each touches one session's keys, so one slot on a cluster. */
+  redis: RedisClient;
+  /** Live delivery, with subscriber connections of its own: one per server instance (per shard on a cluster). */
+  live: LiveChannel;
   prefix: string;
   log: Logger;
   /** A session's log lives as long as the session can, then Redis drops it. */
@@ -25,13 +27,14 @@ export interface EventBusOptions {
 
 /*
  * Appends to the session's stream, sets its expiry and publishes the entry in one atomic step, so
- * the order on the channel is the order in the stream. KEYS[1] stream, KEYS[2] channel;
- * ARGV[1] max length, ARGV[2] retention ms, ARGV[3] event JSON.
+ * the order on the channel is the order in the stream. KEYS[1] stream, KEYS[2] channel (declared
+ * so that a cluster runs the script on the slot both share); ARGV[1] max length, ARGV[2] retention
+ * ms, ARGV[3] event JSON, ARGV[4] PUBLISH or SPUBLISH (LiveChannel.publishCommand).
  */
 const APPEND_AND_PUBLISH = `
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[3])
+redis.call(ARGV[4], KEYS[2], id .. ' ' .. ARGV[3])
 return id`;
 
 /** How soon held feeds whose catch-up read failed try again while the subscriber stays up. */
@@ -60,9 +63,9 @@ export class EventBus implements EventPublisher, FeedSource {
   constructor(private readonly opts: EventBusOptions) {
     this.maxLength = opts.maxLength ?? 1000;
     this.subscriberBuffer = opts.subscriberBuffer ?? 1000;
-    opts.subscriber.on('message', (channel: string, message: string) => { this.deliver(channel, message); });
-    opts.subscriber.on('close', () => { this.holdLocal(); });
-    opts.subscriber.on('ready', () => { this.heal(); });
+    opts.live.onMessage((channel, message) => { this.deliver(channel, message); });
+    opts.live.onDown(() => { this.holdLocal(); });
+    opts.live.onUp(() => { this.heal(); });
   }
 
   /**
@@ -80,6 +83,15 @@ export class EventBus implements EventPublisher, FeedSource {
         this.held.add(feed);
       }
     }
+    // Not every drop is followed by an 'up' (a cluster whose topology looks unchanged): try anyway.
+    this.healSoon();
+  }
+
+  private healSoon(): void {
+    this.healRetry ??= setTimeout(() => {
+      this.healRetry = undefined;
+      this.heal();
+    }, HEAL_RETRY_MS).unref();
   }
 
   /** Starts a catch-up of the held feeds, or one more after the one running: never two at once. */
@@ -99,26 +111,22 @@ export class EventBus implements EventPublisher, FeedSource {
 
   /** One catch-up pass; when a read fails while the subscriber stays up, another follows shortly. */
   private async healHeld(): Promise<void> {
-    if (this.closed || this.held.size === 0 || this.opts.subscriber.status !== 'ready') return;
+    if (this.closed || this.held.size === 0 || !this.opts.live.ready) return;
     const drops = this.drops;
     const failures = await this.catchUpHeld(drops).catch((error: unknown) => [error]);
-    // After another drop, the next 'ready' starts the next pass.
+    // After another drop, that drop has scheduled the next pass.
     if (failures.length === 0 || drops !== this.drops) return;
     this.opts.log.warn({ err: failures[0], held: this.held.size }, 'held subscriptions could not catch up from the log yet; trying again');
-    this.healRetry ??= setTimeout(() => {
-      this.healRetry = undefined;
-      this.heal();
-    }, HEAL_RETRY_MS).unref();
+    this.healSoon();
   }
 
   /**
-   * ioredis joins its channels again before it says 'ready', so a SUBSCRIBE sent now is answered
-   * after those: once it is, every event published from then on reaches the feeds, and a log read
-   * after that misses nothing. Each held feed then reads what it has not given and is released.
+   * Once the rejoin is confirmed, every event published from then on reaches the feeds, and a log
+   * read after that misses nothing. Each held feed then reads what it has not given and is released.
    * One whose read fails, or spans another drop, stays held. Returns why reads failed.
    */
   private async catchUpHeld(drops: number): Promise<unknown[]> {
-    await this.opts.subscriber.subscribe(...[...this.local.keys()].map((sessionId) => this.channel(sessionId)));
+    await this.opts.live.rejoin([...this.local.keys()].map((sessionId) => this.channel(sessionId)));
     const results = await Promise.allSettled([...this.held].map(async (feed) => {
       const caughtUp = await feed.catchUp();
       if (drops !== this.drops || !this.held.delete(feed)) return;
@@ -127,12 +135,13 @@ export class EventBus implements EventPublisher, FeedSource {
     return results.flatMap((result): unknown[] => (result.status === 'rejected' ? [result.reason] : []));
   }
 
+  /** The session id in braces is the hash tag: on a cluster its stream and channel share a slot. */
   private streamKey(sessionId: string): string {
-    return `${this.opts.prefix}:events:${sessionId}`;
+    return `${this.opts.prefix}:events:{${sessionId}}`;
   }
 
   private channel(sessionId: string): string {
-    return `${this.opts.prefix}:live:${sessionId}`;
+    return `${this.opts.prefix}:live:{${sessionId}}`;
   }
 
   /** Appends and publishes; returns the event id. */
@@ -145,6 +154,7 @@ export class EventBus implements EventPublisher, FeedSource {
       this.maxLength,
       this.opts.retentionMs,
       JSON.stringify(event),
+      this.opts.live.publishCommand,
     );
     return String(id);
   }
@@ -242,7 +252,7 @@ export class EventBus implements EventPublisher, FeedSource {
     // The first local subscriber of a session joins its channel; the others wait for that join.
     let joining = this.subscribing.get(sessionId);
     if (!joining) {
-      joining = this.opts.subscriber.subscribe(this.channel(sessionId));
+      joining = this.opts.live.join(this.channel(sessionId));
       this.subscribing.set(sessionId, joining);
       joining.catch(() => this.subscribing.delete(sessionId));
     }
@@ -257,11 +267,11 @@ export class EventBus implements EventPublisher, FeedSource {
     if (!set?.delete(feed) || set.size > 0) return;
     this.local.delete(sessionId);
     this.subscribing.delete(sessionId);
-    await this.opts.subscriber.unsubscribe(this.channel(sessionId)).catch(() => undefined);
+    await this.opts.live.leave(this.channel(sessionId)).catch(() => undefined);
   }
 
   private deliver(channel: string, message: string): void {
-    const sessionId = channel.slice(channel.lastIndexOf(':') + 1);
+    const sessionId = channel.slice(channel.lastIndexOf('{') + 1, -1);
     const set = this.local.get(sessionId);
     if (!set) return;
     const space = message.indexOf(' ');

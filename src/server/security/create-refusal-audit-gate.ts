@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RefusalAuditGate } from './rate-limits.js';
 
 /**
@@ -7,6 +7,6 @@ import { RefusalAuditGate } from './rate-limits.js';
  * host, admin): while Redis is away each instance falls back to its own memory, so two instances
  * in one process would each let the same client's refusal through.
  */
-export function createRefusalAuditGate(redis: Redis, redisPrefix: string): RefusalAuditGate {
+export function createRefusalAuditGate(redis: RedisClient, redisPrefix: string): RefusalAuditGate {
   return new RefusalAuditGate({ redis, keyPrefix: `${redisPrefix}:audit-gate` });
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientKey } from './client-key.js';
 
@@ -18,7 +18,7 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimitsOptions {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   /** Points per minute of each bucket. */
   perMinute: Record<RateLimitBucket | SessionQuotaBucket, number>;
@@ -89,7 +89,7 @@ export class RateLimits {
 export class RefusalAuditGate {
   private readonly gate: RateLimiterRedis;
 
-  constructor(opts: { redis: Redis; keyPrefix: string }) {
+  constructor(opts: { redis: RedisClient; keyPrefix: string }) {
     this.gate = new RateLimiterRedis({
       storeClient: opts.redis,
       keyPrefix: opts.keyPrefix,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BudgetRefusal, ClientUploadBudget } from '../services/files/client-upload-budget.js';
 import { clientKey } from './client-key.js';
@@ -13,7 +13,7 @@ const DAY_SECONDS = 86_400;
 export class UploadByteBudget implements ClientUploadBudget {
   private readonly limiter: RateLimiterRedis;
 
-  constructor(private readonly opts: { redis: Redis; keyPrefix: string; bytesPerDay: number }) {
+  constructor(private readonly opts: { redis: RedisClient; keyPrefix: string; bytesPerDay: number }) {
     this.limiter = new RateLimiterRedis({
       storeClient: opts.redis,
       keyPrefix: opts.keyPrefix,
