@@ -41,6 +41,8 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
       CHAT_RATE_LIMIT_PER_MINUTE: '1000000',
       SESSION_MESSAGES_PER_MINUTE: '1000000',
       WS_MAX_PER_IP: '100000',
+      // All tabs from one load generator at once: the figure measures fan-out, not the storm guard.
+      WS_MAX_UPGRADES_PER_SECOND: '1000000',
       PORT: '0',
     };
     const servers: BenchChild<TabsyncReady>[] = [];

@@ -170,6 +170,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       lingering,
       maxPerIp: config.wsMaxPerIp,
       maxBufferedBytes: config.wsMaxBufferedBytes,
+      maxUpgradesPerSecond: config.wsMaxUpgradesPerSecond,
       handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
       pingMs: overrides.timeouts?.webSocketPingMs,
       pongWaitMs: overrides.timeouts?.webSocketPongWaitMs,

@@ -166,6 +166,7 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS: whole(1, 10_000, 20).default(20),
   // At least one largest message (a procedure's answer or an event) with room to spare.
   WS_MAX_BUFFERED_BYTES: whole(256 * 1024, 1024 ** 3, 1048576).default(1024 * 1024),
+  WS_MAX_UPGRADES_PER_SECOND: whole(1, 1_000_000, 500).default(500),
   MAX_UPLOAD_BYTES: whole(1, 5 * 1024 ** 4, 26214400).default(25 * 1024 * 1024),
   SESSION_IDLE_TTL: duration('7d').default(7 * 86_400_000),
   SESSION_MAX_AGE: duration('30d').default(30 * 86_400_000),
@@ -223,6 +224,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     wsMaxPerIp: env.WS_MAX_PER_IP,
     wsMaxSubscriptions: env.WS_MAX_SUBSCRIPTIONS,
     wsMaxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+    wsMaxUpgradesPerSecond: env.WS_MAX_UPGRADES_PER_SECOND,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     sessionIdleTtlMs: env.SESSION_IDLE_TTL,
     sessionMaxAgeMs: env.SESSION_MAX_AGE,

@@ -67,7 +67,7 @@ export function createClientErrorHandler(opts: ClientErrorOptions): (error: Clie
         ? errorBody(414, 'URI_TOO_LONG', `The URL is too long: the request line and headers may be at most ${kib} KiB. Send large input in a POST body instead.`, requestId)
         : errorBody(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', `The request headers are too large: with the request line they may be at most ${kib} KiB. Send fewer or smaller headers (cookies included).`, requestId);
       opts.log.info({ requestId, status: body.error.httpStatus }, 'request head too large');
-      opts.lingering.answer(socket, body.error.httpStatus, JSON.stringify(body), methodOf(error) === 'HEAD');
+      opts.lingering.answer(socket, body.error.httpStatus, JSON.stringify(body), { toHead: methodOf(error) === 'HEAD' });
       return;
     }
     if (canAnswer) socket.write(plainAnswer(error.code));

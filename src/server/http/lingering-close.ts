@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import { rawHttpAnswer } from './raw-answer.js';
+import { rawHttpAnswer, type RawAnswerOptions } from './raw-answer.js';
 
 /**
  * Bounds on a lingering close. A connection answered while its client is still sending (a body
@@ -32,7 +32,7 @@ export interface LingeringClose {
    * then lingers. node:http's parser reads none of what follows: no later request on the
    * connection is served.
    */
-  answer(socket: Duplex, status: number, jsonBody: string, toHead?: boolean): void;
+  answer(socket: Duplex, status: number, jsonBody: string, options?: RawAnswerOptions): void;
   /**
    * Watches a request from its start: when node:http closes the connection after the response
    * (`Connection: close`) with the request's body not read to its end, the rest of the body is
@@ -74,11 +74,11 @@ export function createLingeringClose(limits: LingerLimits = LINGER_LIMITS): Ling
   const full = () => lingering.size >= limits.connections;
 
   return {
-    answer(socket, status, jsonBody, toHead = false) {
+    answer(socket, status, jsonBody, options = {}) {
       // node:http's own listener would hand the bytes to its parser; a listener of ours makes it
       // stop consuming the socket and leave them to us.
       socket.removeAllListeners('data');
-      socket.end(rawHttpAnswer(status, jsonBody, toHead));
+      socket.end(rawHttpAnswer(status, jsonBody, options));
       if (full()) socket.once('finish', () => { socket.destroy(); });
       else linger(socket, socket);
     },

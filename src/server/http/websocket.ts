@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiContext } from '../api/context.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +32,8 @@ export interface WebSocketHostOptions {
   maxPerIp: number;
   /** Unsent bytes one socket may hold (WS_MAX_BUFFERED_BYTES); past it the socket is closed (1013). */
   maxBufferedBytes: number;
+  /** Upgrades this instance admits per second (WS_MAX_UPGRADES_PER_SECOND); past it: 503 with Retry-After. */
+  maxUpgradesPerSecond: number;
   /** A socket that has not sent its first message by then is closed: it holds a slot and does nothing. */
   handshakeMs?: number;
   pingMs?: number;
@@ -116,8 +119,24 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
   const handshakeMs = opts.handshakeMs ?? 10_000;
 
   /** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
-  function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string): void {
-    opts.lingering.answer(socket, status, JSON.stringify(errorBody(status, code, message, scope.requestId)));
+  function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string, headers?: Record<string, string>): void {
+    opts.lingering.answer(socket, status, JSON.stringify(errorBody(status, code, message, scope.requestId)), { headers });
+  }
+
+  // When a server of several goes away, its tabs all come back at once to the others: each admits
+  // them at a bounded rate, and the rest wait (their clients back off with jitter) instead of the
+  // wave taking the survivor down too.
+  const admission = new RateLimiterMemory({ points: opts.maxUpgradesPerSecond, duration: 1 });
+  async function admitted(socket: Duplex, scope: RequestScope): Promise<boolean> {
+    try {
+      await admission.consume('upgrades');
+      return true;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      refuseUpgrade(socket, scope, 503, 'SERVICE_UNAVAILABLE', `The server is taking many connections at once. Please try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, { 'Retry-After': String(seconds) });
+      return false;
+    }
   }
 
   const upgrade: UpgradeHandler = (req, socket, head, scope, upgraded) => {
@@ -131,16 +150,19 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
       auditOriginRefusal(req, scope, origin).catch((error: unknown) => { opts.log.error({ err: error }, 'audit of a refused upgrade failed'); });
       return;
     }
-    // The same client key as the rate limits: an IPv6 client is its /64, not one of its addresses.
-    const client = clientKey(scope.ip);
-    const open = perIp.get(client) ?? 0;
-    if (open >= opts.maxPerIp) {
-      refuseUpgrade(socket, scope, 429, 'TOO_MANY_REQUESTS', `Too many open connections from your network (at most ${opts.maxPerIp}). Close some tabs and try again.`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      upgraded();
-      connect(ws, req, client, scope.requestId);
+    void admitted(socket, scope).then((admit) => {
+      if (!admit) return;
+      // The same client key as the rate limits: an IPv6 client is its /64, not one of its addresses.
+      const client = clientKey(scope.ip);
+      const open = perIp.get(client) ?? 0;
+      if (open >= opts.maxPerIp) {
+        refuseUpgrade(socket, scope, 429, 'TOO_MANY_REQUESTS', `Too many open connections from your network (at most ${opts.maxPerIp}). Close some tabs and try again.`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded();
+        connect(ws, req, client, scope.requestId);
+      });
     });
   };
 
