@@ -78,6 +78,7 @@ const envSchema = z.object({
   HOST: z.string().min(1, { error: 'must be a host name or address, e.g. 127.0.0.1' }).default('127.0.0.1'),
   DATA_DIR: z.string().min(1, { error: 'must be a directory path, e.g. ./data' }).default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:'], 'postgres://user@127.0.0.1:5432/tabsync').optional(),
+  DATABASE_POOL_MAX: whole(1, 1000, 20).default(20),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name, e.g. tabsync-files' }).optional(),
   S3_ENDPOINT: url(['http:', 'https:'], 'http://127.0.0.1:9000').optional(),
@@ -127,6 +128,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     host: env.HOST,
     dataDir,
     databaseUrl: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'tabsync.sqlite')}`,
+    databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     s3: env.S3_BUCKET
       ? {
