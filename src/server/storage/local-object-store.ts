@@ -6,8 +6,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ByteLimit } from './byte-limit.js';
 import { assertKeyPrefix, assertObjectKey } from './keys.js';
+import { mapLimit } from './map-limit.js';
 import {
   assertDeleteBatch,
+  assertRemovablePrefix,
   MAX_LIST_PAGE,
   ObjectNotFoundError,
   type ByteRange,
@@ -40,20 +42,6 @@ function compareSegments(a: readonly string[], b: readonly string[]): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return a.length - b.length;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 /**
@@ -233,6 +221,13 @@ export class LocalObjectStore implements ObjectStore {
     });
     await this.pruneAll(files.map((file) => path.dirname(file)));
     return result;
+  }
+
+  async removePrefix(prefix: string): Promise<void> {
+    assertRemovablePrefix(prefix);
+    const directory = this.pathOf(prefix.slice(0, -1));
+    await rm(directory, { recursive: true, force: true });
+    await this.pruneDirectories(path.dirname(directory));
   }
 
   /**
