@@ -1,8 +1,7 @@
 import { Op } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
-import { isUuid, parseStagingKey, sessionIdOfKey, sessionPrefix, SESSIONS_PREFIX, STAGING_PREFIX } from '../../storage/keys.js';
-import { mapLimit } from '../../storage/map-limit.js';
+import { isUuid, parseStagingKey, sessionIdOfKey, SESSIONS_PREFIX, STAGING_PREFIX } from '../../storage/keys.js';
 import { listAll, MAX_DELETE_BATCH, type ObjectStore } from '../../storage/object-store.js';
 import type { Actor, Clock } from '../actor.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -62,21 +61,6 @@ interface SessionState {
   endedAt: Date | null;
 }
 
-/** A session whose objects go as one prefix, with how many of them the listing saw. */
-interface PrefixCandidate {
-  sessionId: string;
-  objects: number;
-}
-
-interface DeletionGroup {
-  sessionId: string | null;
-  reason: Reason;
-  objects: number;
-}
-
-/** Sessions removed at once: each is one recursive removal on disk, or a few requests on S3. */
-const PREFIX_REMOVALS_AT_ONCE = 16;
-
 const DAY_MS = 86_400_000;
 
 /**
@@ -105,10 +89,9 @@ async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
  * Deletes what sessions leave behind in the object store: objects of sessions that were reset or
  * expired more than the grace period ago, objects under `sessions/` whose session is unknown,
  * staged bytes with no live upload and incomplete multipart uploads; and fails uploads that died
- * before their bytes arrived. It lists the store page by page; an ended session goes as a whole
- * prefix (`sessions/<id>/`, once the listing has passed it), other objects in batches of up to 1000
- * keys; each session's status is read again right before its batch goes: an object of an active
- * session is never deleted.
+ * before their bytes arrived. It lists the store page by page, deletes in batches of up to 1000
+ * keys, and reads each session's status again right before a batch is deleted: an object of an
+ * active session is never deleted.
  */
 export class OrphanCleanupService {
   private readonly staleUploadMs: number;
@@ -151,72 +134,17 @@ export class OrphanCleanupService {
   /** Objects under `sessions/`: those of sessions ended past the grace period, or of no session at all. */
   private async sweepSessions(report: CleanupReport, actor: Actor): Promise<void> {
     const pending: Candidate[] = [];
-    const ended: PrefixCandidate[] = [];
-    // The last ended session listed: its objects may go on in the next page, so it waits for that page.
-    let open = null as PrefixCandidate | null;
     for await (const page of readAhead(listAll(this.opts.storage, SESSIONS_PREFIX))) {
       const states = await this.sessionStates(page.map((object) => sessionIdOfKey(object.key) ?? null));
       for (const object of page) {
         const sessionId = sessionIdOfKey(object.key) ?? null;
         const reason = this.verdict(sessionId, states);
-        if (reason === 'session_ended' && sessionId) {
-          if (open?.sessionId === sessionId) open.objects += 1;
-          else {
-            if (open) ended.push(open);
-            open = { sessionId, objects: 1 };
-          }
-        } else if (reason) pending.push({ key: object.key, sessionId, reason });
+        if (reason) pending.push({ key: object.key, sessionId, reason });
         else report.kept += 1;
       }
       while (pending.length >= this.batchSize) await this.deleteSessionBatch(pending.splice(0, this.batchSize), report, actor);
-      for (let batch = this.takeSessions(ended, false); batch.length > 0; batch = this.takeSessions(ended, false)) await this.removeSessions(batch, report, actor);
     }
-    if (open) ended.push(open);
     if (pending.length > 0) await this.deleteSessionBatch(pending, report, actor);
-    for (let batch = this.takeSessions(ended, true); batch.length > 0; batch = this.takeSessions(ended, true)) await this.removeSessions(batch, report, actor);
-  }
-
-  /** The first sessions of `ended` holding `batchSize` objects (fewer only when `all` and they are the last). */
-  private takeSessions(ended: PrefixCandidate[], all: boolean): PrefixCandidate[] {
-    let objects = 0;
-    let count = 0;
-    while (count < ended.length && objects < this.batchSize) {
-      objects += ended[count]?.objects ?? 0;
-      count += 1;
-    }
-    return objects >= this.batchSize || all ? ended.splice(0, count) : [];
-  }
-
-  /** Removes each session's whole prefix, after reading the sessions again; then their rows and audit rows, in one batch. */
-  private async removeSessions(batch: readonly PrefixCandidate[], report: CleanupReport, actor: Actor): Promise<void> {
-    const states = await this.sessionStates(batch.map((candidate) => candidate.sessionId));
-    const removed: (PrefixCandidate & { reason: Reason })[] = [];
-    const confirmed = batch.flatMap((candidate) => {
-      const reason = this.verdict(candidate.sessionId, states);
-      if (reason === null) report.kept += candidate.objects;
-      return reason === null ? [] : [{ ...candidate, reason }];
-    });
-    await mapLimit(confirmed, PREFIX_REMOVALS_AT_ONCE, async (candidate) => {
-      try {
-        await this.opts.storage.removePrefix(sessionPrefix(candidate.sessionId));
-        removed.push(candidate);
-        if (candidate.reason === 'session_ended') report.endedSessionObjects += candidate.objects;
-        else report.unknownSessionObjects += candidate.objects;
-      } catch {
-        // What stays is found again by the next run.
-        report.failedDeletes += candidate.objects;
-      }
-    });
-    const endedIds = removed.filter((group) => group.reason === 'session_ended').map((group) => group.sessionId);
-    if (endedIds.length > 0) {
-      await this.opts.db.transaction((t) =>
-        this.opts.db.models.SessionFile.update(
-          { status: 'deleted', updatedAt: this.opts.clock() },
-          { where: { sessionId: endedIds, status: { [Op.ne]: 'deleted' } }, transaction: t },
-        ),
-      );
-    }
-    await this.recordGroups(removed, actor);
   }
 
   /** Why the object of `sessionId` may go, or null if it stays. */
@@ -325,20 +253,16 @@ export class OrphanCleanupService {
 
   /** One `file.deleted` row per session and reason in the batch, with the count of its objects. */
   private async recordDeletions(deleted: readonly Candidate[], actor: Actor): Promise<void> {
-    const groups = new Map<string, DeletionGroup>();
+    const groups = new Map<string, { sessionId: string | null; reason: Reason; objects: number }>();
     for (const candidate of deleted) {
       const id = `${candidate.sessionId ?? ''}|${candidate.reason}`;
       const group = groups.get(id) ?? { sessionId: candidate.sessionId, reason: candidate.reason, objects: 0 };
       group.objects += 1;
       groups.set(id, group);
     }
-    await this.recordGroups([...groups.values()], actor);
-  }
-
-  private async recordGroups(groups: readonly DeletionGroup[], actor: Actor): Promise<void> {
     // After the change has committed, in one group commit.
     await Promise.all(
-      groups.map((group) =>
+      [...groups.values()].map((group) =>
         this.opts.audit.record({ event: 'file.deleted', outcome: 'success', sessionId: group.sessionId, actor, metadata: { reason: group.reason, objects: group.objects } }),
       ),
     );
