@@ -13,6 +13,8 @@ export interface PutOptions {
   contentType?: string;
   /** The put fails with ObjectTooLargeError once the body grows past this, and nothing is kept. */
   maxBytes?: number;
+  /** The body's exact length, when known beforehand (a declared Content-Length): S3 then sends it in one request. */
+  size?: number;
 }
 
 /** Bytes `start` to `end`, both inclusive, as in an HTTP Range header. */
