@@ -4,7 +4,8 @@
  *  - http_ratio / p99_ratio: a no-op procedure on the same tRPC adapter in the same process;
  *  - peer_ratio: express 5 + express-session + connect-redis, rolling sessions (load-and-touch);
  *  - ws_ratio: the same procedure over tRPC's WebSocket, against a bare node:http handler doing
- *    the primary-key lookup on the same database.
+ *    the primary-key lookup on the same database;
+ *  - ws_peer_ratio: the WebSocket run against the express-session peer over HTTP.
  * Run on SQLite (`validate`) and on PostgreSQL (`validate-pg`, keys `validate.pg.*`).
  */
 import type { HttpLoad } from '../load/autocannon.js';
@@ -118,6 +119,7 @@ async function run(kind: Kind, ctx: FigureContext): Promise<Results> {
       [`${key}.http_ratio`]: measure(ours.requestsPerSecond, noop.requestsPerSecond, 'req/s'),
       [`${key}.peer_ratio`]: measure(ours.requestsPerSecond, peerBest.requestsPerSecond, 'req/s'),
       [`${key}.ws_ratio`]: measure(ws.requestsPerSecond, floor.requestsPerSecond, 'req/s'),
+      [`${key}.ws_peer_ratio`]: measure(ws.requestsPerSecond, peerBest.requestsPerSecond, 'req/s'),
       [`${key}.p99_ratio`]: measure(ours.p99Ms, noop.p99Ms, 'ms p99'),
     };
   } finally {

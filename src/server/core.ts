@@ -67,7 +67,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
 
   try {
     // Migration steps are detail; waiting on another process's migrations is worth an operator's notice.
-    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); }, warn: (msg) => { log.warn(msg); } });
+    const db = createDatabase(config.databaseUrl, { info: (msg) => { log.debug(msg); }, warn: (msg) => { log.warn(msg); } }, { poolMax: config.databasePoolMax });
     shutdown.push(() => db.close());
     await db.migrate();
 
@@ -90,7 +90,7 @@ export async function createCore(config: Config, options: CoreOptions): Promise<
     const queues = new JobQueues({ connection: await connectRedis('queues', { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), prefix: redisPrefix, log });
     shutdown.push(() => queues.close());
 
-    const audit = new AuditService({ db, clock });
+    const audit = new AuditService({ db, clock, onLostRows: (error, rows) => { log.error({ err: error, rows }, 'queued audit rows (successful validations) failed to commit'); } });
     // Closed before the database: rows already recorded commit first.
     shutdown.push(() => audit.close());
     const sessions = new SessionService({

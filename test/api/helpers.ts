@@ -153,6 +153,8 @@ export async function countSessions(t: TestApp): Promise<number> {
 }
 
 export async function auditRows(t: TestApp, event?: string) {
+  // Successful validations are queued, not awaited: let what the requests queued commit first.
+  await t.app.services.audit.flush();
   const { AuditLog } = t.app.db.models;
   return AuditLog.findAll({ where: event === undefined ? {} : { event }, order: [['id', 'ASC']] });
 }

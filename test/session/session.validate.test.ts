@@ -50,6 +50,7 @@ describe.each(DATABASE_KINDS)('SessionService.validate on %s', (kind) => {
     const outcome = await h.service.validate(session.sessionId, credential, h.actor);
 
     expect(validSession(outcome)).toEqual(session);
+    await h.audit.flush();
     expect((await auditRowsFor(h.db, session.sessionId)).map((r) => [r.event, r.outcome])).toEqual([
       ['session.generated', 'success'],
       ['session.validated', 'success'],

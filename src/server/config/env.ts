@@ -139,6 +139,7 @@ const envSchema = z.object({
   HOST: z.string().min(1, { error: 'must be a host name or address, e.g. 127.0.0.1' }).default('127.0.0.1'),
   DATA_DIR: z.string().min(1, { error: 'must be a directory path, e.g. ./data' }).default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:'], 'postgres://user@127.0.0.1:5432/tabsync').optional(),
+  DATABASE_POOL_MAX: whole(1, 1000, 20).default(20),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   REDIS_CLUSTER_NODES: clusterNodes.optional(),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name, e.g. tabsync-files' }).optional(),
@@ -193,6 +194,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     host: env.HOST,
     dataDir,
     databaseUrl: env.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'tabsync.sqlite')}`,
+    databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     /** Set: every Redis use goes to this cluster, and REDIS_URL is not read. */
     redisCluster: env.REDIS_CLUSTER_NODES,

@@ -47,8 +47,13 @@ export interface DatabaseLogger {
   warn?: (msg: string) => void;
 }
 
+export interface DatabaseOptions {
+  /** PostgreSQL connections at most (SQLite uses one writer and one reader). Default 20. */
+  poolMax?: number;
+}
+
 /** Opens SQLite (`sqlite:<file>`) or PostgreSQL (`postgres://…`) and defines the models on it. */
-export function createDatabase(url: string, logger?: DatabaseLogger): Database {
+export function createDatabase(url: string, logger?: DatabaseLogger, options: DatabaseOptions = {}): Database {
   const dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   let sequelize: Sequelize;
   let selectOne: SelectOne;
@@ -65,7 +70,8 @@ export function createDatabase(url: string, logger?: DatabaseLogger): Database {
     });
     selectOne = useLongLivedSqliteConnections(sequelize);
   } else {
-    const pg = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: 10, min: 0, idle: 10_000 } });
+    // Each request holds a connection for one statement; the pool bounds how many run at once (PostgreSQL's default max_connections is 100 for all instances and workers).
+    const pg = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000 } });
     sequelize = pg;
     selectOne = async <T extends object>(sql: string, params: readonly unknown[]): Promise<T | undefined> => {
       const rows: T[] = await pg.query<T>(sql, { bind: [...params], type: QueryTypes.SELECT });

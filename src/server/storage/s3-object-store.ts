@@ -8,16 +8,20 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ByteLimit } from './byte-limit.js';
 import { assertKeyPrefix, assertObjectKey } from './keys.js';
+import { lazyRelay } from './lazy-relay.js';
 import {
   assertDeleteBatch,
+  assertRemovablePrefix,
   MAX_LIST_PAGE,
   ObjectNotFoundError,
+  PrefixRemovalError,
   type ByteRange,
   type DeleteResult,
   type IncompleteUploadsResult,
@@ -37,7 +41,12 @@ export interface S3ObjectStoreOptions {
   queueSize?: number;
   /** CopyObject's limit (5 GiB on AWS); larger objects are copied by streaming them through. */
   maxCopyBytes?: number;
+  /** A body of known size up to this goes in one PutObject; larger ones, and those of unknown size, in parts. */
+  multipartThreshold?: number;
 }
+
+/** Tries of a streamed PutObject that failed before sending a byte (the SDK retries none of a streamed body). */
+const STREAMED_PUT_ATTEMPTS = 3;
 
 const MiB = 1024 * 1024;
 
@@ -61,8 +70,9 @@ function copySource(bucket: string, key: string): string {
 }
 
 /**
- * The object store on S3 or any S3-compatible server. Uploads stream through lib-storage (a plain
- * PUT when small, multipart when large), so memory stays bounded whatever the size.
+ * The object store on S3 or any S3-compatible server. A body of known size goes in one PutObject:
+ * held in memory when it fits in one part (so the SDK can retry it), streamed otherwise; a body of
+ * unknown or larger size streams through lib-storage in parts. Memory stays bounded whatever the size.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly kind = 's3';
@@ -71,6 +81,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly maxCopyBytes: number;
+  private readonly multipartThreshold: number;
 
   constructor(options: S3ObjectStoreOptions) {
     this.client = options.client;
@@ -78,6 +89,7 @@ export class S3ObjectStore implements ObjectStore {
     this.partSize = options.partSize ?? 8 * MiB;
     this.queueSize = options.queueSize ?? 2;
     this.maxCopyBytes = options.maxCopyBytes ?? 5 * 1024 * MiB;
+    this.multipartThreshold = options.multipartThreshold ?? 256 * MiB;
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ size: number }> {
@@ -86,23 +98,61 @@ export class S3ObjectStore implements ObjectStore {
     // pipeline also fails the counter for a body that failed before it got here (a client gone
     // already), where a listener added now would wait for an 'error' that was emitted long ago.
     pipeline(body, counter, () => undefined);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: counter, ContentType: options.contentType },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
+    const { size } = options;
     try {
-      await upload.done();
+      if (size !== undefined && size <= this.partSize) await this.putHeld(key, counter, options);
+      else if (size !== undefined && size <= this.multipartThreshold) await this.putStreamed(key, counter, size, options);
+      else await this.putInParts(key, counter, options);
     } catch (error) {
-      // lib-storage aborts its multipart upload itself. A body that failed (too large, or its
-      // client gone) failed the counter: that cause is the answer, not the upload's echo of it.
+      // A body that failed (too large, or its client gone) failed the counter: that cause is the
+      // answer, not the request's echo of it.
       const cause = counter.errored;
       counter.destroy();
       throw cause ?? error;
     }
     return { size: counter.bytes };
+  }
+
+  /** One part's worth at most, read whole first: a Buffer body is one the SDK retries (s3rver's 500s included). */
+  private async putHeld(key: string, counter: ByteLimit, options: PutOptions): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of counter as AsyncIterable<Buffer>) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: options.contentType }));
+  }
+
+  /** One streamed PutObject, tried again only while none of the body has been sent. */
+  private async putStreamed(key: string, counter: ByteLimit, size: number, options: PutOptions): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const request = new AbortController();
+      const relay = lazyRelay(counter, size, () => counter.bytes, () => { request.abort(); });
+      try {
+        const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: relay.body, ContentLength: size, ContentType: options.contentType });
+        await this.client.send(command, { abortSignal: request.signal });
+        return;
+      } catch (error) {
+        relay.release();
+        relay.body.destroy();
+        if (relay.started() || attempt >= STREAMED_PUT_ATTEMPTS || counter.errored) {
+          // S3 refuses a body short of its Content-Length; a lenient server may keep what came, which must not stay.
+          if (relay.started()) await this.deleteMany([key]).catch(() => undefined);
+          throw relay.failure() ?? error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+
+  private async putInParts(key: string, counter: ByteLimit, options: PutOptions): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: counter, ContentType: options.contentType },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      // lib-storage aborts its multipart upload itself on an error.
+      leavePartsOnError: false,
+    });
+    await upload.done();
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectBody> {
@@ -173,6 +223,23 @@ export class S3ObjectStore implements ObjectStore {
     const failed = (response.Errors ?? []).map((error) => ({ key: error.Key ?? '', message: `${error.Code ?? 'Error'}: ${error.Message ?? 'not deleted'}` }));
     const failedKeys = new Set(failed.map((entry) => entry.key));
     return { deleted: keys.filter((key) => !failedKeys.has(key)), failed };
+  }
+
+  async removePrefix(prefix: string): Promise<void> {
+    assertRemovablePrefix(prefix);
+    assertKeyPrefix(prefix);
+    let failed = 0;
+    let firstFailure = '';
+    // Each page is deleted before the next is asked for, so the listing never meets its own deletes.
+    for (let cursor: string | null = null; ; ) {
+      const page: ListPage = await this.list(prefix, { cursor });
+      const result = await this.deleteMany(page.objects.map((object) => object.key));
+      failed += result.failed.length;
+      firstFailure ||= result.failed[0]?.message ?? '';
+      cursor = page.nextCursor;
+      if (cursor === null) break;
+    }
+    if (failed > 0) throw new PrefixRemovalError(prefix, failed, firstFailure);
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {

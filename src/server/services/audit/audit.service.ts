@@ -38,7 +38,12 @@ export interface AuditServiceOptions {
   windowMs?: number;
   /** Told the size of each group commit. */
   onBatch?: (size: number) => void;
+  /** Told when a commit holding `enqueue`d rows failed: those rows are lost, and nobody else hears of it. */
+  onLostRows?: (error: unknown, rows: number) => void;
 }
+
+/** The longest an `enqueue`d row waits before its commit starts: what a crash can lose of them. */
+export const QUEUED_ROW_MAX_WAIT_MS = 50;
 
 /** Told the rows of every write once they have committed (the metrics read the log here). */
 export type AuditObserver = (rows: readonly ChainedRow[]) => void;
@@ -49,7 +54,9 @@ const MAX_USER_AGENT = 512;
  * The audit log: one hash chain over every row (see audit-chain.ts). Rows recorded without a
  * transaction are group-committed: the rows of concurrent requests share one transaction, and each
  * `record` resolves once its row has committed, so a caller that awaits it answers only after the
- * row is durable.
+ * row is durable. The rule: a state change or a refusal is `record`ed and awaited; a row whose
+ * answer changes nothing (a successful validation) is `enqueue`d into the same line, so it is
+ * chained in order but nobody waits for its commit.
  */
 export class AuditService {
   private readonly store: AuditStore;
@@ -62,7 +69,9 @@ export class AuditService {
       write: (contents) => deps.db.transaction((t) => this.store.append(contents, t)).then((rows) => { this.notify(rows); }),
       maxBatch: deps.maxBatch ?? 256,
       windowMs: deps.windowMs ?? 0,
+      queuedWindowMs: QUEUED_ROW_MAX_WAIT_MS,
       onBatch: deps.onBatch,
+      onQueuedFailure: deps.onLostRows,
     });
   }
 
@@ -82,6 +91,14 @@ export class AuditService {
     transaction.afterCommit(() => { this.notify(rows); });
   }
 
+  /**
+   * Queues one row into the next group commit without waiting for it: it commits within
+   * QUEUED_ROW_MAX_WAIT_MS (plus a write in flight), or at `close`. A crash before then loses it.
+   */
+  enqueue(entry: AuditEntry): void {
+    this.writer.queue(this.contentOf(entry));
+  }
+
   /** Adds an observer of committed rows. It must not throw: the rows are already durable. */
   observe(observer: AuditObserver): void {
     this.observers.push(observer);
@@ -92,9 +109,14 @@ export class AuditService {
     return this.deps.db.models.AuditLog.findAll({ where: { sessionId }, order: [['id', 'ASC']] });
   }
 
-  /** Waits for the rows already recorded to commit; the database may close after this. */
-  async close(): Promise<void> {
+  /** Resolves once every row recorded or queued so far has committed (or failed). */
+  async flush(): Promise<void> {
     await this.writer.drain();
+  }
+
+  /** Waits for the rows already recorded or queued to commit; the database may close after this. */
+  async close(): Promise<void> {
+    await this.flush();
   }
 
   private notify(rows: readonly ChainedRow[]): void {

@@ -9,36 +9,54 @@ export interface GroupCommitOptions<T> {
    * write is in flight, so a wait mostly adds latency when the system is idle.
    */
   windowMs: number;
+  /**
+   * The longest a `queue`d item (one nobody awaits) waits before its write starts, in ms: such items
+   * may wait for company, which turns a stream of them into few commits.
+   */
+  queuedWindowMs?: number;
   /** Told the size of every batch written (for metrics and the tests that check batching). */
   onBatch?: (size: number) => void;
+  /** Told of a failed write holding `queue`d items: nobody awaits them, so this is the only report. */
+  onQueuedFailure?: (error: unknown, items: number) => void;
 }
 
 interface Waiter<T> {
   item: T;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  /** Null for a `queue`d item: nobody waits on it. */
+  resolve: (() => void) | null;
+  reject: ((error: unknown) => void) | null;
 }
+
+const NOBODY = { resolve: null, reject: null };
 
 /**
  * A group commit: items added while a write is in flight (or within the window) go out together in
- * the next one, and each `add` resolves only once the write holding its item has committed. One
- * write is in flight at a time, so items are written in the order they were added.
+ * the next one, and each `add` resolves only once the write holding its item has committed. A
+ * `queue`d item joins the same line without anyone waiting on it; it goes out with the next write,
+ * and within `queuedWindowMs` when nothing else comes along. One write is in flight at a time, so
+ * items are written in the order they were added or queued.
  */
 export class GroupCommit<T> {
   private pending: Waiter<T>[] = [];
   private inFlight: Promise<void> | null = null;
   /** Cancels the scheduled write of the pending items; null when none is scheduled. */
   private scheduled: (() => void) | null = null;
+  /** Whether the scheduled write is the slow one of queued items only (an awaited item brings it forward). */
+  private scheduledLazily = false;
 
   constructor(private readonly opts: GroupCommitOptions<T>) {}
 
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.inFlight) return;
-      if (this.pending.length >= this.opts.maxBatch) this.flushNow();
-      else this.scheduled ??= this.schedule();
+      this.arrived(false);
     });
+  }
+
+  /** Adds `item` to the next write without waiting for it; `drain` still waits for it. */
+  queue(item: T): void {
+    this.pending.push({ item, ...NOBODY });
+    this.arrived(true);
   }
 
   /** Resolves once everything added so far is written (or has failed). */
@@ -47,6 +65,21 @@ export class GroupCommit<T> {
       if (!this.inFlight) this.flushNow();
       await this.inFlight;
     }
+  }
+
+  private arrived(queued: boolean): void {
+    if (this.inFlight) return;
+    if (this.pending.length >= this.opts.maxBatch) {
+      this.flushNow();
+      return;
+    }
+    if (this.scheduled && this.scheduledLazily && !queued) {
+      this.scheduled();
+      this.scheduled = null;
+    }
+    if (this.scheduled) return;
+    this.scheduledLazily = queued;
+    this.scheduled = this.schedule(queued ? (this.opts.queuedWindowMs ?? this.opts.windowMs) : this.opts.windowMs);
   }
 
   private flushNow(): void {
@@ -61,9 +94,9 @@ export class GroupCommit<T> {
     });
   }
 
-  private schedule(): () => void {
-    if (this.opts.windowMs > 0) {
-      const timer = setTimeout(() => { this.flushNow(); }, this.opts.windowMs);
+  private schedule(windowMs: number): () => void {
+    if (windowMs > 0) {
+      const timer = setTimeout(() => { this.flushNow(); }, windowMs);
       return () => { clearTimeout(timer); };
     }
     const immediate = setImmediate(() => { this.flushNow(); });
@@ -74,9 +107,11 @@ export class GroupCommit<T> {
     try {
       await this.opts.write(batch.map((waiter) => waiter.item));
       this.opts.onBatch?.(batch.length);
-      for (const waiter of batch) waiter.resolve();
+      for (const waiter of batch) waiter.resolve?.();
     } catch (error) {
-      for (const waiter of batch) waiter.reject(error);
+      for (const waiter of batch) waiter.reject?.(error);
+      const queued = batch.filter((waiter) => waiter.reject === null).length;
+      if (queued > 0) this.opts.onQueuedFailure?.(error, queued);
     }
   }
 }

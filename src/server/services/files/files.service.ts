@@ -161,7 +161,7 @@ export class FilesService {
     let size: number;
     const stopHeartbeat = keepAlive(() => this.touch(row.id), this.deps.uploadHeartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     try {
-      ({ size } = await this.deps.storage.put(row.objectKey, spending.meter(input.body), { maxBytes: row.size, contentType: UNKNOWN_TYPE }));
+      ({ size } = await this.deps.storage.put(row.objectKey, spending.meter(input.body), { maxBytes: row.size, size: input.declaredSize, contentType: UNKNOWN_TYPE }));
     } catch (error) {
       throw await this.stagingFailed(row, error, allowance, actor);
     } finally {

@@ -100,8 +100,9 @@ export class SessionService {
       const ownEnded = row !== null && reason !== 'forbidden' && credentialMatches(credential, row.tokenHash);
       return { result: { valid: false, reason }, clearCredential: ownEnded };
     }
-    // Both join group commits of their own (the audit row, the touch), so they wait on each other's commits no longer than they must.
-    const [touched] = await Promise.all([this.touch(row), this.opts.audit.record({ event: 'session.validated', outcome: 'success', sessionId, actor })]);
+    // The answer changes nothing, so it does not wait for its row: the row is queued into the chain, in order.
+    this.opts.audit.enqueue({ event: 'session.validated', outcome: 'success', sessionId, actor });
+    const touched = await this.touch(row);
     const session = toSessionView(row);
     if (touched) this.opts.events.publish(sessionId, { type: 'session.validated', session });
     return { result: { valid: true, session }, clearCredential: false };
