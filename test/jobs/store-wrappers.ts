@@ -11,7 +11,7 @@ import type {
   StoredObject,
 } from '../../src/server/storage/object-store.js';
 
-type Operation = 'put' | 'get' | 'head' | 'copy' | 'move' | 'deleteMany' | 'removePrefix' | 'list' | 'abortIncompleteUploads' | 'ping';
+type Operation = 'put' | 'get' | 'head' | 'copy' | 'move' | 'deleteMany' | 'list' | 'abortIncompleteUploads' | 'ping';
 
 /** A real store with a hook before every operation: the hook may wait, throw, or change the world. */
 export class HookedStore implements ObjectStore {
@@ -47,10 +47,6 @@ export class HookedStore implements ObjectStore {
   async deleteMany(keys: readonly string[]): Promise<DeleteResult> {
     await this.before('deleteMany', [keys]);
     return this.inner.deleteMany(keys);
-  }
-  async removePrefix(prefix: string): Promise<void> {
-    await this.before('removePrefix', [prefix]);
-    return this.inner.removePrefix(prefix);
   }
   async list(prefix: string, options?: ListOptions): Promise<ListPage> {
     await this.before('list', [prefix]);

@@ -9,7 +9,6 @@ import { assertKeyPrefix, assertObjectKey } from './keys.js';
 import { mapLimit } from './map-limit.js';
 import {
   assertDeleteBatch,
-  assertRemovablePrefix,
   MAX_LIST_PAGE,
   ObjectNotFoundError,
   type ByteRange,
@@ -42,37 +41,6 @@ function compareSegments(a: readonly string[], b: readonly string[]): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return a.length - b.length;
-}
-
-/**
- * Removes `directory` and all it holds; one already gone is fine. Each level's entries go at once,
- * with one readdir per directory: faster here than `rm({ recursive: true })` (1.1–1.9 s against
- * 2.5 s for 300 sessions of 10 files, under load), which tries `rmdir` on every directory first.
- */
-async function removeTree(directory: string): Promise<void> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(directory, { withFileTypes: true });
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return;
-    throw error;
-  }
-  await Promise.all(
-    entries.map(async (entry) => {
-      const entryPath = path.join(directory, entry.name);
-      if (entry.isDirectory()) return removeTree(entryPath);
-      try {
-        await unlink(entryPath);
-      } catch (error) {
-        if (!isErrno(error, 'ENOENT')) throw error;
-      }
-    }),
-  );
-  try {
-    await rmdir(directory);
-  } catch (error) {
-    if (!isErrno(error, 'ENOENT')) throw error;
-  }
 }
 
 /**
@@ -252,13 +220,6 @@ export class LocalObjectStore implements ObjectStore {
     });
     await this.pruneAll(files.map((file) => path.dirname(file)));
     return result;
-  }
-
-  async removePrefix(prefix: string): Promise<void> {
-    assertRemovablePrefix(prefix);
-    const directory = this.pathOf(prefix.slice(0, -1));
-    await removeTree(directory);
-    await this.pruneDirectories(path.dirname(directory));
   }
 
   /**

@@ -68,11 +68,6 @@ export interface ObjectStore {
   move(from: string, to: string, options?: { contentType?: string }): Promise<void>;
   /** Deletes up to MAX_DELETE_BATCH keys in one call. A missing key counts as deleted. */
   deleteMany(keys: readonly string[]): Promise<DeleteResult>;
-  /**
-   * Removes every object under `prefix` (non-empty, ending in `/`): one recursive removal on disk,
-   * the listing's pages in batched deletes on S3. Throws PrefixRemovalError when some object stays.
-   */
-  removePrefix(prefix: string): Promise<void>;
   /** One page of the keys under `prefix`, in a stable order. */
   list(prefix: string, options?: ListOptions): Promise<ListPage>;
   /** Aborts multipart uploads begun before `olderThan`, where the store supports it. */
@@ -109,18 +104,6 @@ export class ObjectTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`The object is larger than the limit of ${maxBytes} bytes.`);
   }
-}
-
-export class PrefixRemovalError extends Error {
-  override name = 'PrefixRemovalError';
-  constructor(readonly prefix: string, readonly failed: number, detail: string) {
-    super(`${failed} object(s) under "${prefix}" could not be removed: ${detail}`);
-  }
-}
-
-/** A prefix `removePrefix` takes: a folder (ends in `/`), never the whole store. */
-export function assertRemovablePrefix(prefix: string): void {
-  if (prefix === '' || !prefix.endsWith('/')) throw new InvalidObjectKeyError(`A prefix to remove must name a folder ending in "/" (got "${prefix}").`);
 }
 
 export class InvalidObjectKeyError extends Error {

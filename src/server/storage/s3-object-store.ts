@@ -18,10 +18,8 @@ import { assertKeyPrefix, assertObjectKey } from './keys.js';
 import { lazyRelay } from './lazy-relay.js';
 import {
   assertDeleteBatch,
-  assertRemovablePrefix,
   MAX_LIST_PAGE,
   ObjectNotFoundError,
-  PrefixRemovalError,
   type ByteRange,
   type DeleteResult,
   type IncompleteUploadsResult,
@@ -223,23 +221,6 @@ export class S3ObjectStore implements ObjectStore {
     const failed = (response.Errors ?? []).map((error) => ({ key: error.Key ?? '', message: `${error.Code ?? 'Error'}: ${error.Message ?? 'not deleted'}` }));
     const failedKeys = new Set(failed.map((entry) => entry.key));
     return { deleted: keys.filter((key) => !failedKeys.has(key)), failed };
-  }
-
-  async removePrefix(prefix: string): Promise<void> {
-    assertRemovablePrefix(prefix);
-    assertKeyPrefix(prefix);
-    let failed = 0;
-    let firstFailure = '';
-    // Each page is deleted before the next is asked for, so the listing never meets its own deletes.
-    for (let cursor: string | null = null; ; ) {
-      const page: ListPage = await this.list(prefix, { cursor });
-      const result = await this.deleteMany(page.objects.map((object) => object.key));
-      failed += result.failed.length;
-      firstFailure ||= result.failed[0]?.message ?? '';
-      cursor = page.nextCursor;
-      if (cursor === null) break;
-    }
-    if (failed > 0) throw new PrefixRemovalError(prefix, failed, firstFailure);
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
