@@ -51,8 +51,7 @@ export const fileViewSchema = z.object({
 });
 export type FileView = z.infer<typeof fileViewSchema>;
 
-/** Stored files of these types are served for display (`?inline=1`): raster images only, never SVG (which runs scripts). */
-export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+export { INLINE_IMAGE_TYPES } from './file-types.js';
 
 export const filesListInputSchema = z.object({ sessionId: sessionIdSchema });
 export type FilesListInput = z.infer<typeof filesListInputSchema>;

@@ -1,23 +1,38 @@
-import { z } from 'zod';
 import type { MessageView } from '../../shared/chat.js';
+import { isUuid } from '../../shared/session-id.js';
 import { reconnectDelayMs } from '../api/backoff.js';
 import { classifyFailure } from '../api/failure.js';
 import type { StoredValue } from '../session/session-id-store.js';
 
-const entrySchema = z.object({
-  clientMessageId: z.uuid(),
-  text: z.string(),
-  fileIds: z.array(z.string()),
+export interface OutboxEntry {
+  clientMessageId: string;
+  text: string;
+  fileIds: string[];
   /** When it was written (ms since the epoch). */
-  queuedAt: z.number(),
+  queuedAt: number;
   /**
    * Why the server did not take it. With `retryAt` (a 429) it goes again by itself then, and the
    * messages after it wait; without, the person decides (retry or delete) and the others go on.
    */
-  failure: z.object({ reason: z.string(), retryAt: z.number().optional() }).optional(),
-});
-export type OutboxEntry = z.infer<typeof entrySchema>;
-const entriesSchema = z.array(entrySchema);
+  failure?: { reason: string; retryAt?: number };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An entry as another tab (or an earlier version of the app) stored it, checked by hand: the
+ * outbox loads with the first script, which must not bring a schema library with it.
+ */
+function isEntry(value: unknown): value is OutboxEntry {
+  if (!isRecord(value)) return false;
+  const { clientMessageId, text, fileIds, queuedAt, failure } = value;
+  if (typeof clientMessageId !== 'string' || !isUuid(clientMessageId) || typeof text !== 'string' || typeof queuedAt !== 'number') return false;
+  if (!Array.isArray(fileIds) || !fileIds.every((id) => typeof id === 'string')) return false;
+  if (failure === undefined) return true;
+  return isRecord(failure) && typeof failure.reason === 'string' && (failure.retryAt === undefined || typeof failure.retryAt === 'number');
+}
 
 /** What a person is told about a message the server asked to wait with; the wait itself is shown counting down. */
 export const RATE_LIMITED_REASON = 'Not sent yet: too many messages in a short time.';
@@ -49,8 +64,8 @@ export function readOutbox(store: StoredValue): OutboxEntry[] {
 function parseEntries(text: string | null): OutboxEntry[] {
   if (text === null) return [];
   try {
-    const parsed = entriesSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : [];
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) && parsed.every(isEntry) ? parsed : [];
   } catch {
     return [];
   }

@@ -1,5 +1,6 @@
 import type { SessionEvent } from '../../shared/events.js';
-import { sessionIdSchema, type SessionView } from '../../shared/session.js';
+import { normalizedSessionId } from '../../shared/session-id.js';
+import type { SessionView } from '../../shared/session.js';
 import { classifyFailure, type SessionEndReason } from '../api/failure.js';
 import { withRetries, type RetryOptions } from '../api/retry.js';
 import type { ConnectionStatus } from '../api/trpc-client.js';
@@ -83,8 +84,8 @@ export class SessionController {
 
   /** Start-up: resumes the stored session, or the cookie's, or starts one. */
   async start(): Promise<void> {
-    const stored = sessionIdSchema.safeParse(this.deps.store.read());
-    if (stored.success) this.deps.dispatch({ type: 'establishing', resuming: stored.data });
+    const resuming = normalizedSessionId(this.deps.store.read());
+    if (resuming) this.deps.dispatch({ type: 'establishing', resuming });
     await this.guard(() => exclusively(SESSION_LOCK, async () => {
       // Another tab told us its session while this one waited or asked: its word is newer.
       if (this.hasSession()) return;

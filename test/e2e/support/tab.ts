@@ -52,8 +52,17 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 }
 
 /** Waits until the conversation shows a message with this text. */
+/**
+ * Waits until the conversation shows the message as stored by the server. A message still in the
+ * outbox (pending or refused) does not count: every tab of the browser shows those at once from
+ * storage, which proves nothing about delivery.
+ */
 export async function waitForMessage(page: Page, text: string): Promise<void> {
-  await page.getByTestId('message-list').locator('.message-text', { hasText: text }).first().waitFor({ timeout: SYNC_TIMEOUT_MS });
+  await page
+    .getByTestId('message-list')
+    .locator('li.message:not(.message-pending):not(.message-failed) .message-text', { hasText: text })
+    .first()
+    .waitFor({ timeout: SYNC_TIMEOUT_MS });
 }
 
 /** Waits until the files list shows the file in the given state (`stored`, `uploading`, `failed`). */

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { INLINE_IMAGE_TYPES, type FileView } from '../../../shared/files.js';
+import { INLINE_IMAGE_TYPES } from '../../../shared/file-types.js';
+import type { FileView } from '../../../shared/files.js';
 import { FileIcon } from '../icons.js';
 import { inlineUrl } from './download-url.js';
 
