@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
@@ -39,20 +40,7 @@ const PING_MS = 300;
 const CUT_OFF_MS = 3 * PING_MS + 2000;
 
 async function stall(url: string, cookie: string, sessionId: string, spec: StalledSocket): Promise<{ socket: WebSocket; stop(): void }> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/trpc`, { headers: { cookie }, autoPong: false });
-  socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('open', resolve));
-  let started = 0;
-  const allStarted = new Promise<void>((resolve) => {
-    socket.on('message', (data: Buffer) => {
-      if ((JSON.parse(data.toString()) as { result?: { type?: string } }).result?.type === 'started') started += 1;
-      if (started === spec.subscriptions) resolve();
-    });
-  });
-  for (let id = 1; id <= spec.subscriptions; id++) {
-    socket.send(JSON.stringify({ id, method: 'subscription', params: { path: 'session.events', input: { sessionId } } }));
-  }
-  await allStarted;
+  const socket = await subscribeRaw(url, cookie, sessionId, spec.subscriptions, { autoPong: false });
   socket.pause();
   const pongs = spec.pongs === 'none' ? undefined : setInterval(() => {
     if (socket.readyState !== WebSocket.OPEN) return;

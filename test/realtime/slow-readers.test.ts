@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { GENEROUS_LIMITS } from '../api/helpers.js';
+import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
@@ -9,25 +10,9 @@ import { createWsTestClient } from '../support/ws-client.js';
 
 const SUBSCRIPTIONS_PER_SOCKET = 20;
 
-/**
- * A client that subscribes `count` times to its session's events over a raw socket and then stops
- * reading: the server must not buffer what it cannot deliver.
- */
+/** A client that subscribes and then stops reading: the server must not buffer what it cannot deliver. */
 async function nonReader(url: string, cookie: string, sessionId: string, count: number): Promise<WebSocket> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/trpc`, { headers: { cookie } });
-  socket.on('error', () => undefined);
-  await new Promise((resolve) => socket.once('open', resolve));
-  let started = 0;
-  const allStarted = new Promise<void>((resolve) => {
-    socket.on('message', (data: Buffer) => {
-      if ((JSON.parse(data.toString()) as { result?: { type?: string } }).result?.type === 'started') started += 1;
-      if (started === count) resolve();
-    });
-  });
-  for (let id = 1; id <= count; id++) {
-    socket.send(JSON.stringify({ id, method: 'subscription', params: { path: 'session.events', input: { sessionId } } }));
-  }
-  await allStarted;
+  const socket = await subscribeRaw(url, cookie, sessionId, count);
   socket.pause();
   return socket;
 }
