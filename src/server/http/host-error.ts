@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { ApiErrorCode } from '../../shared/errors.js';
-import type { RequestScope } from './host.js';
+import type { RequestScope } from './request-scope.js';
 import { sendError, sendJson } from './json-response.js';
 import { TRPC_PATH } from './paths.js';
 

@@ -12,13 +12,10 @@ import { sendHostError } from './host-error.js';
 import type { LingeringClose } from './lingering-close.js';
 import { newRequestId, type RequestIdReader } from './request-id.js';
 import { parseRequestTarget } from './request-target.js';
+import type { RequestScope } from './request-scope.js';
 
-/** One request as the host hands it to a route: the id that joins its log lines and audit rows. */
-export interface RequestScope {
-  requestId: string;
-  ip: string;
-  url: URL;
-}
+// Routes have always named it from here; it lives apart so that host-error.ts need not import the host.
+export type { RequestScope } from './request-scope.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => unknown;
 /** `upgraded` is called once a WebSocket owns the socket (and its error handling). */
