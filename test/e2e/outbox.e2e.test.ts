@@ -119,6 +119,7 @@ describe('reloads and the outbox in a real browser', () => {
       expect(await tabOne.getByTestId('chat-input').inputValue()).toBe('');
       await tabOne.reload();
       await pendingMessage(tabOne, text).waitFor({ timeout: SYNC_TIMEOUT_MS });
+      await tabOne.screenshot({ path: path.join(ARTIFACTS, 'laptop-offline-pending.png'), animations: 'disabled' });
 
       await server.start();
       await storedMessage(tabOne, text).waitFor({ timeout: SYNC_TIMEOUT_MS });
