@@ -61,6 +61,10 @@ export async function startS3rver(bucket = 'tabsync-test'): Promise<S3Server> {
     return started;
   };
   let child = await launch();
+  // A request in flight while the double restarts meets a closed port: the SDK's default three quick
+  // attempts (~40 ms) end before the new process listens (about a second). The SDK's own setting
+  // gives this test process's clients enough attempts, with its exponential backoff, to reach it.
+  process.env.AWS_MAX_ATTEMPTS ??= '8';
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
