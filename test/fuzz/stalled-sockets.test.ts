@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { eventually } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -49,12 +50,6 @@ async function stall(url: string, cookie: string, sessionId: string, spec: Stall
   return { socket, stop: () => { clearInterval(pongs); socket.terminate(); } };
 }
 
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end && !condition()) await new Promise((resolve) => setTimeout(resolve, 25));
-  return condition();
-}
-
 describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -84,12 +79,12 @@ describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
           await tab.received(sent.length);
           const delivered = tab.events.flatMap((event) => (event.data.type === 'chat.message' ? [event.data.message.messageId] : []));
           expect(delivered).toEqual(sent);
-          expect(await until(() => t.app.websockets.connections === 1, CUT_OFF_MS), 'every stalled socket was cut off').toBe(true);
+          expect(await eventually(() => t.app.websockets.connections === 1, CUT_OFF_MS), 'every stalled socket was cut off').toBe(true);
           expect(tab.isOpen()).toBe(true);
         } finally {
           for (const socket of stalled) socket.stop();
           await reader.close();
-          await until(() => t.app.websockets.connections === 0, CUT_OFF_MS);
+          await eventually(() => t.app.websockets.connections === 0, CUT_OFF_MS);
         }
       }),
       fuzzParameters(12),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { GENEROUS_LIMITS } from '../api/helpers.js';
+import { eventually } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -15,15 +16,6 @@ async function nonReader(url: string, cookie: string, sessionId: string, count: 
   const socket = await subscribeRaw(url, cookie, sessionId, count);
   socket.pause();
   return socket;
-}
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return condition();
 }
 
 describe('WebSocket readers that stop reading', () => {
@@ -52,7 +44,7 @@ describe('WebSocket readers that stop reading', () => {
 
     await tab.received(60);
     expect(tab.events.filter((event) => event.data.type === 'chat.message')).toHaveLength(60);
-    expect(await until(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
+    expect(await eventually(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
 
     for (const socket of stalled) socket.terminate();
     await reader.close();
