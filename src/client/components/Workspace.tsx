@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ChatContainer } from './chat/ChatContainer.js';
 import { FilesPanel } from './files/FilesPanel.js';
 import { FilesProvider } from './files/FilesProvider.js';
-import { useSessionFiles } from './files/useSessionFiles.js';
+import { useKeptFileCount } from './files/useKeptFileCount.js';
 import { DevControls } from './dev/DevControls.js';
 import { DEV_CONTROLS_ENABLED } from './dev/dev-controls-enabled.js';
 
@@ -15,21 +15,10 @@ type View = 'chat' | 'files';
  */
 export function Workspace() {
   const [view, setView] = useState<View>('chat');
-  const { files } = useSessionFiles();
-  // Refused files are notices, not files of the session: the switch counts what the panel counts.
-  const kept = files.filter((file) => file.status !== 'failed').length;
   return (
     <FilesProvider>
       <div className="workspace" data-view={view}>
-        <div className="view-switch" role="group" aria-label="Show">
-          <button type="button" aria-pressed={view === 'chat'} onClick={() => { setView('chat'); }}>
-            Conversation
-          </button>
-          <button type="button" aria-pressed={view === 'files'} onClick={() => { setView('files'); }}>
-            Files
-            {kept > 0 && <span className="count-badge">{kept}</span>}
-          </button>
-        </div>
+        <ViewSwitch view={view} onChange={setView} />
         <ChatContainer />
         <aside className="sidebar" aria-label="Files and tools">
           <FilesPanel />
@@ -37,5 +26,21 @@ export function Workspace() {
         </aside>
       </div>
     </FilesProvider>
+  );
+}
+
+/** Conversation | Files, where the two do not fit side by side; Files counts what the panel counts. */
+function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => void }) {
+  const kept = useKeptFileCount();
+  return (
+    <div className="view-switch" role="group" aria-label="Show">
+      <button type="button" aria-pressed={view === 'chat'} onClick={() => { onChange('chat'); }}>
+        Conversation
+      </button>
+      <button type="button" aria-pressed={view === 'files'} onClick={() => { onChange('files'); }}>
+        Files
+        {kept > 0 && <span className="count-badge">{kept}</span>}
+      </button>
+    </div>
   );
 }

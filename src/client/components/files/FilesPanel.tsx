@@ -1,7 +1,6 @@
 import { createPortal } from 'react-dom';
 import { useUploads } from './UploadsProvider.js';
-import { useRemovals } from './RemovalsProvider.js';
-import { useSessionFiles } from './useSessionFiles.js';
+import { useKeptFileCount } from './useKeptFileCount.js';
 import { usePageFileDrop } from './usePageFileDrop.js';
 import { FilePicker } from './FilePicker.js';
 import { FileList } from './FileList.js';
@@ -15,12 +14,9 @@ import { UploadIcon } from '../icons.js';
  */
 export function FilesPanel() {
   const { uploads, uploadFiles } = useUploads();
-  const { hidden } = useRemovals();
-  const { files } = useSessionFiles();
+  const kept = useKeptFileCount();
   const upload = (selected: File[]) => { void uploadFiles(selected); };
   const { isDragging } = usePageFileDrop(upload);
-  // Refused files are notices, not files of the session: they are not counted.
-  const kept = files.filter((file) => file.status !== 'failed' && !hidden.has(file.fileId)).length;
   const compact = kept + uploads.length > 0;
 
   return (
