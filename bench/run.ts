@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateRedis } from '../src/server/redis/locate-redis.js';
+import { capacityFigure } from './figures/capacity.js';
 import { cleanupFigure, cleanupS3Figure } from './figures/cleanup.js';
 import { fanoutFigure, fanoutTwoInstancesFigure } from './figures/fanout.js';
 import { pageLoadFigure } from './figures/page-load.js';
@@ -27,7 +28,7 @@ import { QUICK } from './lib/settings.js';
 // talks to S3, says nothing about the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, slowReadersFigure, uploadFigure, cleanupFigure, cleanupS3Figure, pageLoadFigure];
+const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, wsMemoryFigure, slowReadersFigure, uploadFigure, cleanupFigure, cleanupS3Figure, pageLoadFigure, capacityFigure];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const picked = wanted.length === 0 ? FIGURES : FIGURES.filter((figure) => wanted.some((name) => figure.name === name || figure.name.startsWith(`${name}-`)));

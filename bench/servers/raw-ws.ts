@@ -55,6 +55,7 @@ serveParent(
   {
     memory: () => memoryAfterGc(),
     connections: () => Promise.resolve(wss.clients.size),
+    cpu: () => Promise.resolve(process.cpuUsage()),
   },
   async () => {
     for (const socket of wss.clients) socket.terminate();

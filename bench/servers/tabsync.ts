@@ -25,6 +25,7 @@ serveParent(
   {
     memory: () => memoryAfterGc(),
     connections: () => Promise.resolve(app.websockets.connections),
+    cpu: () => Promise.resolve(process.cpuUsage()),
   },
   async () => {
     await noop?.close();

@@ -7,6 +7,7 @@ import type { BusEvent } from './bus-event.js';
 import { EventQueue } from './event-queue.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { LiveChannel } from './live-channel.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { SessionFeed, type FeedSource } from './session-feed.js';
 import { shareJson } from './shared-json.js';
 
@@ -31,11 +32,11 @@ export interface EventBusOptions {
  * so that a cluster runs the script on the slot both share); ARGV[1] max length, ARGV[2] retention
  * ms, ARGV[3] event JSON, ARGV[4] PUBLISH or SPUBLISH (LiveChannel.publishCommand).
  */
-const APPEND_AND_PUBLISH = `
+const APPEND_AND_PUBLISH = new LuaScript(`
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call(ARGV[4], KEYS[2], id .. ' ' .. ARGV[3])
-return id`;
+return id`);
 
 /** How soon held feeds whose catch-up read failed try again while the subscriber stays up. */
 const HEAL_RETRY_MS = 1000;
@@ -146,15 +147,10 @@ export class EventBus implements EventPublisher, FeedSource {
 
   /** Appends and publishes; returns the event id. */
   async append(sessionId: string, event: SessionEvent): Promise<string> {
-    const id = await this.opts.redis.eval(
-      APPEND_AND_PUBLISH,
-      2,
-      this.streamKey(sessionId),
-      this.channel(sessionId),
-      this.maxLength,
-      this.opts.retentionMs,
-      JSON.stringify(event),
-      this.opts.live.publishCommand,
+    const id = await APPEND_AND_PUBLISH.run(
+      this.opts.redis,
+      [this.streamKey(sessionId), this.channel(sessionId)],
+      [this.maxLength, this.opts.retentionMs, JSON.stringify(event), this.opts.live.publishCommand],
     );
     return String(id);
   }

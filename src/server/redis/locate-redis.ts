@@ -32,7 +32,8 @@ async function answers(url: string, timeoutMs: number): Promise<boolean> {
   }
 }
 
-async function startPrivate(dataDir: string): Promise<RedisLocation> {
+/** A redis-server of this process's own on a free port, its files under `dataDir/redis`. */
+export async function startPrivateRedis(dataDir: string): Promise<RedisLocation> {
   const dir = path.join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -76,5 +77,5 @@ export async function locateRedis(options: { redisUrl: string | undefined; dataD
   const none = () => Promise.resolve();
   if (options.redisUrl) return { url: options.redisUrl, source: 'REDIS_URL', stop: none };
   if (await answers(DEFAULT_LOCAL, 500)) return { url: DEFAULT_LOCAL, source: 'local', stop: none };
-  return startPrivate(options.dataDir);
+  return startPrivateRedis(options.dataDir);
 }
