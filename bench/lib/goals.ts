@@ -25,6 +25,8 @@ const GOALS: [RegExp, Goal][] = [
   [/^page\.fcp_ms$/, { on: 'ours', op: '<=', value: 1000 }],
   [/^page\.connected_ms$/, { on: 'ours', op: '<=', value: 2000 }],
   [/^page\.first_script_kb$/, { on: 'ours', op: '<=', value: 120 }],
+  [/^storm\.resume_s$/, { on: 'ours', op: '<=', value: 30 }],
+  [/^storm\.lost_events$/, { on: 'ours', op: '=', value: 0 }],
 ];
 
 export function goalOf(key: string): Goal | undefined {

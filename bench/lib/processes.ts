@@ -18,6 +18,8 @@ export interface BenchChild<Ready> {
   call<T>(name: string, payload?: unknown): Promise<T>;
   /** Asks the child to close what it opened, then kills it if it does not exit. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crashed or lost machine goes: nothing is closed. */
+  kill(): Promise<void>;
 }
 
 export interface ForkOptions {
@@ -79,6 +81,10 @@ export function forkChild<Ready>(script: string, options: ForkOptions = {}): Pro
             else child.kill('SIGTERM');
             await exited;
             clearTimeout(kill);
+          },
+          kill: async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+            await exited;
           },
         });
         return;

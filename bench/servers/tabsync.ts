@@ -26,6 +26,8 @@ serveParent(
     memory: () => memoryAfterGc(),
     connections: () => Promise.resolve(app.websockets.connections),
     cpu: () => Promise.resolve(process.cpuUsage()),
+    // As it stands, without a collection first: the peak of a burst, not what it settles to.
+    rss: () => Promise.resolve(process.memoryUsage.rss()),
   },
   async () => {
     await noop?.close();
