@@ -19,7 +19,7 @@ import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { freshDataDir } from '../lib/resources.js';
 import { generateSession, type BenchSession } from '../lib/sessions.js';
-import { QUICK } from '../lib/settings.js';
+import { LIMITS_LIFTED, QUICK } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 import { Redis } from 'ioredis';
@@ -91,12 +91,7 @@ async function run(ctx: FigureContext): Promise<Results> {
         DATA_DIR: data.dir,
         REDIS_URL: redisServer.url,
         BENCH_NOOP: '1',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        SESSION_VALIDATIONS_PER_MINUTE: '1000000',
-        CHAT_RATE_LIMIT_PER_MINUTE: '1000000',
-        SESSION_MESSAGES_PER_MINUTE: '1000000',
-        WS_MAX_PER_IP: '100000',
-        WS_MAX_UPGRADES_PER_SECOND: '1000000',
+        ...LIMITS_LIFTED,
         PORT: '0',
       },
     });

@@ -13,7 +13,7 @@ import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js';
 import { generateSession } from '../lib/sessions.js';
-import { QUICK } from '../lib/settings.js';
+import { LIMITS_LIFTED, QUICK } from '../lib/settings.js';
 import { percentile, round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
@@ -37,12 +37,8 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
       REDIS_URL: ctx.redisUrl,
       // The instances share one prefix: they are one deployment meeting on Redis.
       BENCH_REDIS_PREFIX: prefix,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      CHAT_RATE_LIMIT_PER_MINUTE: '1000000',
-      SESSION_MESSAGES_PER_MINUTE: '1000000',
-      WS_MAX_PER_IP: '100000',
-      // All tabs from one load generator at once: the figure measures fan-out, not the storm guard.
-      WS_MAX_UPGRADES_PER_SECOND: '1000000',
+      // All tabs from one load generator at once: the figure measures fan-out, not the limits.
+      ...LIMITS_LIFTED,
       PORT: '0',
     };
     const servers: BenchChild<TabsyncReady>[] = [];

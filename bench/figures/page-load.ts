@@ -20,7 +20,7 @@ import type { Figure, FigureContext, Results } from '../lib/figure.js';
 import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js';
-import { QUICK } from '../lib/settings.js';
+import { LIMITS_LIFTED, QUICK } from '../lib/settings.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -104,7 +104,7 @@ async function run(ctx: FigureContext): Promise<Results> {
   let browser: Browser | undefined;
   try {
     const tabsync = await forkChild<TabsyncReady>('servers/tabsync.ts', {
-      env: { DATA_DIR: data.dir, DATABASE_URL: `sqlite:${data.dir}/tabsync.sqlite`, REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: prefix, RATE_LIMIT_PER_MINUTE: '1000000', PORT: '0' },
+      env: { DATA_DIR: data.dir, DATABASE_URL: `sqlite:${data.dir}/tabsync.sqlite`, REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: prefix, ...LIMITS_LIFTED, PORT: '0' },
     });
     children.push(tabsync);
     const floor = await forkChild<{ url: string }>('servers/page-floor.ts');

@@ -11,6 +11,7 @@ import { measure } from '../lib/figure.js';
 import { forkChild, type BenchChild } from '../lib/processes.js';
 import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js';
 import { generateSession, type BenchSession } from '../lib/sessions.js';
+import { LIMITS_LIFTED } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
@@ -58,7 +59,7 @@ async function growth(ctx: FigureContext, stalled: number): Promise<number> {
   try {
     server = await forkChild<TabsyncReady>('servers/tabsync.ts', {
       exposeGc: true,
-      env: { DATA_DIR: data.dir, REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: prefix, PORT: '0', RATE_LIMIT_PER_MINUTE: '1000000', CHAT_RATE_LIMIT_PER_MINUTE: '1000000', SESSION_MESSAGES_PER_MINUTE: '1000000' },
+      env: { DATA_DIR: data.dir, REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: prefix, ...LIMITS_LIFTED, PORT: '0' },
     });
     const url = server.ready.url;
     const session = await generateSession(url);

@@ -11,7 +11,7 @@ import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js';
 import { generateSessions, type BenchSession } from '../lib/sessions.js';
-import { QUICK } from '../lib/settings.js';
+import { LIMITS_LIFTED, QUICK } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
@@ -74,7 +74,7 @@ async function run(ctx: FigureContext): Promise<Results> {
   try {
     const tabsync = await forkChild<TabsyncReady>('servers/tabsync.ts', {
       exposeGc: true,
-      env: { DATA_DIR: data.dir, REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: prefix, RATE_LIMIT_PER_MINUTE: '1000000', WS_MAX_PER_IP: '100000', WS_MAX_UPGRADES_PER_SECOND: '1000000', PORT: '0' },
+      env: { DATA_DIR: data.dir, REDIS_URL: ctx.redisUrl, BENCH_REDIS_PREFIX: prefix, ...LIMITS_LIFTED, PORT: '0' },
     });
     children.push(tabsync);
     const sessions = await generateSessions(tabsync.ready.url, SESSIONS);
