@@ -1,7 +1,9 @@
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { toast } from 'react-hot-toast';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outboxKey } from '../../src/client/outbox/outbox.js';
+import { outboxKey, readOutbox } from '../../src/client/outbox/outbox.js';
+import { createStoredValue } from '../../src/client/session/session-id-store.js';
 import { renderScreens } from './support/render-screens.js';
 
 afterEach(() => {
@@ -28,6 +30,22 @@ const pending = () => screen.queryAllByTestId('message-pending').map((item) => w
 const stored = () =>
   [...screen.getByTestId('message-list').querySelectorAll('li.message:not([data-testid])')].map((item) => item.querySelector('.message-text')?.textContent);
 const pageText = () => document.body.textContent;
+
+function CaptureQueryClient({ into }: { into: { current: QueryClient | null } }) {
+  into.current = useQueryClient();
+  return null;
+}
+
+/** A tab whose writes into its cached conversation are counted (writes by hand, as an answer or an event makes them; not fetches). */
+async function openCountingWrites() {
+  const client: { current: QueryClient | null } = { current: null };
+  const app = await openComposer({ extra: <CaptureQueryClient into={client} /> });
+  const writes = { count: 0 };
+  client.current?.getQueryCache().subscribe((event) => {
+    if (event.type === 'updated' && event.action.type === 'success' && event.action.manual && JSON.stringify(event.query.queryKey).startsWith('[["chat","list"]')) writes.count += 1;
+  });
+  return { ...app, writes };
+}
 
 describe('the outbox', () => {
   it('shows a message sent while the server is down at once as pending, in words, and lets the person write on', async () => {
@@ -134,5 +152,35 @@ describe('the outbox', () => {
     await waitFor(() => { expect(countdown()).toBeLessThan(before); }, { timeout: 2000 });
     await waitFor(() => { expect(stored()).toEqual(['slow down']); }, { timeout: 5000 });
     expect(app.server.sendInputs).toHaveLength(2);
+  });
+
+  it('puts a sent message in the sending tab\'s conversation once: the send\'s answer first, then its event', async () => {
+    const app = await openCountingWrites();
+    await app.user.type(app.input, 'answered first{Enter}');
+    await waitFor(() => { expect(stored()).toEqual(['answered first']); });
+    const [message] = app.server.messages.get(app.session.sessionId) ?? [];
+    if (!message) throw new Error('the server stored no message');
+
+    act(() => { app.events.emit(app.session.sessionId, { type: 'chat.message', message }); });
+    expect(stored()).toEqual(['answered first']);
+    expect(app.writes.count).toBe(1);
+  });
+
+  it('puts a sent message in the sending tab\'s conversation once: its event first, then the send\'s answer', async () => {
+    const app = await openCountingWrites();
+    await waitFor(() => { expect(app.events.isSubscribed(app.session.sessionId)).toBe(true); });
+    const release = app.server.hold('chat.send');
+    await app.user.type(app.input, 'heard first{Enter}');
+    // The server stores it and publishes its event while the answer is still on its way.
+    const [entry] = readOutbox(createStoredValue(outboxKey(app.session.sessionId)));
+    if (!entry) throw new Error('the outbox holds no message');
+    const message = app.server.addMessage(app.session.sessionId, entry.text, [], entry.clientMessageId);
+    act(() => { app.events.emit(app.session.sessionId, { type: 'chat.message', message }); });
+    await waitFor(() => { expect(stored()).toEqual(['heard first']); });
+
+    release();
+    await waitFor(() => { expect(localStorage.getItem(outboxKey(app.session.sessionId))).toBeNull(); });
+    expect(stored()).toEqual(['heard first']);
+    expect(app.writes.count).toBe(1);
   });
 });

@@ -22,7 +22,7 @@ export default function AdminApp() {
     forgetAdminToken();
     setToken(null);
   }, []);
-  const refused = useCallback((message: string) => {
+  const signOutRefused = useCallback((message: string) => {
     forgetAdminToken();
     setNotice(message);
     setToken(null);
@@ -30,7 +30,7 @@ export default function AdminApp() {
 
   return (
     <AdminErrorBoundary>
-      {api ? <AdminDashboard client={api.client} onRefused={refused} onSignOut={signOut} /> : <TokenForm notice={notice} onSubmit={signIn} />}
+      {api ? <AdminDashboard client={api.client} onRefused={signOutRefused} onSignOut={signOut} /> : <TokenForm notice={notice} onSubmit={signIn} />}
     </AdminErrorBoundary>
   );
 }

@@ -197,7 +197,7 @@ export class Outbox {
     try {
       message = await this.opts.send(this.opts.sessionId, entry);
     } catch (error) {
-      return this.failed(entry, error);
+      return this.handleSendFailure(entry, error);
     }
     this.outageAttempts = 0;
     // Shown in the conversation before it leaves the outbox, so it never blinks out.
@@ -206,7 +206,7 @@ export class Outbox {
     return true;
   }
 
-  private failed(entry: OutboxEntry, error: unknown): boolean {
+  private handleSendFailure(entry: OutboxEntry, error: unknown): boolean {
     const failure = classifyFailure(error);
     switch (failure.kind) {
       case 'unavailable':
@@ -216,16 +216,16 @@ export class Outbox {
         return false;
       case 'rate_limited': {
         const retryAt = this.now() + Math.max(1, failure.retryAfterSeconds) * 1000;
-        this.mark(entry, { reason: RATE_LIMITED_REASON, retryAt });
+        this.markFailed(entry, { reason: RATE_LIMITED_REASON, retryAt });
         this.retryIn(retryAt - this.now());
         return false;
       }
       case 'refused':
-        this.mark(entry, { reason: `Not sent. ${failure.message}` });
+        this.markFailed(entry, { reason: `Not sent. ${failure.message}` });
         return true;
       case 'session_denied':
         // The session layer hears of it too and leaves the session; nothing more can go to it.
-        this.mark(entry, { reason: `Not sent. ${failure.message}` });
+        this.markFailed(entry, { reason: `Not sent. ${failure.message}` });
         return false;
     }
   }
@@ -235,7 +235,7 @@ export class Outbox {
     this.timer = setTimeout(() => { void this.flush(); }, Math.max(0, ms));
   }
 
-  private mark(target: OutboxEntry, failure: NonNullable<OutboxEntry['failure']>): void {
+  private markFailed(target: OutboxEntry, failure: NonNullable<OutboxEntry['failure']>): void {
     this.change((entries) => entries.map((entry) => (entry.clientMessageId === target.clientMessageId ? { ...entry, failure } : entry)));
   }
 

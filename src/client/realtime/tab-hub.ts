@@ -66,9 +66,9 @@ export class TabHub implements FilesChannel {
 
   constructor(private readonly opts: TabHubOptions) {
     this.channel = new BroadcastChannel<TabMessage>(opts.channelName ?? 'tabsync', opts.channelOptions);
-    this.channel.onmessage = (message) => { this.receive(message); };
+    this.channel.onmessage = (message) => { this.handleTabMessage(message); };
     this.elector = createLeaderElection(this.channel);
-    void this.elector.awaitLeadership().then(() => { this.lead(); });
+    void this.elector.awaitLeadership().then(() => { this.takeLead(); });
     this.post({ kind: 'status-wanted' });
   }
 
@@ -130,7 +130,7 @@ export class TabHub implements FilesChannel {
 
   /** The server refused the current session elsewhere (a read): every tab hears it, as from the subscription. */
   reportRefusal(sessionId: string, refusal: SessionRefusal): void {
-    if (sessionId === this.sessionId) this.refuse(sessionId, refusal, true);
+    if (sessionId === this.sessionId) this.announceRefusal(sessionId, refusal, true);
   }
 
   /** Opens the subscription anew (developer controls), in whichever tab leads. */
@@ -179,7 +179,7 @@ export class TabHub implements FilesChannel {
     if (this.isLeader) this.resubscribe();
   }
 
-  private receive(message: TabMessage): void {
+  private handleTabMessage(message: TabMessage): void {
     if (this.offline && (message.kind === 'event' || message.kind === 'status')) return;
     switch (message.kind) {
       case 'event':
@@ -189,7 +189,7 @@ export class TabHub implements FilesChannel {
         this.setStatus(message.status, false);
         break;
       case 'refused':
-        if (message.sessionId === this.sessionId) this.refuse(message.sessionId, message.refusal, false);
+        if (message.sessionId === this.sessionId) this.announceRefusal(message.sessionId, message.refusal, false);
         break;
       case 'reconnect':
         if (this.isLeader) this.resubscribe();
@@ -243,12 +243,13 @@ export class TabHub implements FilesChannel {
     if (relay) this.post({ kind: 'status', status });
   }
 
-  private refuse(sessionId: string, refusal: SessionRefusal, relay: boolean): void {
+  private announceRefusal(sessionId: string, refusal: SessionRefusal, relay: boolean): void {
     for (const listener of this.refusalListeners) listener(sessionId, refusal);
     if (relay) this.post({ kind: 'refused', sessionId, refusal });
   }
 
-  private lead(): void {
+  /** This tab won the election: it tells its listeners and opens the browser's socket. */
+  private takeLead(): void {
     if (this.closed) return;
     for (const listener of this.leadershipListeners) listener(true);
     this.resubscribe();
@@ -274,11 +275,12 @@ export class TabHub implements FilesChannel {
         if (status === 'connected') this.failedAttempts = 0;
         this.setStatus(status, true);
       },
-      onEnd: (end) => { if (this.sessionId === sessionId) this.ended(sessionId, end); },
+      onEnd: (end) => { if (this.sessionId === sessionId) this.handleSubscriptionEnd(sessionId, end); },
     });
   }
 
-  private ended(sessionId: string, end: SubscriptionEnd): void {
+  /** An interrupted subscription is opened again after a backoff; a refused one is told to every tab. */
+  private handleSubscriptionEnd(sessionId: string, end: SubscriptionEnd): void {
     this.subscription = undefined;
     if (end.kind === 'completed') return;
     if (end.kind === 'interrupted') {
@@ -289,6 +291,6 @@ export class TabHub implements FilesChannel {
       return;
     }
     this.setStatus('offline', true);
-    this.refuse(sessionId, end, true);
+    this.announceRefusal(sessionId, end, true);
   }
 }

@@ -28,8 +28,9 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
         <SessionProvider source={eventSource} storage={storage} channel={channel}>
           {children}
         </SessionProvider>
-        {/* At the bottom, since at the top it would cover the session menu; lifted clear of the whole
-            composer (about 140 px on a laptop), whose field and Send button it would cover for its 4 s. */}
+        {/* At the bottom, since at the top a toast would cover the session menu; lifted by more than
+            the composer is tall at rest (a one-line field, its footer and the page's padding below
+            it), so that no toast covers the field or Send while the person writes. */}
         <Toaster position="bottom-center" containerStyle={{ bottom: 160 }} />
       </QueryClientProvider>
     </trpc.Provider>

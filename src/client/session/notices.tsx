@@ -26,12 +26,12 @@ function whenSeen(show: () => void): void {
     show();
     return;
   }
-  const seen = () => {
+  const showOnceSeen = () => {
     if (document.visibilityState === 'hidden') return;
-    document.removeEventListener('visibilitychange', seen);
+    document.removeEventListener('visibilitychange', showOnceSeen);
     show();
   };
-  document.addEventListener('visibilitychange', seen);
+  document.addEventListener('visibilitychange', showOnceSeen);
 }
 
 export const toastNotices: SessionNotices = {

@@ -47,14 +47,14 @@ export interface SessionControllerDeps {
 export class SessionController {
   private session: SessionView | null = null;
   /** The last session operation failed (the error state): reconnecting means trying it again. */
-  private failed = false;
+  private lastOperationFailed = false;
   /**
    * The session this tab is resetting. The server announces the reset (an event, a refusal of the
    * old session) while the reset's own answer is still on its way: this tab waits for that answer
    * rather than showing the old session as ended and asking where the browser moved.
    */
   private resettingId: string | null = null;
-  /** Whether the connection went down while this tab was in its session, and whether any event of it arrived: see statusChanged(). */
+  /** Whether the connection went down while this tab was in its session, and whether any event of it arrived: see handleConnectionStatus(). */
   private dropped = false;
   private heardEvent = false;
   /**
@@ -71,12 +71,12 @@ export class SessionController {
     const { hub, onConnection } = deps;
     this.retry = { onRateLimited: deps.notices.rateLimited, signal: this.abort.signal };
     this.stopListening = [
-      hub.onEvent((entry) => { this.received(entry.id, entry.event); }),
+      hub.onEvent((entry) => { this.handleEvent(entry.id, entry.event); }),
       hub.onSessionChange((sessionId, note) => { void this.followOtherTab(sessionId, note); }),
-      hub.onRefusal((sessionId, refusal) => { this.refused(sessionId, refusal); }),
+      hub.onRefusal((sessionId, refusal) => { this.handleRefusal(sessionId, refusal); }),
       hub.onStatus((status) => {
         onConnection({ status });
-        this.statusChanged(status);
+        this.handleConnectionStatus(status);
       }),
       hub.onLeadership((isLeader) => { onConnection({ isLeader }); }),
     ];
@@ -86,7 +86,7 @@ export class SessionController {
   async start(): Promise<void> {
     const resuming = normalizedSessionId(this.deps.store.read());
     if (resuming) this.deps.dispatch({ type: 'establishing', resuming });
-    await this.guard(() => exclusively(SESSION_LOCK, async () => {
+    await this.runSessionOperation(() => exclusively(SESSION_LOCK, async () => {
       // Another tab told us its session while this one waited or asked: its word is newer.
       if (this.hasSession()) return;
       const { session, replaced } = await establishSession(this.deps.api, this.deps.store, this.retry);
@@ -114,7 +114,7 @@ export class SessionController {
       if (this.abort.signal.aborted) return;
       const failure = classifyFailure(error);
       if (failure.kind === 'session_denied') {
-        this.refused(current.sessionId, { kind: 'denied', reason: failure.reason, message: failure.message });
+        this.handleRefusal(current.sessionId, { kind: 'denied', reason: failure.reason, message: failure.message });
       } else {
         this.deps.dispatch({ type: 'reset_failed' });
         this.deps.notices.failed(`The session was not reset: ${failure.message}`);
@@ -125,7 +125,7 @@ export class SessionController {
   /** A fresh session for every tab (after an end, or an error). */
   async startNew(): Promise<void> {
     this.deps.dispatch({ type: 'establishing' });
-    await this.guard(async () => {
+    await this.runSessionOperation(async () => {
       const session = await exclusively(SESSION_LOCK, () => withRetries(() => this.deps.api.session.generate.mutate(), this.retry));
       this.enter(session, { session, cause: 'started' });
       this.deps.notices.started();
@@ -136,7 +136,7 @@ export class SessionController {
   reconnect(): void {
     if (this.session) {
       this.deps.hub.reconnect();
-    } else if (this.failed) {
+    } else if (this.lastOperationFailed) {
       this.deps.dispatch({ type: 'establishing' });
       void this.start();
     }
@@ -159,7 +159,7 @@ export class SessionController {
    * happened while the connection was down (a message another tab's outbox sent as it came back)
    * is asked anew.
    */
-  private statusChanged(status: ConnectionStatus): void {
+  private handleConnectionStatus(status: ConnectionStatus): void {
     if (!this.session) return;
     if (status === 'offline') {
       this.dropped = true;
@@ -170,7 +170,7 @@ export class SessionController {
   }
 
   /** A new session for this tab: nothing of it was heard yet. */
-  private joined(session: SessionView): void {
+  private switchToSession(session: SessionView): void {
     this.leftByReset = false;
     this.session = session;
     this.dropped = false;
@@ -186,7 +186,7 @@ export class SessionController {
   }
 
   private enter(session: SessionView, note: SessionNote): void {
-    this.joined(session);
+    this.switchToSession(session);
     // Joined first: the hub may report the new subscription's connection at once, and that is this session's.
     this.deps.hub.setSession(session.sessionId, note);
   }
@@ -204,20 +204,20 @@ export class SessionController {
   }
 
   /** Runs a session operation; a failure puts the tab in the error state and says why. */
-  private async guard(operation: () => Promise<void>): Promise<void> {
-    this.failed = false;
+  private async runSessionOperation(operation: () => Promise<void>): Promise<void> {
+    this.lastOperationFailed = false;
     try {
       await operation();
     } catch (error) {
       if (this.abort.signal.aborted) return;
-      this.failed = true;
+      this.lastOperationFailed = true;
       const { message } = classifyFailure(error);
       this.deps.dispatch({ type: 'failed', message });
       this.deps.notices.failed(message);
     }
   }
 
-  private received(id: string, event: SessionEvent): void {
+  private handleEvent(id: string, event: SessionEvent): void {
     this.deps.onEvent({ id, event, at: Date.now() });
     this.deps.onConnection({ lastEventId: id });
     const sessionId = this.session?.sessionId;
@@ -251,7 +251,7 @@ export class SessionController {
     if (oldId === this.resettingId) return;
     if (!this.leave(oldId, 'reset', replacedBy)) return;
     this.leftByReset = true;
-    await this.guard(async () => {
+    await this.runSessionOperation(async () => {
       const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);
       if (this.hasSession()) return; // another tab's note arrived first (and was explained)
       if (current?.status !== 'active') {
@@ -270,7 +270,7 @@ export class SessionController {
       this.adopt(note.session, note.cause);
       return;
     }
-    await this.guard(async () => {
+    await this.runSessionOperation(async () => {
       const current = await withRetries(() => this.deps.api.session.current.query(), this.retry);
       if (current?.sessionId === sessionId) this.adopt(current, 'started');
     });
@@ -280,11 +280,11 @@ export class SessionController {
   private adopt(session: SessionView, cause: SessionNote['cause']): void {
     const moved = this.hasSession() || this.leftByReset;
     const why = this.leftByReset ? 'reset' : cause;
-    this.joined(session);
+    this.switchToSession(session);
     if (moved) this.deps.notices.followedOtherTab(why);
   }
 
-  private refused(sessionId: string, refusal: SessionRefusal): void {
+  private handleRefusal(sessionId: string, refusal: SessionRefusal): void {
     if (refusal.kind === 'refused') this.deps.notices.failed(`Live updates stopped: ${refusal.message}`);
     else if (refusal.reason === 'reset') void this.followReset(sessionId);
     else this.endSession(sessionId, refusal.reason);

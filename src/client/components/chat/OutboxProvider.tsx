@@ -3,28 +3,32 @@ import { trpc } from '../../api/trpc-react.js';
 import { Outbox, outboxKey } from '../../outbox/outbox.js';
 import { useConnection, useSessionUUID } from '../../session/index.js';
 import { exclusively } from '../../session/browser-lock.js';
-import { withMessage } from '../../session/cache-updates.js';
+import { createSessionCaches } from '../../session/session-caches.js';
 import { createStoredValue } from '../../session/session-id-store.js';
 
 const OutboxContext = createContext<Outbox | null>(null);
 
 /**
  * The session's outbox (see Outbox), for the composer that fills it and the conversation that
- * shows what waits in it. A stored message lands in the conversation's cache the way the
- * `chat.message` event puts it there (withMessage), so it shows once whichever comes first.
+ * shows what waits in it. The answer to a send lands in the conversation's cache through the
+ * same SessionCaches.addMessage as the `chat.message` event, so the message is written once,
+ * whichever of the two comes first.
  */
 export function OutboxProvider({ children }: { children: ReactNode }) {
   const sessionId = useSessionUUID();
   const utils = trpc.useUtils();
   const { status } = useConnection();
-  const [outbox] = useState(() => new Outbox({
-    sessionId,
-    store: createStoredValue(outboxKey(sessionId)),
-    send: (to, entry) =>
-      utils.client.chat.send.mutate({ sessionId: to, text: entry.text, fileIds: entry.fileIds.length > 0 ? entry.fileIds : undefined, clientMessageId: entry.clientMessageId }),
-    onSent: (message) => { utils.chat.list.setInfiniteData({ sessionId: message.sessionId }, (pages) => withMessage(pages, message)); },
-    exclusively,
-  }));
+  const [outbox] = useState(() => {
+    const caches = createSessionCaches(utils);
+    return new Outbox({
+      sessionId,
+      store: createStoredValue(outboxKey(sessionId)),
+      send: (to, entry) =>
+        utils.client.chat.send.mutate({ sessionId: to, text: entry.text, fileIds: entry.fileIds.length > 0 ? entry.fileIds : undefined, clientMessageId: entry.clientMessageId }),
+      onSent: (message) => { caches.addMessage(message); },
+      exclusively,
+    });
+  });
 
   useEffect(() => {
     outbox.start();

@@ -116,7 +116,7 @@ export class PendingRemovals {
   private add(removal: PendingRemoval): void {
     this.pending.set(removal.fileId, removal);
     this.deps.showUndo(removal);
-    this.changed();
+    this.notifyChange();
   }
 
   private drop(fileId: string): void {
@@ -124,10 +124,10 @@ export class PendingRemovals {
     clearTimeout(this.timers.get(fileId));
     this.timers.delete(fileId);
     this.deps.hideUndo(fileId);
-    this.changed();
+    this.notifyChange();
   }
 
-  private changed(): void {
+  private notifyChange(): void {
     this.hidden = new Set(this.pending.keys());
     for (const listener of this.listeners) listener();
   }

@@ -23,13 +23,13 @@ export function SessionMenu() {
     if (!open) return;
     // Around each press: cleared first (the document's capture phase comes before React's), marked
     // by the menu if the press is in it, read last (the document's bubble phase).
-    const starts = () => { pressedInside.current = false; };
-    const pressed = () => { if (!pressedInside.current) setOpen(false); };
-    document.addEventListener('pointerdown', starts, true);
-    document.addEventListener('pointerdown', pressed);
+    const forgetPress = () => { pressedInside.current = false; };
+    const closeUnlessPressedInside = () => { if (!pressedInside.current) setOpen(false); };
+    document.addEventListener('pointerdown', forgetPress, true);
+    document.addEventListener('pointerdown', closeUnlessPressedInside);
     return () => {
-      document.removeEventListener('pointerdown', starts, true);
-      document.removeEventListener('pointerdown', pressed);
+      document.removeEventListener('pointerdown', forgetPress, true);
+      document.removeEventListener('pointerdown', closeUnlessPressedInside);
     };
   }, [open]);
 

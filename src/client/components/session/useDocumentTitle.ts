@@ -7,9 +7,9 @@ const APP_NAME = 'Tabsync';
 function useHiddenSince(): number | null {
   const [since, setSince] = useState<number | null>(() => (document.visibilityState === 'hidden' ? Date.now() : null));
   useEffect(() => {
-    const changed = () => { setSince(document.visibilityState === 'hidden' ? Date.now() : null); };
-    document.addEventListener('visibilitychange', changed);
-    return () => { document.removeEventListener('visibilitychange', changed); };
+    const noteVisibility = () => { setSince(document.visibilityState === 'hidden' ? Date.now() : null); };
+    document.addEventListener('visibilitychange', noteVisibility);
+    return () => { document.removeEventListener('visibilitychange', noteVisibility); };
   }, []);
   return since;
 }
