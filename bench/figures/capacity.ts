@@ -18,7 +18,7 @@ import type { Figure, FigureContext, Results } from '../lib/figure.js';
 import { measure } from '../lib/figure.js';
 import { forkChild, stopAll, type BenchChild } from '../lib/processes.js';
 import { freshDataDir } from '../lib/resources.js';
-import { generateSession, type BenchSession } from '../lib/sessions.js';
+import { chatSendTrigger, generateSession, type BenchSession } from '../lib/sessions.js';
 import { LIMITS_LIFTED, QUICK } from '../lib/settings.js';
 import { round } from '../lib/stats.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
@@ -58,14 +58,6 @@ async function cpuMicros(child: BenchChild<unknown>, work: () => Promise<void>):
   await work();
   const after = await child.call<NodeJS.CpuUsage>('cpu');
   return after.user + after.system - before.user - before.system;
-}
-
-function sendTrigger(url: string, session: BenchSession): FanoutRounds['series'][number]['trigger'] {
-  return {
-    url: `${url}/api/trpc/chat.send`,
-    headers: { 'content-type': 'application/json', cookie: session.cookie },
-    body: JSON.stringify({ sessionId: session.sessionId, text: '%MARKER%' }),
-  };
 }
 
 async function validateMany(url: string, session: BenchSession, count: number): Promise<void> {
@@ -117,8 +109,8 @@ async function run(ctx: FigureContext): Promise<Results> {
     const roundsOf = (group: string, trigger: FanoutRounds['series'][number]['trigger'], rounds: number, warmupRounds: number) =>
       tabs.call<{ payload: string; marker: string }[]>('rounds', { series: [{ group, trigger }], rounds, warmupRounds, pauseMs: PAUSE_MS } satisfies FanoutRounds);
     // Warm every path first; the warm-up also yields the message the raw floor will broadcast.
-    await roundsOf('ours-one', sendTrigger(url, alone), 0, WARMUP_ROUNDS);
-    const [warm] = await roundsOf('ours-many', sendTrigger(url, crowded), 1, WARMUP_ROUNDS);
+    await roundsOf('ours-one', chatSendTrigger(url, alone), 0, WARMUP_ROUNDS);
+    const [warm] = await roundsOf('ours-many', chatSendTrigger(url, crowded), 1, WARMUP_ROUNDS);
     if (!warm) throw new Error('no warm-up round');
     const rawTrigger = (session: BenchSession) => ({
       url: `${raw.ready.url}/broadcast?sessionId=${session.sessionId}`,
@@ -129,8 +121,8 @@ async function run(ctx: FigureContext): Promise<Results> {
     await roundsOf('raw-many', rawTrigger(crowded), 0, WARMUP_ROUNDS);
     await validateMany(url, alone, WARMUP_ROUNDS);
 
-    const oursOne = await cpuMicros(server, () => roundsOf('ours-one', sendTrigger(url, alone), ROUNDS, 0).then(() => undefined));
-    const oursMany = await cpuMicros(server, () => roundsOf('ours-many', sendTrigger(url, crowded), ROUNDS, 0).then(() => undefined));
+    const oursOne = await cpuMicros(server, () => roundsOf('ours-one', chatSendTrigger(url, alone), ROUNDS, 0).then(() => undefined));
+    const oursMany = await cpuMicros(server, () => roundsOf('ours-many', chatSendTrigger(url, crowded), ROUNDS, 0).then(() => undefined));
     const rawOne = await cpuMicros(raw, () => roundsOf('raw-one', rawTrigger(alone), ROUNDS, 0).then(() => undefined));
     const rawMany = await cpuMicros(raw, () => roundsOf('raw-many', rawTrigger(crowded), ROUNDS, 0).then(() => undefined));
     const noop = await cpuMicros(server, () => validateMany(noopUrl, alone, ROUNDS));
@@ -139,7 +131,7 @@ async function run(ctx: FigureContext): Promise<Results> {
     const rawPerDelivery = (rawMany - rawOne) / extraDeliveries;
     ctx.log(`capacity: CPU per chat.send with one tab ${round(oursOne / ROUNDS)} µs (no-op tRPC call ${round(noop / ROUNDS)} µs); per delivery to one more tab ${round(oursPerDelivery, 2)} µs (raw ws ${round(rawPerDelivery, 2)} µs)`);
 
-    const sends = await countCommands(redis, () => roundsOf('ours-one', sendTrigger(url, alone), ROUNDS, 0).then(() => undefined));
+    const sends = await countCommands(redis, () => roundsOf('ours-one', chatSendTrigger(url, alone), ROUNDS, 0).then(() => undefined));
     const validations = await countCommands(redis, () => validateMany(url, alone, VALIDATIONS));
     ctx.log(`capacity: Redis commands for ${ROUNDS} chat.send: ${sends.total} (${sends.byCommand}); for ${VALIDATIONS} session.validate: ${validations.total} (${validations.byCommand || 'none'})`);
 

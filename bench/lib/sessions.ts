@@ -25,3 +25,12 @@ export async function generateSessions(baseUrl: string, count: number): Promise<
   for (let i = 0; i < count; i += 1) sessions.push(await generateSession(baseUrl));
   return sessions;
 }
+
+/** A `chat.send` to `session` as its browser sends it; `%MARKER%` is the text (see load/tabs.ts). */
+export function chatSendTrigger(baseUrl: string, session: BenchSession): { url: string; headers: Record<string, string>; body: string } {
+  return {
+    url: `${baseUrl}/api/trpc/chat.send`,
+    headers: { 'content-type': 'application/json', cookie: session.cookie },
+    body: JSON.stringify({ sessionId: session.sessionId, text: '%MARKER%' }),
+  };
+}
