@@ -1,5 +1,5 @@
 import { Worker, type Processor, type WorkerOptions } from 'bullmq';
-import { createAdminGate } from '../src/server/admin/create-admin-gate.js';
+import { createAdminGate } from '../src/server/security/create-admin-gate.js';
 import type { Config } from '../src/server/config/env.js';
 import { createCore, createFilesService } from '../src/server/core.js';
 import type { Database } from '../src/server/db/database.js';

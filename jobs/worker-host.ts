@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AdminGate } from '../src/server/admin/admin-gate.js';
-import { adminOnly } from '../src/server/admin/admin-route.js';
+import type { AdminGate } from '../src/server/security/admin-gate.js';
+import { adminOnly } from '../src/server/http/admin-only.js';
 import type { ClientIpResolver } from '../src/server/http/client-ip.js';
 import { createReadinessProbe, sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
 import { createHttpHost } from '../src/server/http/host.js';

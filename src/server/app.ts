@@ -34,7 +34,7 @@ import { createRestAlias } from './http/rest-aliases.js';
 import { TRPC_PATH } from './http/paths.js';
 import { createTrpcRoute } from './http/trpc-route.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
-import { createAdminParts } from './admin/admin-parts.js';
+import { createAdminSurface } from './admin-surface.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 import type { AppMetrics } from './metrics/app-metrics.js';
 
@@ -113,7 +113,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clientBudget: new UploadByteBudget({ redis: limiterRedis, keyPrefix: `${redisPrefix}:upload-bytes`, bytesPerDay: config.uploadBytesPerClientPerDay }),
       capacity: createStorageCapacity(config, storage, overrides.readFreeBytes),
     });
-    const admin = createAdminParts({
+    const admin = createAdminSurface({
       token: config.adminToken,
       db,
       clock: core.clock,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminCredentialFrom } from '../../src/server/admin/admin-credential.js';
+import { adminCredentialFrom } from '../../src/server/http/admin-credential.js';
 
 const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
 

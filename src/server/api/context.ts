@@ -8,7 +8,9 @@ import type { EventBus } from '../realtime/event-bus.js';
 import type { CheckedLimits } from '../security/checked-limits.js';
 import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
 import type { SessionValidationLimits } from '../security/session-validation-limits.js';
-import type { AdminApi } from '../admin/admin-parts.js';
+import type { AdminGate } from '../security/admin-gate.js';
+import type { AdminOverviewService } from '../services/admin/admin-overview.service.js';
+import type { AuditBrowser } from '../services/admin/audit-browser.js';
 
 /** What the procedures are given: the services, built once by the composition root. */
 export interface ApiDeps {
@@ -23,7 +25,14 @@ export interface ApiDeps {
   validationLimits: SessionValidationLimits;
   refusalGate: RefusalAuditGate;
   /** The operator's side: the admin token's gate and what it opens. */
-  admin: AdminApi;
+  admin: AdminDeps;
+}
+
+/** What the admin procedures are given. */
+export interface AdminDeps {
+  gate: AdminGate;
+  audit: AuditBrowser;
+  overview: AdminOverviewService;
 }
 
 /** How a procedure answers beyond its output. Over WebSocket there are no headers to set. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiContext, ApiDeps, ResponseControl } from '../api/context.js';
 import { ADMIN_TOKEN_PARAM } from '../../shared/admin.js';
-import { adminCredentialFrom } from '../admin/admin-credential.js';
+import { adminCredentialFrom } from './admin-credential.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { clearedCredentialCookie, createCredentialReader, credentialCookie } from './credential-cookie.js';
 import type { RequestIdReader } from './request-id.js';

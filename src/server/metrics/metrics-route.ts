@@ -1,7 +1,7 @@
 import type { RouteHandler } from '../http/host.js';
 import type { AppMetrics } from './app-metrics.js';
 
-/** Answers a scrape in Prometheus text (the admin gate stands in front of it: admin/admin-route.ts). */
+/** Answers a scrape in Prometheus text (the admin gate stands in front of it: http/admin-only.ts). */
 export function createMetricsRoute(metrics: AppMetrics): RouteHandler {
   return async (_req, res) => {
     const body = await metrics.registry.metrics();

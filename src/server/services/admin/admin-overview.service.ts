@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import { Op } from 'sequelize';
-import { ADMIN_PATHS, type AdminOverview, type FailedJob, type QueueStatus } from '../../shared/admin.js';
-import type { Database } from '../db/database.js';
-import type { Clock } from '../services/actor.js';
+import { ADMIN_PATHS, type AdminOverview, type FailedJob, type QueueStatus } from '../../../shared/admin.js';
+import type { Database } from '../../db/database.js';
+import type { Clock } from '../actor.js';
 
 export interface AdminOverviewOptions {
   db: Database;

@@ -3,8 +3,8 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
-import type { RefusalAuditGate } from '../security/rate-limits.js';
-import { clientKey } from '../security/client-key.js';
+import type { RefusalAuditGate } from './rate-limits.js';
+import { clientKey } from './client-key.js';
 
 /** Why the gate let a caller through, or not. */
 export type AdminDecision =

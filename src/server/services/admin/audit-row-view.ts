@@ -1,6 +1,6 @@
-import type { AuditRowView } from '../../shared/admin.js';
-import type { AuditOutcome } from '../db/models/audit-log.js';
-import type { ChainedRow } from '../services/audit/audit-chain.js';
+import type { AuditRowView } from '../../../shared/admin.js';
+import type { AuditOutcome } from '../../db/models/audit-log.js';
+import type { ChainedRow } from '../audit/audit-chain.js';
 
 /** What the admin sees of a row (a model instance and a chained row both have it): all but the hashes. */
 export type AuditRowFields = Omit<ChainedRow, 'prevHash' | 'hash'>;

@@ -1,8 +1,8 @@
 import { Op, type WhereOptions } from 'sequelize';
-import type { AuditListQuery, AuditPage, AuditRowView } from '../../shared/admin.js';
-import type { Database } from '../db/database.js';
-import type { AuditLogAttributes } from '../db/models/audit-log.js';
-import { AuditStore } from '../services/audit/audit-store.js';
+import type { AuditListQuery, AuditPage, AuditRowView } from '../../../shared/admin.js';
+import type { Database } from '../../db/database.js';
+import type { AuditLogAttributes } from '../../db/models/audit-log.js';
+import { AuditStore } from '../audit/audit-store.js';
 import { toAuditRowView } from './audit-row-view.js';
 
 export interface AuditBrowserOptions {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendHostError } from '../http/host-error.js';
-import type { RequestScope, RouteHandler } from '../http/host.js';
+import { sendHostError } from './host-error.js';
+import type { RequestScope, RouteHandler } from './host.js';
 import { adminCredentialFrom } from './admin-credential.js';
-import type { AdminGate } from './admin-gate.js';
+import type { AdminGate } from '../security/admin-gate.js';
 
 export interface AdminRouteOptions {
   /**

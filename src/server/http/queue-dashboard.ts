@@ -5,7 +5,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express from 'express';
-import type { RouteHandler } from '../http/host.js';
+import type { RouteHandler } from './host.js';
 
 /**
  * The BullMQ dashboard (bull-board) at `basePath`. An express app is itself a `(req, res)` handler,

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/redis-client.js';
-import type { RefusalAuditGate } from '../security/rate-limits.js';
+import type { RefusalAuditGate } from './rate-limits.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { AdminGate } from './admin-gate.js';
 
