@@ -20,7 +20,7 @@ import { AuditStore } from '../src/server/services/audit/audit-store.js';
 import { OrphanCleanupService, type CleanupReport } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
 import { createRefusalAuditGate } from '../src/server/security/create-refusal-audit-gate.js';
-import { OriginPolicy } from '../src/server/security/origin-policy.js';
+import { OriginPolicy } from '../src/server/http/origin-policy.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
 import { auditMetricsObserver } from '../src/server/metrics/audit-metrics.js';

@@ -10,7 +10,7 @@ import type { RequestIdReader } from '../src/server/http/request-id.js';
 import type { Logger } from '../src/server/logger.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
 import { createMetricsRoute } from '../src/server/metrics/metrics-route.js';
-import type { OriginPolicy } from '../src/server/security/origin-policy.js';
+import type { OriginPolicy } from '../src/server/http/origin-policy.js';
 import type { RefusalAuditGate } from '../src/server/security/rate-limits.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
 import { ADMIN_PATHS } from '../src/shared/admin.js';

@@ -11,7 +11,7 @@ import type { JobQueues } from './queues/job-queues.js';
 import { createLogger, stdoutLogFormat, type Logger } from './logger.js';
 import type { AuditService } from './services/audit/audit.service.js';
 import { ChatService } from './services/chat/chat.service.js';
-import { OriginPolicy } from './security/origin-policy.js';
+import { OriginPolicy } from './http/origin-policy.js';
 import { RateLimits } from './security/rate-limits.js';
 import { SessionValidationLimits } from './security/session-validation-limits.js';
 import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';

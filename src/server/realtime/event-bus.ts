@@ -6,7 +6,7 @@ import type { EventPublisher } from '../services/event-publisher.js';
 import type { BusEvent } from './bus-event.js';
 import { EventQueue } from './event-queue.js';
 import type { RedisClient } from '../redis/redis-client.js';
-import type { LiveChannel } from './live-channel.js';
+import type { LiveChannel } from '../redis/live-channels.js';
 import { LuaScript } from '../redis/lua-script.js';
 import { SessionFeed, type FeedSource } from './session-feed.js';
 import { shareJson } from './shared-json.js';

@@ -1,9 +1,8 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisClusterSetting } from '../config/env.js';
 import type { Logger } from '../logger.js';
-import type { LiveChannel } from '../realtime/live-channel.js';
 import type { ShutdownStack } from '../shutdown-stack.js';
-import { clusterLiveChannel, singleLiveChannel } from './live-channels.js';
+import { clusterLiveChannel, singleLiveChannel, type LiveChannel } from './live-channels.js';
 import type { RedisClient } from './redis-client.js';
 
 /** Where Redis is: one server, or the seed nodes of a cluster. */

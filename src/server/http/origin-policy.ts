@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { SecureRequestTest } from '../http/request-security.js';
+import type { SecureRequestTest } from './request-security.js';
 
 /**
  * Which browser origins may call the API with the visitor's credential: the app's own origin (the
