@@ -25,6 +25,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['**/server/**', '**/client/**', '../*/**'] }],
     },
   },
+  ...serverLayerRules(),
   {
     files: ['src/client/**'],
     languageOptions: { globals: { ...globals.browser } },
@@ -41,3 +42,26 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
 );
+
+/**
+ * The server's folders from the bottom layer up (docs/architecture.md): a folder imports only from
+ * its own layer and those below, so a rule never depends on the transport that calls it. Adapters
+ * (realtime, queues) sit above services because they implement ports the services declare.
+ */
+function serverLayerRules() {
+  const layers = [['db', 'storage', 'redis'], ['services'], ['realtime', 'queues'], ['security'], ['api'], ['http'], ['metrics']];
+  return layers.map((layer, index) => {
+    const above = layers.slice(index + 1).flat();
+    return {
+      files: layer.map((folder) => `src/server/${folder}/**`),
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: [
+            { regex: `^(\\.\\./)+(${above.join('|')})/`, message: `${layer.join(', ')} may not import a layer above it (${above.join(', ')}).` },
+            { regex: '^(\\.\\./)+jobs/', message: 'The server imports nothing of the workers.' },
+          ],
+        }],
+      },
+    };
+  });
+}
