@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ByteLimit } from './byte-limit.js';
 import { assertKeyPrefix, assertObjectKey } from './keys.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../async/map-limit.js';
+import { settle, unwrap, type Settled } from '../async/settled.js';
 import {
   assertDeleteBatch,
   MAX_LIST_PAGE,
@@ -21,6 +22,7 @@ import {
   type PutOptions,
   type StoredObject,
 } from './object-store.js';
+import { byParentInTurn, compareSegments } from './path-order.js';
 
 /** Bytes being written live here until they are whole; a dot-name no key can take. */
 const INCOMPLETE_DIR = '.incomplete';
@@ -32,41 +34,6 @@ function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }
 
-/** Orders keys segment by segment: the order of a depth-first walk over sorted directory entries. */
-function compareSegments(a: readonly string[], b: readonly string[]): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i += 1) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
-/**
- * `paths` reordered to take one of each parent directory in turn: removals that run at once then
- * fall in different directories instead of queueing on one directory's lock.
- */
-function byParentInTurn(paths: readonly string[]): string[] {
-  const groups = new Map<string, string[]>();
-  for (const item of paths) {
-    const parent = path.dirname(item);
-    const group = groups.get(parent);
-    if (group) group.push(item);
-    else groups.set(parent, [item]);
-  }
-  if (groups.size <= 1 || groups.size === paths.length) return [...paths];
-  const lists = [...groups.values()];
-  const ordered: string[] = [];
-  for (let round = 0; ordered.length < paths.length; round += 1) {
-    for (const list of lists) {
-      const item = list[round];
-      if (item !== undefined) ordered.push(item);
-    }
-  }
-  return ordered;
-}
-
 interface Listing {
   entries: Dirent[];
   /** Whether the first entry is the directory on the path to the cursor (its own walk starts after it). */
@@ -74,18 +41,6 @@ interface Listing {
   /** Started with the read: the listing of the first subdirectory and the stats of the first files, by entry index. */
   reads: Map<number, Promise<Settled<Listing | null>>>;
   stats: Map<number, Promise<Settled<StoredObject | null>>>;
-}
-
-/** A promise started ahead of time settles into this, so that one left unread when a page is full rejects nobody. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
-}
-
-function unwrap<T>(settled: Settled<T>): T {
-  if (!settled.ok) throw settled.error;
-  return settled.value;
 }
 
 /**
