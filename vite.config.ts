@@ -35,7 +35,7 @@ function precompressBuild(): Plugin {
 const CLUSTER_TESTS = 'test/cluster/**';
 const onCluster = process.env.TEST_REDIS_CLUSTER === '1';
 
-/** Where `npm run dev` runs the API server beside Vite (src/server/dev.ts). */
+/** Where `npm run dev` runs the API server beside Vite (scripts/dev.ts). */
 const apiOrigin = `http://127.0.0.1:${process.env.PORT ?? '3000'}`;
 
 export default defineConfig({

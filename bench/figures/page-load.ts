@@ -14,7 +14,7 @@ import path from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 import { build as viteBuild } from 'vite';
-import { buildIfStale, ROOT } from '../../src/server/dist-build.mjs';
+import { buildIfStale, ROOT } from '../../scripts/dist-build.mjs';
 import { SLOW_LINE } from '../../test/e2e/support/slow-line.js';
 import type { Figure, FigureContext, Results } from '../lib/figure.js';
 import { measure } from '../lib/figure.js';

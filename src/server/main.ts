@@ -8,7 +8,7 @@ import { runProcess } from './process-lifecycle.js';
 
 /**
  * `npm run server` (API only) and `npm start` (API and workers, with --with-workers), run from the
- * compiled dist/ that src/server/launch.mjs keeps current.
+ * compiled dist/ that scripts/launch.mjs keeps current.
  */
 runProcess('tabsync', async () => {
   const config = loadConfig();

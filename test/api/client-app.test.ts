@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../../src/server/dist-build.mjs';
+import { build } from '../../scripts/dist-build.mjs';
 import { CLIENT_BUILD_DIR, createClientApp } from '../../src/server/http/client-app.js';
 import { CSP_NONCE_PLACEHOLDER } from '../../src/server/http/page-security.js';
 import { precompress } from '../../src/server/http/precompress.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build, buildIfStale, staleness, withBuildLock } from '../../src/server/dist-build.mjs';
+import { build, buildIfStale, staleness, withBuildLock } from '../../scripts/dist-build.mjs';
 
 /**
  * A checkout in miniature: a few sources, and in place of tsc and Vite two small scripts that write
@@ -141,7 +141,7 @@ describe('whether dist/ must be built', () => {
     // Each process notes when it starts and ends its work under the lock; no two may overlap.
     const script = `import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withBuildLock } from ${JSON.stringify(pathToFileURL(path.resolve('src/server/dist-build.mjs')).href)};
+import { withBuildLock } from ${JSON.stringify(pathToFileURL(path.resolve('scripts/dist-build.mjs')).href)};
 await withBuildLock(async () => {
   appendFileSync('work.log', 'start\\n');
   await sleep(150);

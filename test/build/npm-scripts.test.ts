@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIfStale, ROOT } from '../../src/server/dist-build.mjs';
+import { buildIfStale, ROOT } from '../../scripts/dist-build.mjs';
 
 /**
  * Loaded with --import (through NODE_OPTIONS) into every node process a command starts: npm, the
@@ -111,7 +111,7 @@ describe('npm run migrate and npm run audit:verify', () => {
   it('are, like start, server and worker, scripts with no TypeScript loader', () => {
     const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     for (const name of ['start', 'server', 'worker', 'migrate', 'audit:verify']) {
-      expect(scripts[name], name).toMatch(/^node src\/server\/launch\.mjs /);
+      expect(scripts[name], name).toMatch(/^node scripts\/launch\.mjs /);
     }
   });
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../src/server/dist-build.mjs';
+import { ROOT } from '../../scripts/dist-build.mjs';
 import { claimTestRedisDatabase, type ClaimedDatabase } from '../support/redis-databases.js';
 
 /** tsc with the build's settings into a directory of its own, so that no running dist/ is touched. */
@@ -105,7 +105,7 @@ describe('the production build', () => {
     const files = filesUnder(outDir);
     expect(files).toContain('src/server/main.js');
     expect(files).toContain('jobs/main.js');
-    // What `npm run migrate` and `npm run audit:verify` run (src/server/launch.mjs).
+    // What `npm run migrate` and `npm run audit:verify` run (scripts/launch.mjs).
     expect(files).toContain('src/server/db/migrate-cli.js');
     expect(files).toContain('src/server/audit-verify-cli.js');
     expect(files.some((file) => file.startsWith('src/shared/'))).toBe(true);
@@ -117,7 +117,7 @@ describe('the production build', () => {
     const dependencies = Object.keys(manifest.dependencies);
     // What the launcher runs before dist/ exists, and what it then runs from dist/.
     const sources = [
-      ...['src/server/launch.mjs', 'src/server/dist-build.mjs'].map((file) => path.join(ROOT, file)),
+      ...['scripts/launch.mjs', 'scripts/dist-build.mjs'].map((file) => path.join(ROOT, file)),
       ...filesUnder(outDir).filter((file) => file.endsWith('.js')).map((file) => path.join(outDir, file)),
     ];
     const loaded = new Map<string, string>();

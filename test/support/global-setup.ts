@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { buildIfStale } from '../../src/server/dist-build.mjs';
+import { buildIfStale } from '../../scripts/dist-build.mjs';
 import { locateRedis, type RedisLocation } from '../../src/server/redis/locate-redis.js';
 import { claimRedisDatabase, type ClaimedDatabase } from './redis-databases.js';
 import { startRedisCluster, type RedisClusterProcess } from './redis-cluster.js';

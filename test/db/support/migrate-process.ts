@@ -11,7 +11,7 @@ export interface ChildRun {
 
 /**
  * Runs a TypeScript entry point of this repository with `node --import tsx`, straight from src/: `npm run migrate`
- * runs the compiled dist/ (through src/server/launch.mjs), which a test would first have to build.
+ * runs the compiled dist/ (through scripts/launch.mjs), which a test would first have to build.
  */
 export function runTsProcess(entry: string, env: Record<string, string>): ChildRun {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { withBuildLock } from '../../../src/server/dist-build.mjs';
+import { withBuildLock } from '../../../scripts/dist-build.mjs';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;

@@ -31,7 +31,7 @@ try {
     process.argv = [process.argv[0], file, ...args];
     await import(pathToFileURL(file).href);
   } else {
-    console.error('usage: node src/server/launch.mjs build | server [--with-workers] | worker | migrate | audit:verify');
+    console.error('usage: node scripts/launch.mjs build | server [--with-workers] | worker | migrate | audit:verify');
     process.exitCode = 2;
   }
 } catch (error) {

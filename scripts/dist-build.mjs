@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The checkout's top directory (this file is src/server/dist-build.mjs and is never moved into dist/). */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The checkout's top directory (this file is scripts/dist-build.mjs, which is never compiled into dist/). */
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * The two halves of dist/: what each is made from, the file that proves it exists, and the tool
