@@ -1,7 +1,7 @@
 import { Worker, type Processor, type WorkerOptions } from 'bullmq';
 import { createAdminGate } from '../src/server/security/create-admin-gate.js';
 import type { Config } from '../src/server/config/env.js';
-import { createCore, createFilesService } from '../src/server/core.js';
+import { createProcessDeps, createFilesService } from '../src/server/process-deps.js';
 import type { Database } from '../src/server/db/database.js';
 import { createClientIpResolver } from '../src/server/http/client-ip.js';
 import { createSecureRequestTest } from '../src/server/http/request-security.js';
@@ -110,13 +110,13 @@ type WorkerHandle = Pick<Worker, 'waitUntilReady' | 'close'>;
 const EXPIRE_EVERY_MS = 60_000;
 
 /**
- * The workers' composition root: the core (config → database → Redis → storage → services, the
+ * The workers' composition root: the process's dependencies (config → database → Redis → storage → services, the
  * same as the web server's in src/server/app.ts) → the archiver and the cleanup → workers. The two
  * processes share only the database, Redis (queues and events) and the object store.
  */
 export async function createWorkerApp(config: Config, overrides: WorkerAppOverrides = {}): Promise<WorkerApp> {
   const log = overrides.log ?? createLogger(config.logLevel, stdoutLogFormat(config.env)).child({ part: 'workers' });
-  const core = await createCore(config, {
+  const processDeps = await createProcessDeps(config, {
     log,
     clock: overrides.clock,
     redisPrefix: overrides.redisPrefix,
@@ -126,12 +126,12 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
     subscribesToEvents: false,
     storage: overrides.storage,
   });
-  const { db, events, storage, queues, audit, sessions, clock, redisPrefix, connectRedis, shutdown: closers } = core;
+  const { db, events, storage, queues, audit, sessions, clock, redisPrefix, connectRedis, shutdown: closers } = processDeps;
 
   try {
     const auditRows = new AuditStore(db);
     const archiver = new AuditArchiver({ rows: auditRows, archives: new AuditArchiveStore(storage), clock, retentionMs: config.auditRetentionMs });
-    const files = createFilesService(core);
+    const files = createFilesService(processDeps);
     const cleanup = new OrphanCleanupService({
       db,
       storage,

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type { Config } from './config/env.js';
-import { createCore, createFilesService } from './core.js';
+import { createProcessDeps, createFilesService } from './process-deps.js';
 import type { Database } from './db/database.js';
 import type { EventBus } from './realtime/event-bus.js';
 import type { Clock } from './services/actor.js';
@@ -84,13 +84,13 @@ export interface App {
 const HOST_TIMEOUTS: HostTimeouts = { headersMs: 15_000, requestMs: 5 * 60_000, keepAliveMs: 5_000 };
 
 /**
- * The web server's composition root: the core (config → database → Redis → storage → services,
+ * The web server's composition root: the process's dependencies (config → database → Redis → storage → services,
  * shared with the workers) → API → host. Nothing below reaches for a global; every part is handed
  * what it uses, so tests can build the app from other parts.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel, stdoutLogFormat(config.env));
-  const core = await createCore(config, {
+  const processDeps = await createProcessDeps(config, {
     log,
     clock: overrides.clock,
     redisPrefix: overrides.redisPrefix,
@@ -100,15 +100,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     newSessionId: overrides.newSessionId,
     newCredential: overrides.newCredential,
   });
-  const { db, events, storage, queues, audit, sessions, redisPrefix, shutdown: closers } = core;
+  const { db, events, storage, queues, audit, sessions, redisPrefix, shutdown: closers } = processDeps;
 
   try {
     // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
-    const limiterRedis = await core.connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    const chat = new ChatService({ db, events, clock: core.clock });
+    const limiterRedis = await processDeps.connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const chat = new ChatService({ db, events, clock: processDeps.clock });
     // One gate for the API, the uploads, the host and the admin surfaces: its state lives in Redis.
     const refusalGate = createRefusalAuditGate(limiterRedis, redisPrefix);
-    const files = createFilesService(core, {
+    const files = createFilesService(processDeps, {
       refusalGate,
       clientBudget: new UploadByteBudget({ redis: limiterRedis, keyPrefix: `${redisPrefix}:upload-bytes`, bytesPerDay: config.uploadBytesPerClientPerDay }),
       capacity: createStorageCapacity(config, storage, overrides.readFreeBytes),
@@ -116,7 +116,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const admin = createAdminSurface({
       token: config.adminToken,
       db,
-      clock: core.clock,
+      clock: processDeps.clock,
       queues: queues.all,
       audit,
       redis: limiterRedis,
@@ -228,7 +228,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       config,
       log,
       db,
-      redisUrl: core.redisUrl,
+      redisUrl: processDeps.redisUrl,
       redisPrefix,
       services: { sessions, audit, chat, events, files },
       storage,

@@ -13,7 +13,7 @@ import { createObjectStore } from './storage/create-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { ShutdownStack } from './shutdown-stack.js';
 
-export interface CoreOptions {
+export interface ProcessDepsOptions {
   log: Logger;
   clock?: Clock;
   /** Prefix of every Redis key the process writes; the web server and its workers must share it. */
@@ -29,18 +29,18 @@ export interface CoreOptions {
   connectionTag?: string;
   /** The web server listens to session events; workers only publish, so theirs is never opened. */
   subscribesToEvents: boolean;
-  /** The object store (a test wraps the real one to inject faults); the configured one otherwise. It closes with the core. */
+  /** The object store (a test wraps the real one to inject faults); the configured one otherwise. It closes with the rest. */
   storage?: ObjectStore;
   newSessionId?: () => string;
   newCredential?: () => string;
 }
 
 /**
- * What the web server and the workers both stand on, built once and the same way for both:
- * config → database → Redis → event bus → object store → queues → services, with one shutdown
- * stack that the entry points add their own parts to.
+ * What every Tabsync process (the web server, the workers) stands on, built once and the same way
+ * for each: config → database → Redis → event bus → object store → queues → services, with one
+ * shutdown stack that the composition roots add their own parts to.
  */
-export interface Core {
+export interface ProcessDeps {
   config: Config;
   log: Logger;
   clock: Clock;
@@ -55,11 +55,11 @@ export interface Core {
   queues: JobQueues;
   audit: AuditService;
   sessions: SessionService;
-  /** Closed in reverse order of opening: what an entry point adds goes before the core's parts. */
+  /** Closed in reverse order of opening: what a composition root adds closes before these. */
   shutdown: ShutdownStack;
 }
 
-export async function createCore(config: Config, options: CoreOptions): Promise<Core> {
+export async function createProcessDeps(config: Config, options: ProcessDepsOptions): Promise<ProcessDeps> {
   const { log } = options;
   const clock = options.clock ?? systemClock;
   const redisPrefix = options.redisPrefix ?? 'tabsync';
@@ -120,15 +120,15 @@ export type UploadGuards = Pick<FilesServiceOptions, 'refusalGate' | 'clientBudg
  * requests, so only it passes the gate that keeps repeated refusals out of the audit log and the
  * budgets that uploads spend.
  */
-export function createFilesService(core: Core, guards: UploadGuards = {}): FilesService {
-  const { config } = core;
+export function createFilesService(deps: ProcessDeps, guards: UploadGuards = {}): FilesService {
+  const { config } = deps;
   return new FilesService({
-    db: core.db,
-    storage: core.storage,
-    audit: core.audit,
-    events: core.events,
-    clock: core.clock,
-    uploads: core.queues,
+    db: deps.db,
+    storage: deps.storage,
+    audit: deps.audit,
+    events: deps.events,
+    clock: deps.clock,
+    uploads: deps.queues,
     maxUploadBytes: config.maxUploadBytes,
     sessionMaxStoredBytes: config.sessionMaxStoredBytes,
     uploadHeartbeatMs: config.uploadIdleTimeoutMs,
@@ -137,7 +137,7 @@ export function createFilesService(core: Core, guards: UploadGuards = {}): Files
 }
 
 /** REDIS_CLUSTER_NODES; else the Redis found already; else REDIS_URL, the local one, or where allowed a private one. */
-async function redisTarget(config: Config, options: CoreOptions, shutdown: ShutdownStack, log: Logger): Promise<RedisTarget> {
+async function redisTarget(config: Config, options: ProcessDepsOptions, shutdown: ShutdownStack, log: Logger): Promise<RedisTarget> {
   if (config.redisCluster) {
     log.info({ source: 'REDIS_CLUSTER_NODES', seeds: config.redisCluster.nodes.length }, 'redis cluster configured');
     return { kind: 'cluster', cluster: config.redisCluster };
