@@ -1,7 +1,7 @@
 import { Worker, type Processor, type WorkerOptions } from 'bullmq';
 import { createAdminGate } from '../src/server/security/create-admin-gate.js';
 import type { Config } from '../src/server/config/env.js';
-import { createProcessDeps, createFilesService } from '../src/server/process-deps.js';
+import { createProcessDeps } from '../src/server/process-deps.js';
 import type { Database } from '../src/server/db/database.js';
 import { createClientIpResolver } from '../src/server/http/client-ip.js';
 import { createSecureRequestTest } from '../src/server/http/request-security.js';
@@ -10,7 +10,6 @@ import { bullPrefix, KEEP_COMPLETED, KEEP_FAILED, type JobQueues } from '../src/
 import type { EventBus } from '../src/server/realtime/event-bus.js';
 import type { Clock } from '../src/server/services/actor.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
-import type { FilesService } from '../src/server/services/files/files.service.js';
 import type { SessionService } from '../src/server/services/session/session.service.js';
 import { createLogger, stdoutLogFormat, type Logger } from '../src/server/logger.js';
 import { AuditArchiveStore } from '../src/server/services/audit/audit-archive-store.js';
@@ -19,6 +18,7 @@ import { AuditCheckpoints, checkpointKeyFrom } from '../src/server/services/audi
 import { AuditStore } from '../src/server/services/audit/audit-store.js';
 import { OrphanCleanupService, type CleanupReport } from '../src/server/services/files/orphan-cleanup.service.js';
 import { abandonedUploadAfterMs } from '../src/server/services/files/upload-liveness.js';
+import { UploadProcessingService } from '../src/server/services/files/upload-processing.service.js';
 import { createRefusalAuditGate } from '../src/server/security/create-refusal-audit-gate.js';
 import { OriginPolicy } from '../src/server/http/origin-policy.js';
 import type { ObjectStore } from '../src/server/storage/object-store.js';
@@ -88,7 +88,7 @@ export interface WorkerApp {
   db: Database;
   storage: ObjectStore;
   queues: JobQueues;
-  services: { files: FilesService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; archiver: AuditArchiver; events: EventBus };
+  services: { uploadProcessing: UploadProcessingService; cleanup: OrphanCleanupService; sessions: SessionService; audit: AuditService; archiver: AuditArchiver; events: EventBus };
   workers: QueueWorkers;
   /** Where /metrics, /healthz and /readyz are served (WORKER_METRICS_PORT; with 0, the port picked), if anywhere. */
   httpUrl: string | undefined;
@@ -131,7 +131,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
   try {
     const auditRows = new AuditStore(db);
     const archiver = new AuditArchiver({ rows: auditRows, archives: new AuditArchiveStore(storage), clock, retentionMs: config.auditRetentionMs });
-    const files = createFilesService(processDeps);
+    const uploadProcessing = new UploadProcessingService({ db, storage, audit, events, clock, maxUploadBytes: config.maxUploadBytes });
     const cleanup = new OrphanCleanupService({
       db,
       storage,
@@ -139,7 +139,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       events,
       clock,
       graceMs: config.orphanGraceMs,
-      // The web server's uploads touch their rows every UPLOAD_IDLE_TIMEOUT (createFilesService).
+      // The web server's uploads touch their rows every UPLOAD_IDLE_TIMEOUT (FilesService's heartbeat).
       abandonedUploadMs: abandonedUploadAfterMs(config.uploadIdleTimeoutMs),
     });
 
@@ -205,9 +205,9 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       worker.on('error', (error) => { log.error({ err: error, queue }, 'worker error'); });
       return worker;
     };
-    const uploadFailures = createUploadFailureHandler(files, events, log);
+    const uploadFailures = createUploadFailureHandler(uploadProcessing, events, log);
     const workers: QueueWorkers = {
-      [QUEUE_NAMES.upload]: start(QUEUE_NAMES.upload, createUploadProcessor(files, events), config.workerConcurrency),
+      [QUEUE_NAMES.upload]: start(QUEUE_NAMES.upload, createUploadProcessor(uploadProcessing, events), config.workerConcurrency),
       [QUEUE_NAMES.cleanupOrphans]: start(QUEUE_NAMES.cleanupOrphans, createCleanupOrphansProcessor(cleanup), 1),
       [QUEUE_NAMES.expireSessions]: start(QUEUE_NAMES.expireSessions, createExpireSessionsProcessor(sessions), 1),
       [QUEUE_NAMES.archiveAudit]: start(QUEUE_NAMES.archiveAudit, createArchiveAuditProcessor(archiver), 1),
@@ -230,7 +230,7 @@ export async function createWorkerApp(config: Config, overrides: WorkerAppOverri
       db,
       storage,
       queues,
-      services: { files, cleanup, sessions, audit, archiver, events },
+      services: { uploadProcessing, cleanup, sessions, audit, archiver, events },
       workers,
       httpUrl,
       close: () => {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../../src/server/logger.js';
-import type { FilesService } from '../../src/server/services/files/files.service.js';
+import type { UploadProcessingService } from '../../src/server/services/files/upload-processing.service.js';
 import { uploadJobSchema, type UploadJob, type UploadJobResult } from '../../src/shared/jobs.js';
 
 export const UPLOAD_GAVE_UP_REASON = 'The file could not be processed. Please upload it again.';
@@ -20,7 +20,7 @@ export function failedForGood(job: Job, error: Error): boolean {
  * and its tabs told (`file.failed`) at once, rather than by the cleanup after ORPHAN_GRACE.
  * `drain` waits for the ones under way, so that closing the workers does not cut them off.
  */
-export function createUploadFailureHandler(files: Pick<FilesService, 'abandonUpload'>, events: { flush(): Promise<void> }, log: Logger) {
+export function createUploadFailureHandler(uploads: Pick<UploadProcessingService, 'abandonUpload'>, events: { flush(): Promise<void> }, log: Logger) {
   const pending = new Set<Promise<void>>();
   return {
     onFailed: (job: Job<UploadJob, UploadJobResult> | undefined, error: Error): void => {
@@ -29,7 +29,7 @@ export function createUploadFailureHandler(files: Pick<FilesService, 'abandonUpl
       const payload = uploadJobSchema.safeParse(job.data);
       if (!payload.success) return;
       const giveUp = (async () => {
-        await files.abandonUpload(payload.data.fileId, UPLOAD_GAVE_UP_REASON);
+        await uploads.abandonUpload(payload.data.fileId, UPLOAD_GAVE_UP_REASON);
         await events.flush();
         log.warn({ fileId: payload.data.fileId, reason: error.message, attemptsMade: job.attemptsMade }, 'upload given up');
       })()

@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type { Config } from './config/env.js';
-import { createProcessDeps, createFilesService } from './process-deps.js';
+import { createProcessDeps } from './process-deps.js';
 import type { Database } from './db/database.js';
 import type { EventBus } from './realtime/event-bus.js';
 import type { Clock } from './services/actor.js';
-import type { FilesService } from './services/files/files.service.js';
+import { FilesService } from './services/files/files.service.js';
 import type { SessionService } from './services/session/session.service.js';
 import type { JobQueues } from './queues/job-queues.js';
 import { createLogger, stdoutLogFormat, type Logger } from './logger.js';
@@ -108,7 +108,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const chat = new ChatService({ db, events, clock: processDeps.clock });
     // One gate for the API, the uploads, the host and the admin surfaces: its state lives in Redis.
     const refusalGate = createRefusalAuditGate(limiterRedis, redisPrefix);
-    const files = createFilesService(processDeps, {
+    const files = new FilesService({
+      db,
+      storage,
+      audit,
+      events,
+      clock: processDeps.clock,
+      uploads: queues,
+      maxUploadBytes: config.maxUploadBytes,
+      sessionMaxStoredBytes: config.sessionMaxStoredBytes,
+      // The workers' cleanup judges an upload dead by this heartbeat (abandonedUploadAfterMs).
+      uploadHeartbeatMs: config.uploadIdleTimeoutMs,
       refusalGate,
       clientBudget: new UploadByteBudget({ redis: limiterRedis, keyPrefix: `${redisPrefix}:upload-bytes`, bytesPerDay: config.uploadBytesPerClientPerDay }),
       capacity: createStorageCapacity(config, storage, overrides.readFreeBytes),

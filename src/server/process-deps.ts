@@ -7,7 +7,6 @@ import { createRedisConnector, type RedisConnector, type RedisTarget } from './r
 import { locateRedis, RedisUnavailableError } from './redis/locate-redis.js';
 import { systemClock, type Clock } from './services/actor.js';
 import { AuditService } from './services/audit/audit.service.js';
-import { FilesService, type FilesServiceOptions } from './services/files/files.service.js';
 import { SessionService } from './services/session/session.service.js';
 import { createObjectStore } from './storage/create-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
@@ -109,31 +108,6 @@ export async function createProcessDeps(config: Config, options: ProcessDepsOpti
     await shutdown.closeAll();
     throw error;
   }
-}
-
-/** What only the web server, which takes uploads, gives its files service. */
-export type UploadGuards = Pick<FilesServiceOptions, 'refusalGate' | 'clientBudget' | 'capacity'>;
-
-/**
- * The files service of either process, with the same limits: the web server's uploads touch their
- * rows every UPLOAD_IDLE_TIMEOUT, which the workers' cleanup relies on. Only the web server answers
- * requests, so only it passes the gate that keeps repeated refusals out of the audit log and the
- * budgets that uploads spend.
- */
-export function createFilesService(deps: ProcessDeps, guards: UploadGuards = {}): FilesService {
-  const { config } = deps;
-  return new FilesService({
-    db: deps.db,
-    storage: deps.storage,
-    audit: deps.audit,
-    events: deps.events,
-    clock: deps.clock,
-    uploads: deps.queues,
-    maxUploadBytes: config.maxUploadBytes,
-    sessionMaxStoredBytes: config.sessionMaxStoredBytes,
-    uploadHeartbeatMs: config.uploadIdleTimeoutMs,
-    ...guards,
-  });
 }
 
 /** REDIS_CLUSTER_NODES; else the Redis found already; else REDIS_URL, the local one, or where allowed a private one. */

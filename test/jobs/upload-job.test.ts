@@ -57,7 +57,7 @@ describe.each(combos)('the upload job on %s with the %s store', (database, store
     expect(stored.status).toBe('stored');
     await eventually(async () => (await (await h.t.app.queues.upload.getJob(fileId))?.getState()) === 'completed', 10_000, 'the job completing');
 
-    expect(await workers.services.files.processUpload(fileId, SYSTEM_ACTOR)).toEqual({ outcome: 'unchanged', status: 'stored' });
+    expect(await workers.services.uploadProcessing.processUpload(fileId, SYSTEM_ACTOR)).toEqual({ outcome: 'unchanged', status: 'stored' });
     await h.t.app.queues.enqueueUpload({ fileId, sessionId: browser.sessionId });
     const job = await h.t.app.queues.upload.getJob(fileId);
     expect(await job?.getState()).toBe('completed');

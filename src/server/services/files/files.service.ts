@@ -1,24 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Op, type Transaction } from 'sequelize';
-import type { FileFailureCode, FileView, UploadResult } from '../../../shared/files.js';
+import { Op } from 'sequelize';
+import type { FileView, UploadResult } from '../../../shared/files.js';
 import type { UploadJob } from '../../../shared/jobs.js';
-import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
-import type { AuditOutcome } from '../../db/models/audit-log.js';
-import { fileObjectsPrefix, safeFileName, sessionFileKey, stagingKey } from '../../storage/keys.js';
+import { safeFileName, stagingKey } from '../../storage/keys.js';
 import type { StorageCapacity } from '../../storage/free-space-floor.js';
-import { ObjectTooLargeError, type ByteRange, type ObjectStore } from '../../storage/object-store.js';
-import { SYSTEM_ACTOR, type Actor, type Clock } from '../actor.js';
-import type { AuditService } from '../audit/audit.service.js';
+import { ObjectTooLargeError, type ByteRange } from '../../storage/object-store.js';
+import type { Actor } from '../actor.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
-import type { EventPublisher } from '../event-publisher.js';
 import { UploadSpending, type ClientUploadBudget } from './client-upload-budget.js';
-import { inspectContent } from './content-inspection.js';
 import { ClientUploadBudgetError, FileTooLargeError, InsufficientStorageError, SessionStorageFullError, UploadInterruptedError } from './files.errors.js';
-import { toFileView, UNKNOWN_FAILURE_REASON } from './file.view.js';
+import { toFileView } from './file.view.js';
+import { lockSession } from './session-lock.js';
 import { SessionStorageQuota, type UploadAllowance } from './session-storage-quota.js';
-import { storedName } from './stored-name.js';
+import { deleteFileObjects, failUpload, type SessionFilesDeps } from './upload-failure.js';
 import { DEFAULT_HEARTBEAT_MS, keepAlive } from './upload-liveness.js';
 
 /** Where an accepted upload is handed for processing (the `upload` queue). */
@@ -31,14 +27,8 @@ export interface RefusalAuditFilter {
   shouldRecord(event: string, client: string): Promise<boolean>;
 }
 
-export interface FilesServiceOptions {
-  db: Database;
-  storage: ObjectStore;
-  audit: AuditService;
-  events: EventPublisher;
-  clock: Clock;
-  /** Absent where nothing is uploaded (the workers). */
-  uploads?: UploadJobQueue;
+export interface FilesServiceOptions extends SessionFilesDeps {
+  uploads: UploadJobQueue;
   maxUploadBytes: number;
   /** What one session may hold, stored and uploading (SESSION_MAX_STORED_BYTES); no limit when absent. */
   sessionMaxStoredBytes?: number;
@@ -66,13 +56,6 @@ export interface UploadInput {
   body: Readable;
 }
 
-export type ProcessOutcome =
-  | { outcome: 'stored'; file: FileView }
-  | { outcome: 'rejected'; reason: string }
-  /** Already processed (or removed): running the job again changes nothing. */
-  | { outcome: 'unchanged'; status: string }
-  | { outcome: 'missing' };
-
 export interface FileDownload {
   file: FileView;
   body: Readable;
@@ -84,7 +67,6 @@ export interface FileDownload {
 /** Content types a stored file starts with, before its bytes have been read. */
 const UNKNOWN_TYPE = 'application/octet-stream';
 const LIVE_STATUSES = ['uploading', 'stored', 'failed'] as const;
-const SESSION_ENDED_REASON = 'The session ended before the file was checked, so it was not kept.';
 
 /** The `reason` a refused upload is audited with. */
 function refusalReason(error: Error): string {
@@ -95,9 +77,11 @@ function refusalReason(error: Error): string {
 }
 
 /**
- * The files of a session: uploads into staging, their verification into the session's namespace
- * (run by the upload worker), listing, download and removal. Callers have already proven they own
- * the session (SessionService.authorize); this service holds the rules of the files themselves.
+ * The files of a session as requests see them: uploads into staging and their jobs queued,
+ * listing, download and removal (the web server builds it; the upload job's side, verifying a
+ * staged upload into the session's namespace, is UploadProcessingService). Callers have already
+ * proven they own the session (SessionService.authorize); this service holds the rules of the
+ * files themselves.
  */
 export class FilesService {
   private readonly quota: SessionStorageQuota;
@@ -175,10 +159,9 @@ export class FilesService {
     await this.deps.db.transaction((t) => row.update({ size, updatedAt: this.deps.clock() }, { transaction: t }));
     this.deps.events.publish(input.sessionId, { type: 'file.added', file: toFileView(row) });
     try {
-      if (!this.deps.uploads) throw new Error('This FilesService has no upload queue.');
       await this.deps.uploads.enqueueUpload({ fileId: row.id, sessionId: input.sessionId });
     } catch (error) {
-      await this.reject(row, 'The file could not be queued for processing. Please upload it again.', 'not_queued', actor);
+      await failUpload(this.deps, row, { reason: 'The file could not be queued for processing. Please upload it again.', code: 'not_queued', outcome: 'refused', actor });
       throw error;
     }
     return { fileId: row.id, size };
@@ -203,7 +186,7 @@ export class FilesService {
   private async reserve(input: UploadInput, actor: Actor): Promise<{ row: SessionFileRow; allowance: UploadAllowance }> {
     const fileId = randomUUID();
     const reserved = await this.deps.db.transaction(async (t) => {
-      await this.lockSession(input.sessionId, t);
+      await lockSession(this.deps.db, input.sessionId, t);
       const allowance = await this.quota.allowance(input.sessionId, t);
       if (input.declaredSize !== undefined && input.declaredSize > allowance.maxBytes) return { allowance, row: null };
       const size = Math.min(allowance.maxBytes, input.declaredSize ?? input.sizeAtMost ?? Number.POSITIVE_INFINITY);
@@ -216,14 +199,6 @@ export class FilesService {
     });
     if (!reserved.row) throw await this.refuse(reserved.allowance.refusal(), input.sessionId, actor, { declaredSize: input.declaredSize ?? 0 });
     return { row: reserved.row, allowance: reserved.allowance };
-  }
-
-  /**
-   * Holds the session's row until `transaction` ends (PostgreSQL; SQLite has one writer anyway):
-   * quota checks and a reset's status change then happen one after the other.
-   */
-  private async lockSession(sessionId: string, transaction: Transaction): Promise<void> {
-    await this.deps.db.models.UserSession.findByPk(sessionId, { attributes: ['id'], lock: transaction.LOCK.UPDATE, transaction });
   }
 
   /** Marks an upload in flight alive, so that the cleanup leaves its row alone. */
@@ -252,114 +227,14 @@ export class FilesService {
       return error;
     }
     const interrupted = error instanceof UploadInterruptedError;
-    await this.fail(row, {
+    await failUpload(this.deps, row, {
       reason: interrupted ? error.message : 'The file could not be saved. Please upload it again.',
       code: interrupted ? error.reason : 'store_failed',
       outcome: 'failure',
       actor,
-      gated: true,
+      mayAudit: () => this.mayRecordRefusal(actor),
     });
     return error;
-  }
-
-  /**
-   * The upload job's work: checks the staged size, reads the real type from the bytes, refuses
-   * programs, hashes, moves the object into the session's namespace and marks the row stored.
-   * Safe to run again at any point: a finished file is left as it is (a redelivered job announces
-   * it again), and a run interrupted after the move picks the object up where it was moved to.
-   */
-  async processUpload(fileId: string, actor: Actor, options: { redelivered?: boolean } = {}): Promise<ProcessOutcome> {
-    const row = await this.SessionFile.findByPk(fileId);
-    if (!row) return { outcome: 'missing' };
-    if (row.status !== 'uploading') {
-      if (options.redelivered) this.reannounce(row);
-      return { outcome: 'unchanged', status: row.status };
-    }
-    const { storage, maxUploadBytes } = this.deps;
-    if (await this.sessionEnded(row.sessionId)) return this.reject(row, SESSION_ENDED_REASON, 'session_ended', actor);
-
-    const staged = await storage.head(stagingKey(fileId));
-    const moved = staged ? undefined : (await storage.list(fileObjectsPrefix(row.sessionId, fileId), { limit: 1 })).objects[0];
-    const source = staged ?? moved;
-    if (!source) return this.reject(row, 'The uploaded bytes are gone. Please upload the file again.', 'bytes_missing', actor);
-    if (source.size > maxUploadBytes) return this.reject(row, new FileTooLargeError(maxUploadBytes).message, 'too_large', actor);
-    if (source.size !== row.size) return this.reject(row, 'The file arrived incomplete. Please upload it again.', 'size_mismatch', actor);
-
-    const inspection = await inspectContent((await storage.get(source.key)).body);
-    if (inspection.size !== source.size) return this.reject(row, 'The file arrived incomplete. Please upload it again.', 'size_mismatch', actor);
-    if (inspection.executable) {
-      return this.reject(row, `Programs cannot be shared here: this file is ${inspection.executable}, whatever its name says.`, 'executable', actor);
-    }
-
-    const name = storedName(row.name, inspection.extension);
-    const finalKey = sessionFileKey(row.sessionId, fileId, name);
-    if (source.key !== finalKey) await storage.move(source.key, finalKey, { contentType: inspection.contentType });
-
-    const stored = await this.deps.db.transaction(async (t) => {
-      // Checked again under the session's lock: a reset that raced the checks above keeps the file out.
-      await this.lockSession(row.sessionId, t);
-      if (await this.sessionEnded(row.sessionId, t)) return 'session_ended';
-      const [count] = await this.SessionFile.update(
-        {
-          status: 'stored',
-          objectKey: finalKey,
-          name,
-          // Kept when the extension changed, so that the file's row can say why.
-          originalName: name === row.name ? null : row.name,
-          contentType: inspection.contentType,
-          sha256: inspection.sha256,
-          updatedAt: this.deps.clock(),
-        },
-        { where: { id: fileId, status: 'uploading' }, transaction: t },
-      );
-      if (count !== 1) return 'gone';
-      // In the same transaction: a worker killed after the commit is redelivered the job, finds the
-      // file stored and changes nothing, so a row written afterwards would be lost for good.
-      await this.deps.audit.record(
-        {
-          event: 'file.uploaded',
-          outcome: 'success',
-          sessionId: row.sessionId,
-          actor,
-          metadata: { fileId, size: inspection.size, contentType: inspection.contentType, sha256: inspection.sha256 },
-        },
-        t,
-      );
-      return 'stored';
-    });
-    if (stored === 'session_ended') return this.reject(row, SESSION_ENDED_REASON, 'session_ended', actor);
-    if (stored !== 'stored') {
-      // Removed while it was being processed: the removal stands, so its bytes go too.
-      await storage.deleteMany([finalKey]);
-      const current = await this.SessionFile.findByPk(fileId);
-      return { outcome: 'unchanged', status: current?.status ?? 'deleted' };
-    }
-    await row.reload();
-    const file = toFileView(row);
-    this.deps.events.publish(row.sessionId, { type: 'file.stored', file });
-    return { outcome: 'stored', file };
-  }
-
-  /** Whether the session was reset or has expired (by status, or by its expiry having passed). */
-  private async sessionEnded(sessionId: string, transaction?: Transaction): Promise<boolean> {
-    const session = await this.deps.db.models.UserSession.findByPk(sessionId, { attributes: ['status', 'expiresAt'], transaction });
-    return session?.status !== 'active' || session.expiresAt.getTime() <= this.deps.clock().getTime();
-  }
-
-  /**
-   * A run that died after marking the file but before its event reached Redis leaves the tabs
-   * without the news: the job's next delivery tells them again (a repeated event is the same news).
-   */
-  private reannounce(row: SessionFileRow): void {
-    const file = toFileView(row);
-    if (row.status === 'stored') this.deps.events.publish(row.sessionId, { type: 'file.stored', file });
-    if (row.status === 'failed') this.deps.events.publish(row.sessionId, { type: 'file.failed', file, reason: row.failureReason ?? UNKNOWN_FAILURE_REASON });
-  }
-
-  /** Gives up on an upload that could not be processed (its retries are spent): marks it failed, removes its bytes. */
-  async abandonUpload(fileId: string, reason: string): Promise<void> {
-    const row = await this.SessionFile.findByPk(fileId);
-    if (row?.status === 'uploading') await this.reject(row, reason, 'processing_failed', SYSTEM_ACTOR);
   }
 
   /** The session's files that have not been removed, oldest first. */
@@ -395,7 +270,7 @@ export class FilesService {
   /** Deletes the file's bytes, then marks it removed, audits and tells the session's tabs. */
   async remove(sessionId: string, fileId: string, actor: Actor): Promise<void> {
     const row = await this.findOwned(sessionId, fileId);
-    await this.deleteObjectsOf(row);
+    await deleteFileObjects(this.deps.storage, row);
     const [count] = await this.deps.db.transaction((t) =>
       this.SessionFile.update({ status: 'deleted', updatedAt: this.deps.clock() }, { where: { id: fileId, status: { [Op.ne]: 'deleted' } }, transaction: t }),
     );
@@ -411,52 +286,10 @@ export class FilesService {
     return row;
   }
 
-  /** Every object the file may have: its staged bytes and whatever is under its own prefix. */
-  private async deleteObjectsOf(row: SessionFileRow): Promise<void> {
-    const { storage } = this.deps;
-    const under = await storage.list(fileObjectsPrefix(row.sessionId, row.id), { limit: 100 });
-    const keys = [...new Set([stagingKey(row.id), row.objectKey, ...under.objects.map((object) => object.key)])];
-    const { failed } = await storage.deleteMany(keys);
-    if (failed[0]) throw new Error(`Could not delete the bytes of file ${row.id}: ${failed[0].message}`);
-  }
-
   /** Undoes an upload that was refused before anyone heard of it: no event was sent, so none is. */
   private async discard(row: SessionFileRow): Promise<void> {
     await this.deps.storage.deleteMany([row.objectKey]);
     await this.deps.db.transaction((t) => row.destroy({ transaction: t }));
-  }
-
-  /** Marks an upload refused when it was checked: failed, its bytes removed, audited, the tabs told. */
-  private async reject(row: SessionFileRow, reason: string, code: FileFailureCode, actor: Actor): Promise<ProcessOutcome> {
-    await this.fail(row, { reason, code, outcome: 'refused', actor, gated: false });
-    return { outcome: 'rejected', reason };
-  }
-
-  /**
-   * Marks an upload failed with a reason a person can act on, removes its bytes, audits and tells
-   * the tabs. Only the call that moves the row out of `uploading` does the telling.
-   */
-  private async fail(row: SessionFileRow, failure: { reason: string; code: FileFailureCode; outcome: AuditOutcome; actor: Actor; gated: boolean }): Promise<void> {
-    await this.deleteObjectsOf(row);
-    const audited = !failure.gated || (await this.mayRecordRefusal(failure.actor));
-    // The row commits with the change, as for a stored file: a redelivered job finds it failed and does nothing more.
-    const failed = await this.deps.db.transaction(async (t) => {
-      const [count] = await this.SessionFile.update(
-        { status: 'failed', failureCode: failure.code, failureReason: failure.reason, updatedAt: this.deps.clock() },
-        { where: { id: row.id, status: 'uploading' }, transaction: t },
-      );
-      if (count === 1 && audited) {
-        await this.deps.audit.record(
-          { event: 'file.rejected', outcome: failure.outcome, sessionId: row.sessionId, actor: failure.actor, metadata: { fileId: row.id, reason: failure.code } },
-          t,
-        );
-      }
-      return count === 1;
-    });
-    if (failed) {
-      await row.reload();
-      this.deps.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: failure.reason });
-    }
   }
 
   /** Audits a refusal answered to a request (through the refusal gate) and returns it, to be thrown. */
