@@ -1,21 +1,27 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AdminGate } from '../src/server/security/admin-gate.js';
 import { adminOnly } from '../src/server/http/admin-only.js';
 import type { ClientIpResolver } from '../src/server/http/client-ip.js';
-import { createReadinessProbe, sendHealth, sendReadiness, type ReadinessCheck } from '../src/server/http/health.js';
+import { healthRoutes, type ReadinessCheck } from '../src/server/http/health.js';
 import { createHttpHost } from '../src/server/http/host.js';
 import { createLingeringClose } from '../src/server/http/lingering-close.js';
+import type { OriginPolicy } from '../src/server/http/origin-policy.js';
 import type { RequestIdReader } from '../src/server/http/request-id.js';
+import { createRequestPolicies } from '../src/server/http/request-policies.js';
 import type { Logger } from '../src/server/logger.js';
 import type { AppMetrics } from '../src/server/metrics/app-metrics.js';
+import { auditMetricsObserver } from '../src/server/metrics/audit-metrics.js';
 import { createMetricsRoute } from '../src/server/metrics/metrics-route.js';
-import type { OriginPolicy } from '../src/server/http/origin-policy.js';
+import { createWorkerMetrics } from '../src/server/metrics/worker-metrics.js';
+import { readinessChecks, type ProcessDeps } from '../src/server/process-deps.js';
+import type { AdminGate } from '../src/server/security/admin-gate.js';
+import { createAdminGate } from '../src/server/security/create-admin-gate.js';
+import { createRefusalAuditGate } from '../src/server/security/create-refusal-audit-gate.js';
 import type { RefusalAuditGate } from '../src/server/security/rate-limits.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
 import { ADMIN_PATHS } from '../src/shared/admin.js';
 
-/** Built by the composition root (jobs/worker-app.ts) as the web server's are by src/server/app.ts. */
+/** Built by serveWorkerMetrics below as the web server's parts are by src/server/app.ts. */
 export interface WorkerHostOptions {
   /** HOST: the interface to bind. */
   host: string;
@@ -51,7 +57,6 @@ const TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
  * unknown paths and refused tokens are answered exactly as there.
  */
 export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
-  const readiness = createReadinessProbe(opts.readiness);
   const server = createHttpHost({
     log: opts.log,
     audit: opts.audit,
@@ -62,8 +67,7 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
     timeouts: TIMEOUTS,
     lingering: createLingeringClose(),
     routes: [
-      { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
-      { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, readiness) },
+      ...healthRoutes(opts.readiness),
       { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(opts.adminGate, createMetricsRoute(opts.metrics)) },
     ],
   });
@@ -78,6 +82,52 @@ export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHo
         server.closeAllConnections();
       }),
   };
+}
+
+/** The metrics the workers count into, and where this process serves them, if anywhere. */
+export interface WorkerMetricsServing {
+  metrics: AppMetrics | undefined;
+  /** Where /metrics, /healthz and /readyz are served (WORKER_METRICS_PORT; with 0, the port picked). */
+  url: string | undefined;
+}
+
+/**
+ * Workers in the web server's process (`npm start`) count into its metrics, served at its
+ * /metrics. Workers on their own count into a registry of theirs when WORKER_METRICS_PORT is set,
+ * and serve it there behind the admin token, with /healthz and /readyz; the host closes with the
+ * process's shutdown stack.
+ */
+export async function serveWorkerMetrics(deps: ProcessDeps, serverMetrics: AppMetrics | undefined): Promise<WorkerMetricsServing> {
+  const { config, log, audit, queues, redisPrefix } = deps;
+  const port = serverMetrics ? undefined : config.workerMetricsPort;
+  if (serverMetrics && config.workerMetricsPort !== undefined) {
+    log.info('WORKER_METRICS_PORT is ignored: these workers run in the web server, whose /metrics counts their jobs');
+  }
+  const metrics = serverMetrics ?? (port === undefined ? undefined : createWorkerMetrics(queues.all));
+  if (metrics) audit.observe(auditMetricsObserver(metrics));
+  if (!metrics || port === undefined) return { metrics, url: undefined };
+
+  // Admin checks and /readyz answer at once: with no offline queue, an outage fails fast (the gate falls back to memory).
+  const redis = await deps.connectRedis('admin', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  // This process's one refusal gate: the host's and the admin gate's refusals count together.
+  const refusalGate = createRefusalAuditGate(redis, redisPrefix);
+  const requests = createRequestPolicies(config);
+  const host = await startWorkerHost({
+    host: config.host,
+    port,
+    log,
+    audit,
+    metrics,
+    adminGate: createAdminGate({ token: config.adminToken, redis, redisPrefix, audit, refusalGate }),
+    refusalGate,
+    originPolicy: requests.originPolicy,
+    clientIp: requests.clientIp,
+    requestId: requests.requestId,
+    readiness: readinessChecks(deps, redis),
+  });
+  deps.shutdown.push(() => host.close());
+  log.info({ url: host.url }, `worker metrics are served at ${host.url}/metrics`);
+  return { metrics, url: host.url };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

@@ -1,9 +1,11 @@
 import type { Config } from './config/env.js';
 import { createDatabase, type Database } from './db/database.js';
+import type { ReadinessCheck } from './http/health.js';
 import type { Logger } from './logger.js';
 import { JobQueues } from './queues/job-queues.js';
 import { EventBus } from './realtime/event-bus.js';
 import { createRedisConnector, type RedisConnector, type RedisTarget } from './redis/connect-redis.js';
+import type { RedisClient } from './redis/redis-client.js';
 import { locateRedis, RedisUnavailableError } from './redis/locate-redis.js';
 import { systemClock, type Clock } from './services/actor.js';
 import { AuditService } from './services/audit/audit.service.js';
@@ -108,6 +110,14 @@ export async function createProcessDeps(config: Config, options: ProcessDepsOpti
     await shutdown.closeAll();
     throw error;
   }
+}
+
+/**
+ * What /readyz asks of a process: its database, its object store and Redis, through `redis`, a
+ * connection without an offline queue, so that an outage shows at once.
+ */
+export function readinessChecks(deps: Pick<ProcessDeps, 'db' | 'storage'>, redis: RedisClient): Record<string, ReadinessCheck> {
+  return { database: () => deps.db.ping(), redis: async () => { await redis.ping(); }, objectStore: () => deps.storage.ping() };
 }
 
 /** REDIS_CLUSTER_NODES; else the Redis found already; else REDIS_URL, the local one, or where allowed a private one. */

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson } from './json-response.js';
+import type { Route } from './routing.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -72,4 +73,16 @@ export function createReadinessProbe(checks: Record<string, ReadinessCheck>, opt
 export async function sendReadiness(res: ServerResponse, probe: ReadinessProbe): Promise<void> {
   const { ready, checks } = await probe.current();
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+}
+
+/**
+ * /healthz (the process answers) and /readyz (its dependencies do), served alike by the web server
+ * and the workers' host.
+ */
+export function healthRoutes(checks: Record<string, ReadinessCheck>): Route[] {
+  const readiness = createReadinessProbe(checks);
+  return [
+    { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
+    { method: 'GET', path: '/readyz', handle: (_req, res) => sendReadiness(res, readiness) },
+  ];
 }
