@@ -1,42 +1,30 @@
-import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type { Config } from './config/env.js';
-import { createProcessDeps } from './process-deps.js';
+import { createProcessDeps, readinessChecks } from './process-deps.js';
 import type { Database } from './db/database.js';
 import type { EventBus } from './realtime/event-bus.js';
 import type { Clock } from './services/actor.js';
-import { FilesService } from './services/files/files.service.js';
+import type { FilesService } from './services/files/files.service.js';
 import type { SessionService } from './services/session/session.service.js';
 import type { JobQueues } from './queues/job-queues.js';
 import { createLogger, stdoutLogFormat, type Logger } from './logger.js';
 import type { AuditService } from './services/audit/audit.service.js';
-import { ChatService } from './services/chat/chat.service.js';
-import { OriginPolicy } from './http/origin-policy.js';
-import { RateLimits } from './security/rate-limits.js';
-import { SessionValidationLimits } from './security/session-validation-limits.js';
-import { createRefusalAuditGate } from './security/create-refusal-audit-gate.js';
-import { UploadByteBudget } from './security/upload-byte-budget.js';
-import { createStorageCapacity } from './storage/create-object-store.js';
+import type { ChatService } from './services/chat/chat.service.js';
 import type { FreeBytesReader } from './storage/free-space-floor.js';
 import type { ObjectStore } from './storage/object-store.js';
-import type { ApiDeps } from './api/context.js';
-import { createHttpContextFactory, createWsContextFactory } from './http/api-context.js';
-import { createClientIpResolver } from './http/client-ip.js';
-import { createRequestIdReader } from './http/request-id.js';
-import { createSecureRequestTest } from './http/request-security.js';
 import { CLIENT_BUILD_DIR, createClientApp } from './http/client-app.js';
-import { createCredentialReader } from './http/credential-cookie.js';
-import { createFilesRoutes, FILES_PATH } from './http/files-routes.js';
-import { createReadinessProbe, sendHealth, sendReadiness } from './http/health.js';
-import { createHttpHost, type HostTimeouts } from './http/host.js';
+import { createHttpHost } from './http/host.js';
 import { createLingeringClose, LINGER_LIMITS, type LingerLimits } from './http/lingering-close.js';
-import { createRestAlias } from './http/rest-aliases.js';
-import { TRPC_PATH } from './http/paths.js';
-import { createTrpcRoute } from './http/trpc-route.js';
+import { createRequestPolicies } from './http/request-policies.js';
 import { createWebSocketHost, type WebSocketHost } from './http/websocket.js';
 import { createAdminSurface } from './admin-surface.js';
 import { createServerMetrics } from './metrics/server-metrics.js';
 import type { AppMetrics } from './metrics/app-metrics.js';
+import { createApiContexts } from './app/api-contexts.js';
+import { hostTimeouts, webSocketLimits, type ClientTimeouts } from './app/client-limits.js';
+import { closeServer, listen } from './app/server-lifecycle.js';
+import { serverRoutes } from './app/server-routes.js';
+import { apiDepsOf, createServerServices } from './app/server-services.js';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -51,7 +39,7 @@ export interface AppOverrides {
   /** How the local store's free disk space is read (a test fakes a nearly full disk); statfs otherwise. */
   readFreeBytes?: FreeBytesReader;
   /** Shorter limits on slow clients, so a test need not wait out the real ones. */
-  timeouts?: Partial<HostTimeouts & { webSocketHandshakeMs: number; webSocketPingMs: number; webSocketPongWaitMs: number }>;
+  timeouts?: ClientTimeouts;
   /** Tighter bounds on closing connections whose client is still sending, so a test need not send megabytes. */
   linger?: Partial<LingerLimits>;
 }
@@ -75,22 +63,15 @@ export interface App {
   close(): Promise<void>;
 }
 
-
 /**
- * Slow clients are cut off deliberately rather than by Node's defaults: headers must arrive within
- * 15 s, a whole request (a 25 MiB upload over a slow link included) within 5 min; an upload that
- * stalls is ended sooner by UPLOAD_IDLE_TIMEOUT.
- */
-const HOST_TIMEOUTS: HostTimeouts = { headersMs: 15_000, requestMs: 5 * 60_000, keepAliveMs: 5_000 };
-
-/**
- * The web server's composition root: the process's dependencies (config → database → Redis → storage → services,
- * shared with the workers) → API → host. Nothing below reaches for a global; every part is handed
- * what it uses, so tests can build the app from other parts.
+ * The web server's composition root: the process's dependencies (config → database → Redis →
+ * storage → services, as the workers build them) → the server's services and the API's
+ * dependencies → the WebSocket host and the HTTP host with its routes. Nothing below reaches for a
+ * global; every part is handed what it uses, so tests can build the app from other parts.
  */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel, stdoutLogFormat(config.env));
-  const processDeps = await createProcessDeps(config, {
+  const deps = await createProcessDeps(config, {
     log,
     clock: overrides.clock,
     redisPrefix: overrides.redisPrefix,
@@ -100,175 +81,60 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     newSessionId: overrides.newSessionId,
     newCredential: overrides.newCredential,
   });
-  const { db, events, storage, queues, audit, sessions, redisPrefix, shutdown: closers } = processDeps;
+  const { db, events, storage, queues, audit, sessions, redisPrefix } = deps;
 
   try {
-    // Rate limits must answer at once: with no offline queue, an outage falls to the insurance limiter.
-    const limiterRedis = await processDeps.connectRedis('limits', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    const chat = new ChatService({ db, events, clock: processDeps.clock });
-    // One gate for the API, the uploads, the host and the admin surfaces: its state lives in Redis.
-    const refusalGate = createRefusalAuditGate(limiterRedis, redisPrefix);
-    const files = new FilesService({
-      db,
-      storage,
-      audit,
-      events,
-      clock: processDeps.clock,
-      uploads: queues,
-      maxUploadBytes: config.maxUploadBytes,
-      sessionMaxStoredBytes: config.sessionMaxStoredBytes,
-      // The workers' cleanup judges an upload dead by this heartbeat (abandonedUploadAfterMs).
-      uploadHeartbeatMs: config.uploadIdleTimeoutMs,
-      refusalGate,
-      clientBudget: new UploadByteBudget({ redis: limiterRedis, keyPrefix: `${redisPrefix}:upload-bytes`, bytesPerDay: config.uploadBytesPerClientPerDay }),
-      capacity: createStorageCapacity(config, storage, overrides.readFreeBytes),
-    });
-    const admin = createAdminSurface({
-      token: config.adminToken,
-      db,
-      clock: processDeps.clock,
-      queues: queues.all,
-      audit,
-      redis: limiterRedis,
-      redisPrefix,
-      refusalGate,
-    });
-    const deps: ApiDeps = {
-      log,
-      sessions,
-      audit,
-      chat,
-      files,
-      events,
-      rateLimits: new RateLimits({
-        redis: limiterRedis,
-        keyPrefix: `${redisPrefix}:rl`,
-        perMinute: {
-          'session.generate': config.rateLimitPerMinute,
-          'session.validate': config.rateLimitPerMinute,
-          'session.reset': config.rateLimitPerMinute,
-          'chat.send': config.chatRateLimitPerMinute,
-          'files.upload': config.uploadRateLimitPerMinute,
-          'session.messages': config.sessionMessagesPerMinute,
-        },
-      }),
-      validationLimits: new SessionValidationLimits(config.sessionValidationsPerMinute),
-      refusalGate,
-      admin: admin.api,
-    };
+    const services = await createServerServices(deps, overrides.readFreeBytes);
+    const { limitsRedis: redis, refusalGate } = services;
+    const admin = createAdminSurface({ token: config.adminToken, db, clock: deps.clock, queues: queues.all, audit, redis, redisPrefix, refusalGate });
+    const api = apiDepsOf(deps, services, admin.api);
 
-    const clientIp = createClientIpResolver(config.trustProxy);
-    const requestId = createRequestIdReader(config.trustProxy.kind !== 'none');
-    const isSecure = createSecureRequestTest(config.trustProxy);
-    const originPolicy = new OriginPolicy(config.corsOrigins, isSecure);
-    const contextOptions = {
-      deps,
-      clientIp,
-      requestId,
-      isSecure,
-      credentialMaxAgeSeconds: Math.floor(config.sessionMaxAgeMs / 1000),
-      maxSubscriptionsPerSocket: config.wsMaxSubscriptions,
-    };
-    const makeContext = createHttpContextFactory(contextOptions);
+    const requests = createRequestPolicies(config);
+    const contexts = createApiContexts(config, api, requests);
     const lingering = createLingeringClose({ ...LINGER_LIMITS, ...overrides.linger });
     const websockets = createWebSocketHost({
-      log,
-      audit,
-      refusalGate,
-      originPolicy,
-      makeContext: createWsContextFactory(contextOptions),
-      lingering,
-      maxPerIp: config.wsMaxPerIp,
-      maxBufferedBytes: config.wsMaxBufferedBytes,
-      maxUpgradesPerSecond: config.wsMaxUpgradesPerSecond,
-      handshakeMs: overrides.timeouts?.webSocketHandshakeMs,
-      pingMs: overrides.timeouts?.webSocketPingMs,
-      pongWaitMs: overrides.timeouts?.webSocketPongWaitMs,
+      log, audit, refusalGate, originPolicy: requests.originPolicy, makeContext: contexts.ws, lingering, ...webSocketLimits(config, overrides.timeouts),
     });
-    const metrics = createServerMetrics({
-      audit,
-      queues: queues.all,
-      sockets: () => websockets.connections,
-      subscriptions: () => events.localSubscriptions,
-    });
-    const trpcRoute = createTrpcRoute(makeContext, log);
-    const generateAlias = createRestAlias('generate', makeContext);
-    const validateAlias = createRestAlias('validate', makeContext);
-    const fileRoutes = createFilesRoutes({
-      sessions,
-      files,
-      log,
-      audit,
-      rateLimits: deps.rateLimits,
-      refusalGate,
-      uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
-      readCredential: createCredentialReader(isSecure),
-    });
-    const readiness = createReadinessProbe({ database: () => db.ping(), redis: async () => { await limiterRedis.ping(); }, objectStore: () => storage.ping() });
+    const metrics = createServerMetrics({ audit, queues: queues.all, sockets: () => websockets.connections, subscriptions: () => events.localSubscriptions });
     const server = createHttpHost({
       log,
       audit,
       refusalGate,
-      originPolicy,
-      clientIp,
-      requestId,
+      originPolicy: requests.originPolicy,
+      clientIp: requests.clientIp,
+      requestId: requests.requestId,
       upgrade: websockets.upgrade,
       fallback: createClientApp(CLIENT_BUILD_DIR),
-      timeouts: { ...HOST_TIMEOUTS, ...overrides.timeouts },
+      timeouts: hostTimeouts(overrides.timeouts),
       lingering,
       onFinished: metrics.requestFinished,
-      routes: [
-        { method: 'GET', path: '/healthz', handle: (_req, res) => { sendHealth(res); } },
-        {
-          method: 'GET',
-          path: '/readyz',
-          handle: (_req, res) => sendReadiness(res, readiness),
-        },
-        { method: 'GET', path: `${TRPC_PATH}/`, handle: trpcRoute },
-        { method: 'POST', path: `${TRPC_PATH}/`, handle: trpcRoute },
-        { method: 'POST', path: '/api/session/generate-uuid', handle: (req, res, scope) => generateAlias(req, res, scope.requestId) },
-        { method: 'POST', path: '/api/session/validate-uuid', handle: (req, res, scope) => validateAlias(req, res, scope.requestId) },
-        { method: 'POST', path: FILES_PATH, handle: fileRoutes.upload },
-        { method: 'GET', path: `${FILES_PATH}/`, handle: fileRoutes.download },
-        ...admin.routes(metrics),
-      ],
+      routes: serverRoutes({
+        api,
+        makeContext: contexts.http,
+        isSecure: requests.isSecure,
+        uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
+        readiness: readinessChecks(deps, redis),
+        admin: admin.routes(metrics),
+      }),
     });
 
     return {
       config,
       log,
       db,
-      redisUrl: processDeps.redisUrl,
+      redisUrl: deps.redisUrl,
       redisPrefix,
-      services: { sessions, audit, chat, events, files },
+      services: { sessions, audit, chat: api.chat, events, files: api.files },
       storage,
       queues,
       server,
       websockets,
       metrics,
-      listen: () =>
-        new Promise((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(config.port, config.host, () => {
-            const { port } = server.address() as AddressInfo;
-            const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-            resolve({ port, url: `http://${host}:${port}` });
-          });
-        }),
-      close: async () => {
-        // Sockets first (clients are told to reconnect elsewhere), then requests in flight, then the parts.
-        await websockets.closeAll();
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => { server.closeAllConnections(); }, 5000);
-          force.unref();
-          server.close(() => { clearTimeout(force); resolve(); });
-          server.closeIdleConnections();
-        });
-        await closers.closeAll();
-      },
+      listen: () => listen(server, config),
+      close: () => closeServer({ websockets, server, shutdown: deps.shutdown }),
     };
   } catch (error) {
-    await closers.closeAll();
+    await deps.shutdown.closeAll();
     throw error;
   }
 }

@@ -23,7 +23,7 @@ export interface ReadinessProbeOptions {
   now?: () => number;
 }
 
-export function sendHealth(res: ServerResponse): void {
+function sendHealth(res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' });
 }
 
@@ -70,7 +70,7 @@ export function createReadinessProbe(checks: Record<string, ReadinessCheck>, opt
 }
 
 /** 200 when every dependency answered within the timeout, 503 naming the ones that did not. */
-export async function sendReadiness(res: ServerResponse, probe: ReadinessProbe): Promise<void> {
+async function sendReadiness(res: ServerResponse, probe: ReadinessProbe): Promise<void> {
   const { ready, checks } = await probe.current();
   sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
 }
