@@ -21,69 +21,6 @@ import type { RefusalAuditGate } from '../src/server/security/rate-limits.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
 import { ADMIN_PATHS } from '../src/shared/admin.js';
 
-/** Built by serveWorkerMetrics below as the web server's parts are by src/server/app.ts. */
-export interface WorkerHostOptions {
-  /** HOST: the interface to bind. */
-  host: string;
-  port: number;
-  log: Logger;
-  audit: AuditService;
-  metrics: AppMetrics;
-  adminGate: AdminGate;
-  /** The process's one refusal gate, the admin gate's own. */
-  refusalGate: RefusalAuditGate;
-  originPolicy: OriginPolicy;
-  clientIp: ClientIpResolver;
-  requestId: RequestIdReader;
-  /** What /readyz asks: the same dependencies as the web server's. */
-  readiness: Record<string, ReadinessCheck>;
-}
-
-export interface WorkerHost {
-  /** Where it listens, e.g. http://127.0.0.1:9464 (the port it was given, or the one 0 picked). */
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * Only scrapes and probes, which answer at once: a client gets a few seconds, not the web
- * server's five minutes for an upload.
- */
-const TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
-
-/**
- * The HTTP side of a worker process running alone (WORKER_METRICS_PORT): /metrics behind the
- * admin token, /healthz and /readyz. The web server's host, so that bad targets, slow clients,
- * unknown paths and refused tokens are answered exactly as there.
- */
-export async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
-  const server = createHttpHost({
-    log: opts.log,
-    audit: opts.audit,
-    refusalGate: opts.refusalGate,
-    originPolicy: opts.originPolicy,
-    clientIp: opts.clientIp,
-    requestId: opts.requestId,
-    timeouts: TIMEOUTS,
-    lingering: createLingeringClose(),
-    routes: [
-      ...healthRoutes(opts.readiness),
-      { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(opts.adminGate, createMetricsRoute(opts.metrics)) },
-    ],
-  });
-  const port = await listen(server, opts.port, opts.host);
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => { resolve(); });
-        // A scrape cut short at shutdown costs one sample; waiting for keep-alive sockets costs the shutdown.
-        server.closeAllConnections();
-      }),
-  };
-}
-
 /** The metrics the workers count into, and where this process serves them, if anywhere. */
 export interface WorkerMetricsServing {
   metrics: AppMetrics | undefined;
@@ -128,6 +65,69 @@ export async function serveWorkerMetrics(deps: ProcessDeps, serverMetrics: AppMe
   deps.shutdown.push(() => host.close());
   log.info({ url: host.url }, `worker metrics are served at ${host.url}/metrics`);
   return { metrics, url: host.url };
+}
+
+/** Built by serveWorkerMetrics as the web server's parts are by src/server/app.ts. */
+interface WorkerHostOptions {
+  /** HOST: the interface to bind. */
+  host: string;
+  port: number;
+  log: Logger;
+  audit: AuditService;
+  metrics: AppMetrics;
+  adminGate: AdminGate;
+  /** The process's one refusal gate, the admin gate's own. */
+  refusalGate: RefusalAuditGate;
+  originPolicy: OriginPolicy;
+  clientIp: ClientIpResolver;
+  requestId: RequestIdReader;
+  /** What /readyz asks: the same dependencies as the web server's. */
+  readiness: Record<string, ReadinessCheck>;
+}
+
+interface WorkerHost {
+  /** Where it listens, e.g. http://127.0.0.1:9464 (the port it was given, or the one 0 picked). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Only scrapes and probes, which answer at once: a client gets a few seconds, not the web
+ * server's five minutes for an upload.
+ */
+const TIMEOUTS = { headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000 };
+
+/**
+ * The HTTP side of a worker process running alone (WORKER_METRICS_PORT): /metrics behind the
+ * admin token, /healthz and /readyz. The web server's host, so that bad targets, slow clients,
+ * unknown paths and refused tokens are answered exactly as there.
+ */
+async function startWorkerHost(opts: WorkerHostOptions): Promise<WorkerHost> {
+  const server = createHttpHost({
+    log: opts.log,
+    audit: opts.audit,
+    refusalGate: opts.refusalGate,
+    originPolicy: opts.originPolicy,
+    clientIp: opts.clientIp,
+    requestId: opts.requestId,
+    timeouts: TIMEOUTS,
+    lingering: createLingeringClose(),
+    routes: [
+      ...healthRoutes(opts.readiness),
+      { method: 'GET', path: ADMIN_PATHS.metrics, handle: adminOnly(opts.adminGate, createMetricsRoute(opts.metrics)) },
+    ],
+  });
+  const port = await listen(server, opts.port, opts.host);
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => { resolve(); });
+        // A scrape cut short at shutdown costs one sample; waiting for keep-alive sockets costs the shutdown.
+        server.closeAllConnections();
+      }),
+  };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

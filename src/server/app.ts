@@ -85,15 +85,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   try {
     const services = await createServerServices(deps, overrides.readFreeBytes);
-    const { limitsRedis: redis, refusalGate } = services;
-    const admin = createAdminSurface({ token: config.adminToken, db, clock: deps.clock, queues: queues.all, audit, redis, redisPrefix, refusalGate });
+    const { refusalGate } = services;
+    const admin = createAdminSurface({ token: config.adminToken, db, clock: deps.clock, queues: queues.all, audit, redis: services.limitsRedis, redisPrefix, refusalGate });
     const api = apiDepsOf(deps, services, admin.api);
 
     const requests = createRequestPolicies(config);
     const contexts = createApiContexts(config, api, requests);
     const lingering = createLingeringClose({ ...LINGER_LIMITS, ...overrides.linger });
     const websockets = createWebSocketHost({
-      log, audit, refusalGate, originPolicy: requests.originPolicy, makeContext: contexts.ws, lingering, ...webSocketLimits(config, overrides.timeouts),
+      log,
+      audit,
+      refusalGate,
+      originPolicy: requests.originPolicy,
+      makeContext: contexts.ws,
+      lingering,
+      ...webSocketLimits(config, overrides.timeouts),
     });
     const metrics = createServerMetrics({ audit, queues: queues.all, sockets: () => websockets.connections, subscriptions: () => events.localSubscriptions });
     const server = createHttpHost({
@@ -113,7 +119,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         makeContext: contexts.http,
         isSecure: requests.isSecure,
         uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
-        readiness: readinessChecks(deps, redis),
+        readiness: readinessChecks(deps, services.limitsRedis),
         admin: admin.routes(metrics),
       }),
     });
