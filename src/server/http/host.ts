@@ -12,7 +12,7 @@ import { createOriginGuard } from './origin-guard.js';
 import { newRequestId, type RequestIdReader } from './request-id.js';
 import type { RequestScope } from './request-scope.js';
 import { badTargetBody, parseRequestTarget, refuseRequestTarget } from './request-target.js';
-import { createRouter, type Route, type RouteHandler, type UpgradeHandler } from './routing.js';
+import { createRouter, type Route, type RouteHandler, type Router, type UpgradeHandler } from './routing.js';
 
 // What routes are written against. They live apart, so that the modules the host is built from
 // need not import the host; routes name them from here.
@@ -60,17 +60,32 @@ export interface HostOptions {
  * route handed in by the composition root.
  */
 export function createHttpHost(opts: HostOptions): http.Server {
+  /** The response under way on each connection, so that a client error is never written into it. */
+  const responding = new WeakMap<Duplex, ServerResponse>();
+  // Node enforces headersTimeout and requestTimeout only when it checks its connections: often enough to honour them.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }, createRequestListener(opts, responding));
+  server.headersTimeout = opts.timeouts.headersMs;
+  server.requestTimeout = opts.timeouts.requestMs;
+  server.keepAliveTimeout = opts.timeouts.keepAliveMs;
+  server.on('clientError', createClientErrorHandler({
+    log: opts.log,
+    lingering: opts.lingering,
+    maxHeaderBytes: http.maxHeaderSize,
+    newRequestId,
+    answering: (socket) => {
+      const res = responding.get(socket);
+      return res !== undefined && res.headersSent && !res.writableFinished;
+    },
+  }));
+  server.on('upgrade', createUpgradeListener(opts));
+  return server;
+}
+
+/** Answers each request: its scope, the common headers, the origin rule, then its route. */
+function createRequestListener(opts: HostOptions, responding: WeakMap<Duplex, ServerResponse>): http.RequestListener {
   const { log, lingering } = opts;
   const router = createRouter(opts.routes, opts.fallback);
   const guardOrigin = createOriginGuard(opts);
-  /** The response under way on each connection, so that a client error is never written into it. */
-  const responding = new WeakMap<Duplex, ServerResponse>();
-
-  /** The scope of a request, or undefined when its target is no URL at all. */
-  function scopeOf(req: IncomingMessage): RequestScope | undefined {
-    const url = parseRequestTarget(req.url);
-    return url && { requestId: opts.requestId(req), ip: opts.clientIp(req), url };
-  }
 
   async function answer(req: IncomingMessage, res: ServerResponse, scope: RequestScope): Promise<void> {
     res.setHeader('X-Request-Id', scope.requestId);
@@ -80,18 +95,7 @@ export function createHttpHost(opts: HostOptions): http.Server {
     await router.dispatch(req, res, scope);
   }
 
-  /** Logs the answered request and tells metrics of it under its route's pattern. */
-  function reportWhenFinished(req: IncomingMessage, res: ServerResponse, scope: RequestScope): void {
-    const started = process.hrtime.bigint();
-    res.once('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info({ requestId: scope.requestId, method: req.method, path: scope.url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-      const method = req.method ?? 'GET';
-      opts.onFinished?.({ method, route: router.label(method, scope.url.pathname), status: res.statusCode, seconds: ms / 1000 });
-    });
-  }
-
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  return (req, res) => {
     // A request sent behind a body the server refused, on a connection it said it would close.
     if (lingering.has(req.socket)) {
       req.socket.destroy();
@@ -99,47 +103,50 @@ export function createHttpHost(opts: HostOptions): http.Server {
     }
     responding.set(req.socket, res);
     lingering.watch(req, res);
-    const scope = scopeOf(req);
+    const scope = scopeOf(req, opts);
     if (!scope) {
       refuseRequestTarget(res, opts.requestId(req));
       return;
     }
-    reportWhenFinished(req, res, scope);
+    reportWhenFinished(req, res, scope, opts, router);
     answer(req, res, scope).catch((error: unknown) => {
       log.error({ err: error, requestId: scope.requestId }, 'request failed');
       if (!res.headersSent) sendHostError(res, scope, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side. Please try again in a moment.');
       else res.destroy();
     });
-  }
+  };
+}
 
-  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+/** Hands an upgrade with a valid target to the WebSocket host; without one, there is none to take it. */
+function createUpgradeListener(opts: HostOptions): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const { log, lingering } = opts;
+  return (req, socket, head) => {
     // A client may reset the connection while we answer: that is its business, not a crash of ours.
     const onSocketError = (error: Error) => { log.debug({ err: error }, 'upgrade connection failed'); };
     socket.on('error', onSocketError);
-    const scope = scopeOf(req);
+    const scope = scopeOf(req, opts);
     if (!scope) {
       lingering.answer(socket, 400, badTargetBody(opts.requestId(req)));
       return;
     }
     if (opts.upgrade) opts.upgrade(req, socket, head, scope, () => socket.off('error', onSocketError));
     else socket.destroy();
-  }
+  };
+}
 
-  // Node enforces headersTimeout and requestTimeout only when it checks its connections: often enough to honour them.
-  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, opts.timeouts.headersMs) }, onRequest);
-  server.headersTimeout = opts.timeouts.headersMs;
-  server.requestTimeout = opts.timeouts.requestMs;
-  server.keepAliveTimeout = opts.timeouts.keepAliveMs;
-  server.on('clientError', createClientErrorHandler({
-    log,
-    lingering,
-    maxHeaderBytes: http.maxHeaderSize,
-    newRequestId,
-    answering: (socket) => {
-      const res = responding.get(socket);
-      return res !== undefined && res.headersSent && !res.writableFinished;
-    },
-  }));
-  server.on('upgrade', onUpgrade);
-  return server;
+/** The scope of a request, or undefined when its target is no URL at all. */
+function scopeOf(req: IncomingMessage, opts: Pick<HostOptions, 'requestId' | 'clientIp'>): RequestScope | undefined {
+  const url = parseRequestTarget(req.url);
+  return url && { requestId: opts.requestId(req), ip: opts.clientIp(req), url };
+}
+
+/** Logs the answered request and tells metrics of it under its route's pattern. */
+function reportWhenFinished(req: IncomingMessage, res: ServerResponse, scope: RequestScope, opts: Pick<HostOptions, 'log' | 'onFinished'>, router: Router): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    opts.log.info({ requestId: scope.requestId, method: req.method, path: scope.url.pathname, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    const method = req.method ?? 'GET';
+    opts.onFinished?.({ method, route: router.label(method, scope.url.pathname), status: res.statusCode, seconds: ms / 1000 });
+  });
 }
