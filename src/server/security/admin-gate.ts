@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
-import type { RefusalAuditGate } from './rate-limits.js';
+import { auditRefusal, type RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import { clientKey } from './client-key.js';
 
 /** Why the gate let a caller through, or not. */
@@ -80,17 +80,12 @@ export class AdminGate {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       decision = this.limited(rejection);
     }
-    await this.recordFailure(actor);
+    await auditRefusal(this.opts, actor.ip, { event: 'admin.auth_failed', outcome: 'refused', actor });
     return decision;
   }
 
   private limited(res: RateLimiterRes): AdminDecision {
     return { allowed: false, reason: 'limited', retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
-  }
-
-  private async recordFailure(actor: Actor & { ip: string }): Promise<void> {
-    if (!(await this.opts.refusalGate.shouldRecord('admin.auth_failed', actor.ip))) return;
-    await this.opts.audit.record({ event: 'admin.auth_failed', outcome: 'refused', actor });
   }
 }
 

@@ -8,6 +8,7 @@ import { safeFileName, stagingKey } from '../../storage/keys.js';
 import type { StorageCapacity } from '../../storage/free-space-floor.js';
 import { ObjectTooLargeError, type ByteRange } from '../../storage/object-store.js';
 import type { Actor } from '../actor.js';
+import type { RefusalAuditGate } from '../audit/refusal-audit-gate.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { UploadSpending, type ClientUploadBudget } from './client-upload-budget.js';
 import { ClientUploadBudgetError, FileTooLargeError, InsufficientStorageError, SessionStorageFullError, UploadInterruptedError } from './files.errors.js';
@@ -22,11 +23,6 @@ export interface UploadJobQueue {
   enqueueUpload(job: UploadJob): Promise<void>;
 }
 
-/** Lets through one audit row per client, event and window (RefusalAuditGate). */
-export interface RefusalAuditFilter {
-  shouldRecord(event: string, client: string): Promise<boolean>;
-}
-
 export interface FilesServiceOptions extends SessionFilesDeps {
   uploads: UploadJobQueue;
   maxUploadBytes: number;
@@ -38,7 +34,7 @@ export interface FilesServiceOptions extends SessionFilesDeps {
    * Keeps refusals answered to a request (too large, interrupted) from flooding the audit log: a
    * client repeating one is recorded once per window. Without it every refusal is recorded.
    */
-  refusalGate?: RefusalAuditFilter;
+  refusalGate?: RefusalAuditGate;
   /** What a client may upload across its sessions (UPLOAD_BYTES_PER_CLIENT_PER_DAY); no limit when absent. */
   clientBudget?: ClientUploadBudget;
   /** The local disk's free-space floor (STORAGE_MIN_FREE_BYTES); none when absent (S3, or turned off). */
