@@ -2,9 +2,9 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPCError } from '@trpc/server';
 import type { ApiErrorData, InputIssue } from '../../shared/errors.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
+import { RateLimitedError } from '../security/rate-limited.error.js';
 import { ClientUploadBudgetError } from '../services/files/files.errors.js';
 import { SessionAccessError } from '../services/session/session.errors.js';
-import { RateLimitedError } from './rate-limited.error.js';
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. Please try again in a moment.';
 export const NOT_JSON_MESSAGE = 'The request input is not valid JSON. Send an object such as {"sessionId": "…"}.';

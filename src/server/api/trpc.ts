@@ -1,11 +1,11 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { sessionInputSchema } from '../../shared/session.js';
-import { checkedLimitsOf } from '../security/checked-limits.js';
 import type { RateLimitBucket, SessionQuotaBucket } from '../security/rate-limits.js';
+import { RateLimitedError } from '../security/rate-limited.error.js';
+import { clientBudget, sessionBudget, spendOrRefuse, type SessionQuota } from '../security/spend-or-refuse.js';
 import type { ApiContext } from './context.js';
 import { toApiError } from './domain-errors.js';
 import { describeError } from './error-shape.js';
-import { RateLimitedError } from './rate-limited.error.js';
 import { BudgetedSubscription, isAsyncIterable } from './subscription-budget.js';
 
 const t = initTRPC.context<ApiContext>().create({
@@ -78,32 +78,13 @@ export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
 /** Counts the call against the client's budget for `bucket`; refuses with 429 when it is spent. */
 export function rateLimited(bucket: RateLimitBucket) {
   return t.middleware(async ({ ctx, next }) => {
-    const decision = await ctx.deps.rateLimits.consume(bucket, ctx.actor.ip);
-    const checkedLimits = checkedLimitsOf(ctx).add(decision);
-    checkedLimits.describeOn(ctx.response);
-    if (decision.allowed) return next({ ctx: { checkedLimits } });
-    throw await networkRefusal(ctx, bucket, checkedLimits.retryAfterSeconds);
+    const budget = clientBudget(ctx.deps.rateLimits, bucket, ctx.actor);
+    return next({ ctx: { checkedLimits: await spendOrRefuse(budget, ctx.response, ctx.deps, ctx.checkedLimits) } });
   });
 }
 
-/** The 429 of a client's spent budget, its audit row written once per client and window. */
-async function networkRefusal(ctx: ApiContext, bucket: RateLimitBucket, retryAfterSeconds: number): Promise<TRPCError> {
-  const { refusalGate, audit } = ctx.deps;
-  if (await refusalGate.shouldRecord('rate_limit.exceeded', ctx.actor.ip)) {
-    await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor: ctx.actor, metadata: { procedure: bucket } });
-  }
-  const cause = new RateLimitedError(retryAfterSeconds);
-  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
-}
-
-/** The 429 of a session's spent quota, its audit row written once per session and window. */
-async function sessionRefusal(ctx: ApiContext, sessionId: string, quota: string, cause: RateLimitedError): Promise<TRPCError> {
-  const { refusalGate, audit } = ctx.deps;
-  if (await refusalGate.shouldRecord('rate_limit.exceeded', `session:${sessionId}`)) {
-    await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', sessionId, actor: ctx.actor, metadata: { quota } });
-  }
-  return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
-}
+/** A session's validations by its own credential (SESSION_VALIDATIONS_PER_MINUTE). */
+const VALIDATIONS: SessionQuota = { name: 'session.validations', action: 'being opened' };
 
 /**
  * `session.validate`'s budget. A call whose credential is the session's own is no guess: it
@@ -115,29 +96,15 @@ async function sessionRefusal(ctx: ApiContext, sessionId: string, quota: string,
  */
 export const validationBudget = t.middleware(async ({ ctx, getRawInput, next }) => {
   const parsed = sessionInputSchema.safeParse(await getRawInput());
-  const ownSession = parsed.success && (await ctx.deps.sessions.isOwnCredential(parsed.data.sessionId, ctx.credential)) ? parsed.data.sessionId : null;
-  const decision = ownSession ? await ctx.deps.validationLimits.consume(ownSession) : await ctx.deps.rateLimits.consume('session.validate', ctx.actor.ip);
-  const checkedLimits = checkedLimitsOf(ctx).add(decision);
-  checkedLimits.describeOn(ctx.response);
-  if (decision.allowed) return next({ ctx: { checkedLimits } });
-  const seconds = checkedLimits.retryAfterSeconds;
-  if (!ownSession) throw await networkRefusal(ctx, 'session.validate', seconds);
-  throw await sessionRefusal(ctx, ownSession, 'session.validations', new SessionQuotaError('being opened', seconds, decision.limit));
+  const budget =
+    parsed.success && (await ctx.deps.sessions.isOwnCredential(parsed.data.sessionId, ctx.credential))
+      ? sessionBudget(VALIDATIONS, parsed.data.sessionId, ctx.actor, () => ctx.deps.validationLimits.consume(parsed.data.sessionId))
+      : clientBudget(ctx.deps.rateLimits, 'session.validate', ctx.actor);
+  return next({ ctx: { checkedLimits: await spendOrRefuse(budget, ctx.response, ctx.deps, ctx.checkedLimits) } });
 });
 
 /** What a session does too fast when a quota refuses it, in the words of the refusal. */
 const QUOTA_ACTIONS: Record<SessionQuotaBucket, string> = { 'session.messages': 'sending messages' };
-
-/** A session's own quota ran out: the wait is the session's, whichever network it sends from. */
-class SessionQuotaError extends RateLimitedError {
-  override name = 'SessionQuotaError';
-  constructor(action: string, retryAfterSeconds: number, limit: number) {
-    super(retryAfterSeconds);
-    this.message =
-      `This session is ${action} too fast (at most ${limit} a minute, from all its tabs together). ` +
-      `Please wait ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'} and try again.`;
-  }
-}
 
 export interface SessionQuotaOptions {
   /**
@@ -155,11 +122,8 @@ export function sessionQuota(bucket: SessionQuotaBucket, options: SessionQuotaOp
   return t.middleware(async ({ ctx, input, next }) => {
     const { sessionId } = sessionInputSchema.parse(input);
     if (await options.isFree?.(ctx, input)) return next();
-    const decision = await ctx.deps.rateLimits.consumeSession(bucket, sessionId);
-    const checkedLimits = checkedLimitsOf(ctx).add(decision);
-    checkedLimits.describeOn(ctx.response);
-    if (decision.allowed) return next({ ctx: { checkedLimits } });
-    throw await sessionRefusal(ctx, sessionId, bucket, new SessionQuotaError(QUOTA_ACTIONS[bucket], checkedLimits.retryAfterSeconds, decision.limit));
+    const budget = sessionBudget({ name: bucket, action: QUOTA_ACTIONS[bucket] }, sessionId, ctx.actor, () => ctx.deps.rateLimits.consumeSession(bucket, sessionId));
+    return next({ ctx: { checkedLimits: await spendOrRefuse(budget, ctx.response, ctx.deps, ctx.checkedLimits) } });
   });
 }
 

@@ -9,12 +9,12 @@ import { fileIdSchema, INLINE_IMAGE_TYPES } from '../../shared/files.js';
 import { sessionIdSchema } from '../../shared/session.js';
 import { toApiError } from '../api/domain-errors.js';
 import { describeError } from '../api/error-shape.js';
-import { RateLimitedError } from '../api/rate-limited.error.js';
 import type { Logger } from '../logger.js';
-import { CheckedLimits } from '../security/checked-limits.js';
-import type { RateLimits, RefusalAuditGate } from '../security/rate-limits.js';
+import type { RateLimits } from '../security/rate-limits.js';
+import { clientBudget, spendOrRefuse } from '../security/spend-or-refuse.js';
 import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
+import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import { InvalidRequestError } from '../services/errors.js';
 import { FileTooLargeError, InsufficientStorageError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
 import type { FilesService } from '../services/files/files.service.js';
@@ -32,7 +32,7 @@ export interface FilesRoutesOptions {
   audit: Pick<AuditService, 'record'>;
   /** The per-client request budget (`files.upload`, UPLOAD_RATE_LIMIT_PER_MINUTE); the byte budget is the files service's. */
   rateLimits: Pick<RateLimits, 'consume'>;
-  refusalGate: Pick<RefusalAuditGate, 'shouldRecord'>;
+  refusalGate: RefusalAuditGate;
   /** An upload that sends no byte for this long is ended (UPLOAD_IDLE_TIMEOUT). */
   uploadIdleTimeoutMs: number;
   /** The request's credential, by the cookie name its scheme gives it. */
@@ -51,7 +51,7 @@ const uploadQuerySchema = z.object({
   name: z.string().max(MAX_RAW_NAME, { error: `must be at most ${MAX_RAW_NAME} characters long` }).optional(),
 });
 
-function actorOf(req: IncomingMessage, scope: RequestScope): Actor {
+function actorOf(req: IncomingMessage, scope: RequestScope): Actor & { ip: string } {
   return { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId };
 }
 
@@ -215,25 +215,12 @@ export function parseRange(header: string | undefined, size: number): { start: n
  * they read the request, authorize the credential for the session, and hand the streams to FilesService.
  */
 export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHandler; download: RouteHandler } {
-  const { sessions, files, log, rateLimits, refusalGate, audit } = opts;
-
-  /** Spends one point of the client's upload budget; refuses with 429 when it is spent. */
-  async function spendUploadBudget(res: ServerResponse, ip: string, actor: Actor): Promise<void> {
-    const decision = await rateLimits.consume('files.upload', ip);
-    const checkedLimits = new CheckedLimits().add(decision);
-    checkedLimits.describeOn(res);
-    if (decision.allowed) return;
-    if (await refusalGate.shouldRecord('rate_limit.exceeded', ip)) {
-      await audit.record({ event: 'rate_limit.exceeded', outcome: 'refused', actor, metadata: { procedure: 'files.upload' } });
-    }
-    const cause = new RateLimitedError(checkedLimits.retryAfterSeconds);
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: cause.message, cause });
-  }
+  const { sessions, files, log } = opts;
 
   const upload: RouteHandler = async (req, res, scope) => {
     try {
       const actor = actorOf(req, scope);
-      await spendUploadBudget(res, scope.ip, actor);
+      await spendOrRefuse(clientBudget(opts.rateLimits, 'files.upload', actor), res, opts);
       const query = uploadQuerySchema.parse({
         sessionId: scope.url.searchParams.get('sessionId') ?? undefined,
         name: scope.url.searchParams.get('name') ?? undefined,

@@ -48,11 +48,3 @@ export class CheckedLimits {
     }, undefined);
   }
 }
-
-/**
- * The limits a call was checked against before this middleware, carried in the call's context by
- * the middleware before it (`next({ ctx: { checkedLimits } })`, ApiContext.checkedLimits), or none yet.
- */
-export function checkedLimitsOf(ctx: { checkedLimits?: CheckedLimits }): CheckedLimits {
-  return ctx.checkedLimits ?? new CheckedLimits();
-}
