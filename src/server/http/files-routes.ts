@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { API_ERROR_STATUS } from '../../shared/errors.js';
-import { fileIdSchema, INLINE_IMAGE_TYPES } from '../../shared/files.js';
+import { fileIdSchema, type UploadResult } from '../../shared/files.js';
+import { FILES_PATH } from '../../shared/paths.js';
 import { sessionIdSchema } from '../../shared/session.js';
 import { toApiError } from '../api/domain-errors.js';
 import { describeError } from '../api/error-shape.js';
@@ -16,14 +15,16 @@ import type { Actor } from '../services/actor.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import { InvalidRequestError } from '../services/errors.js';
-import { FileTooLargeError, InsufficientStorageError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
+import { InsufficientStorageError, UploadIdleTimeoutError, UploadInterruptedError } from '../services/files/files.errors.js';
 import type { FilesService } from '../services/files/files.service.js';
 import type { SessionService } from '../services/session/session.service.js';
 import type { CredentialReader } from './credential-cookie.js';
+import { describeDownload, parseRange } from './download-headers.js';
 import type { RequestScope, RouteHandler } from './host.js';
 import { sendError, sendJson } from './json-response.js';
+import { multipartFile, uploadBody } from './upload-body.js';
 
-export const FILES_PATH = '/api/files';
+export { FILES_PATH };
 
 export interface FilesRoutesOptions {
   sessions: SessionService;
@@ -46,10 +47,12 @@ const QUEUE_RETRY_AFTER_SECONDS = 5;
 /** The longest name accepted before it is made safe (and cut to length). */
 const MAX_RAW_NAME = 8192;
 
+/** What an upload's URL names: its session, and the file's name unless a form's part gives it. */
 const uploadQuerySchema = z.object({
   sessionId: sessionIdSchema,
   name: z.string().max(MAX_RAW_NAME, { error: `must be at most ${MAX_RAW_NAME} characters long` }).optional(),
 });
+type UploadQuery = z.infer<typeof uploadQuerySchema>;
 
 function actorOf(req: IncomingMessage, scope: RequestScope): Actor & { ip: string } {
   return { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId };
@@ -99,190 +102,89 @@ function sendFailure(req: IncomingMessage, res: ServerResponse, scope: RequestSc
   sendJson(res, data.httpStatus, { error: { message, ...data } });
 }
 
-/**
- * Ends the body with UploadIdleTimeoutError once the client has sent nothing for `idleMs`. Time
- * spent paused because the reader is busy (the store, the database) is the server's, not idle.
- */
-function watchIdle(req: IncomingMessage, body: PassThrough, idleMs: number): void {
-  const timer = setTimeout(function expire() {
-    if (req.isPaused()) timer.refresh();
-    else body.destroy(new UploadIdleTimeoutError(idleMs));
-  }, idleMs);
-  timer.unref();
-  const refresh = () => { timer.refresh(); };
-  req.on('data', refresh);
-  body.once('close', () => {
-    clearTimeout(timer);
-    req.off('data', refresh);
-  });
-  req.once('end', () => { clearTimeout(timer); });
-}
+/** A file route before its failures are answered. */
+type FileRoute = (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => Promise<void>;
 
-/**
- * The request body as a stream of its own: a refusal part-way (too large) stops reading without
- * destroying the request, so the 413 can still be sent; a client that goes away (before this was
- * called, too) or falls silent fails the stream with UploadInterruptedError.
- */
-function bodyOf(req: IncomingMessage, idleMs: number): PassThrough {
-  const body = new PassThrough({ highWaterMark: 64 * 1024 });
-  // Whoever reads the body learns of its failure from the stream (pipeline checks `errored`); this
-  // only keeps a failure before they start reading from being an uncaught 'error'.
-  body.on('error', () => undefined);
-  if (req.destroyed) {
-    body.destroy(new UploadInterruptedError());
-    return body;
-  }
-  // An error on the request is its connection breaking ("aborted", ECONNRESET): the client's doing.
-  req.on('error', () => body.destroy(new UploadInterruptedError()));
-  req.once('close', () => { if (!req.complete) body.destroy(new UploadInterruptedError()); });
-  req.pipe(body);
-  watchIdle(req, body, idleMs);
-  // Refused part-way, the rest of the body waits until the refusal is answered, and is then read
-  // within the host's lingering bounds. (The pipe, letting go of a failed body, resumes the
-  // request while any 'data' listener is left: the whole body, however large, would be read
-  // before the answer, and a client that had sent it all and closed its side would hear none.)
-  body.once('close', () => { if (!req.complete) req.pause(); });
-  return body;
-}
-
-/** What a failure of the multipart parser means to the client: its own errors kept, the parser's worded. */
-function asUploadError(error: unknown): Error {
-  if (error instanceof UploadInterruptedError || error instanceof FileTooLargeError || error instanceof InvalidRequestError) return error;
-  return new InvalidRequestError(`The multipart body is malformed: ${error instanceof Error ? error.message : 'unreadable'}.`);
-}
-
-/** The `file` part of a multipart/form-data body, as soon as its bytes begin. */
-function multipartFile(req: IncomingMessage, body: Readable, maxBytes: number): Promise<{ stream: Readable; filename: string }> {
-  return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
+/** The route, with every failure answered by sendFailure. */
+function answering(log: Logger, route: FileRoute): RouteHandler {
+  return async (req, res, scope) => {
     try {
-      // One byte over the limit reaches the store's counter, which refuses it; busboy's own cut-off is the backstop.
-      parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 20, fieldSize: 4096, parts: 30 } });
-    } catch {
-      body.destroy();
-      reject(new InvalidRequestError('The multipart body has no boundary. Send the file as multipart/form-data or as the raw body.'));
+      await route(req, res, scope);
+    } catch (error) {
+      sendFailure(req, res, scope, log, error);
+    }
+  };
+}
+
+function uploadQueryOf(scope: RequestScope): UploadQuery {
+  return uploadQuerySchema.parse({
+    sessionId: scope.url.searchParams.get('sessionId') ?? undefined,
+    name: scope.url.searchParams.get('name') ?? undefined,
+  });
+}
+
+/** Hands the body to the files service: a form's `file` part, or the raw body named in the URL. */
+async function storeBody(opts: FilesRoutesOptions, req: IncomingMessage, query: UploadQuery, declaredSize: number | undefined, actor: Actor): Promise<UploadResult> {
+  const { files, uploadIdleTimeoutMs } = opts;
+  if (isMultipart(req)) {
+    const part = await multipartFile(req, uploadBody(req, uploadIdleTimeoutMs), files.maxUploadBytes);
+    return files.upload({ sessionId: query.sessionId, name: query.name ?? part.filename, sizeAtMost: declaredSize, body: part.stream }, actor);
+  }
+  if (query.name === undefined || query.name.trim() === '') {
+    throw new InvalidRequestError('Name the file: add ?name=<file name> to the URL, or send it as multipart/form-data.');
+  }
+  return files.upload({ sessionId: query.sessionId, name: query.name, declaredSize, body: uploadBody(req, uploadIdleTimeoutMs) }, actor);
+}
+
+function isMultipart(req: IncomingMessage): boolean {
+  return /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
+}
+
+/**
+ * `POST /api/files?sessionId=…&name=…`, the raw body or multipart/form-data with a `file` field:
+ * spends the client's upload budget, authorizes the credential for the session, refuses what is
+ * declared too large before reading it, and streams the rest to the files service.
+ */
+function uploadRoute(opts: FilesRoutesOptions): FileRoute {
+  return async (req, res, scope) => {
+    const actor = actorOf(req, scope);
+    await spendOrRefuse(clientBudget(opts.rateLimits, 'files.upload', actor), res, opts);
+    const query = uploadQueryOf(scope);
+    const declaredSize = declaredLength(req);
+    await opts.sessions.authorize(query.sessionId, opts.readCredential(req).credential, actor);
+    // A form's length includes its boundaries and other fields; the file part itself is counted as it streams.
+    await opts.files.refuseIfTooLarge(query.sessionId, isMultipart(req) && declaredSize !== undefined ? declaredSize - MULTIPART_OVERHEAD_BYTES : declaredSize, actor);
+    // Gone while it was being checked: nothing to read, so no upload begins.
+    if (req.destroyed) throw new UploadInterruptedError();
+    const result = await storeBody(opts, req, query, declaredSize, actor);
+    res.setHeader('Location', `${FILES_PATH}/${result.fileId}`);
+    sendJson(res, 201, result);
+  };
+}
+
+/** `GET /api/files/<fileId>` (`?inline=1`: a raster image for display, e.g. a thumbnail), ranges and HEAD too. */
+function downloadRoute(opts: FilesRoutesOptions): FileRoute {
+  return async (req, res, scope) => {
+    const fileId = fileIdSchema.safeParse(scope.url.pathname.slice(FILES_PATH.length + 1));
+    if (!fileId.success) throw new InvalidRequestError('The file id in the URL must be a UUID, as in /api/files/<fileId>.');
+    const file = await opts.files.describe(fileId.data);
+    await opts.sessions.authorize(file.sessionId, opts.readCredential(req).credential, actorOf(req, scope));
+    const range = parseRange(req.headers.range, file.size);
+    const download = await opts.files.openDownload(file.sessionId, file.fileId, range);
+    describeDownload(res, download, range, scope.url.searchParams.get('inline') === '1');
+    if (req.method === 'HEAD') {
+      download.body.destroy();
+      res.end();
       return;
     }
-    let found = false;
-    parser.on('file', (field, stream, info) => {
-      if (field !== 'file' || found) {
-        // Skipped, but still destroyed along with the parser if the body fails while it is read.
-        stream.on('error', () => undefined);
-        stream.resume();
-        return;
-      }
-      found = true;
-      // The part the service reads: it fails with an error the client can act on, from the first byte on.
-      const file = new PassThrough();
-      file.on('error', () => undefined);
-      stream.on('error', (error) => file.destroy(asUploadError(error)));
-      stream.once('limit', () => file.destroy(new FileTooLargeError(maxBytes)));
-      // A part that failed (too large, refused by the store) ends the form: busboy would otherwise
-      // skip through the rest of a huge file part at full speed, before the refusal is answered.
-      file.once('close', () => { if (!file.readableEnded) body.destroy(); });
-      stream.pipe(file);
-      resolve({ stream: file, filename: info.filename ?? '' });
-    });
-    parser.once('close', () => {
-      if (!found) reject(new InvalidRequestError('The form has no file. Send it in a multipart field named "file".'));
-    });
-    // Either side failing fails the other: a body gone mid-form destroys the parser and its file part.
-    pipeline(body, parser).catch((error: unknown) => { reject(asUploadError(error)); });
-  });
-}
-
-/** The disposition with the name twice: plain ASCII for old clients, UTF-8 (RFC 6266/8187) for the rest. */
-export function contentDisposition(name: string, type: 'attachment' | 'inline' = 'attachment'): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
-
-/** One satisfiable `bytes=a-b`, `bytes=a-` or `bytes=-n` range; anything else serves the whole file. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || size === 0) return undefined;
-  const [, from = '', to = ''] = match;
-  if (from === '' && to === '') return undefined;
-  const start = from === '' ? Math.max(0, size - Number(to)) : Number(from);
-  const end = from === '' || to === '' ? size - 1 : Math.min(Number(to), size - 1);
-  return start <= end && start < size ? { start, end } : undefined;
+    await pipeline(download.body, res);
+  };
 }
 
 /**
- * `POST /api/files?sessionId=…&name=…` (the raw body, or multipart/form-data with a `file` field)
- * and `GET /api/files/<fileId>` (`?inline=1`: a raster image for display, e.g. a thumbnail). Thin:
- * they read the request, authorize the credential for the session, and hand the streams to FilesService.
+ * The file routes. Thin: they read the request, authorize the credential for the session, and
+ * hand the streams to FilesService.
  */
 export function createFilesRoutes(opts: FilesRoutesOptions): { upload: RouteHandler; download: RouteHandler } {
-  const { sessions, files, log } = opts;
-
-  const upload: RouteHandler = async (req, res, scope) => {
-    try {
-      const actor = actorOf(req, scope);
-      await spendOrRefuse(clientBudget(opts.rateLimits, 'files.upload', actor), res, opts);
-      const query = uploadQuerySchema.parse({
-        sessionId: scope.url.searchParams.get('sessionId') ?? undefined,
-        name: scope.url.searchParams.get('name') ?? undefined,
-      });
-      const multipart = /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
-      const declaredSize = declaredLength(req);
-      await sessions.authorize(query.sessionId, opts.readCredential(req).credential, actor);
-      // A form's length includes its boundaries and other fields; the file part itself is counted as it streams.
-      await files.refuseIfTooLarge(query.sessionId, multipart && declaredSize !== undefined ? declaredSize - MULTIPART_OVERHEAD_BYTES : declaredSize, actor);
-      // Gone while it was being checked: nothing to read, so no upload begins.
-      if (req.destroyed) throw new UploadInterruptedError();
-
-      let result;
-      if (multipart) {
-        const part = await multipartFile(req, bodyOf(req, opts.uploadIdleTimeoutMs), files.maxUploadBytes);
-        result = await files.upload({ sessionId: query.sessionId, name: query.name ?? part.filename, sizeAtMost: declaredSize, body: part.stream }, actor);
-      } else {
-        if (query.name === undefined || query.name.trim() === '') {
-          throw new InvalidRequestError('Name the file: add ?name=<file name> to the URL, or send it as multipart/form-data.');
-        }
-        result = await files.upload({ sessionId: query.sessionId, name: query.name, declaredSize, body: bodyOf(req, opts.uploadIdleTimeoutMs) }, actor);
-      }
-      res.setHeader('Location', `${FILES_PATH}/${result.fileId}`);
-      sendJson(res, 201, result);
-    } catch (error) {
-      sendFailure(req, res, scope, log, error);
-    }
-  };
-
-  const download: RouteHandler = async (req, res, scope) => {
-    try {
-      const fileId = fileIdSchema.safeParse(scope.url.pathname.slice(FILES_PATH.length + 1));
-      if (!fileId.success) throw new InvalidRequestError('The file id in the URL must be a UUID, as in /api/files/<fileId>.');
-      const actor = actorOf(req, scope);
-      const file = await files.describe(fileId.data);
-      await sessions.authorize(file.sessionId, opts.readCredential(req).credential, actor);
-      const range = parseRange(req.headers.range, file.size);
-      const download = await files.openDownload(file.sessionId, file.fileId, range);
-
-      res.statusCode = range ? 206 : 200;
-      res.setHeader('Content-Type', download.file.contentType);
-      res.setHeader('Content-Length', download.size);
-      // Shown in the page only when asked and only for the raster images the bytes proved to be; anything
-      // else (SVG, HTML-as-text, …) is always a download, and nosniff keeps the browser to the stated type.
-      const inline = scope.url.searchParams.get('inline') === '1' && INLINE_IMAGE_TYPES.has(download.file.contentType);
-      res.setHeader('Content-Disposition', contentDisposition(download.file.name, inline ? 'inline' : 'attachment'));
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      // Opened on its own, the file is a document of no origin that may run nothing.
-      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
-      res.setHeader('Accept-Ranges', 'bytes');
-      if (download.file.sha256) res.setHeader('ETag', `"${download.file.sha256}"`);
-      if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${download.file.size}`);
-      if (req.method === 'HEAD') {
-        download.body.destroy();
-        res.end();
-        return;
-      }
-      await pipeline(download.body, res);
-    } catch (error) {
-      sendFailure(req, res, scope, log, error);
-    }
-  };
-
-  return { upload, download };
+  return { upload: answering(opts.log, uploadRoute(opts)), download: answering(opts.log, downloadRoute(opts)) };
 }
