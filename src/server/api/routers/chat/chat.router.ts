@@ -1,7 +1,6 @@
 import { chatListInputSchema, chatPageSchema, chatSendInputSchema, messageViewSchema } from '../../../../shared/chat.js';
 import { ownedSessionProcedure, rateLimited, router, sessionQuota } from '../../trpc.js';
-import { listHandler } from './list.handler.js';
-import { isResend, sendHandler } from './send.handler.js';
+import { isResend } from './is-resend.js';
 
 /**
  * A send spends the client's budget once the credential owns the session (a refused call writes
@@ -14,6 +13,9 @@ export const chatRouter = router({
     .input(chatSendInputSchema)
     .use(sessionQuota('session.messages', { isFree: isResend }))
     .output(messageViewSchema)
-    .mutation(sendHandler),
-  list: ownedSessionProcedure.input(chatListInputSchema).output(chatPageSchema).query(listHandler),
+    .mutation(({ ctx, input: { sessionId, ...message } }) => ctx.deps.chat.send(sessionId, message)),
+  list: ownedSessionProcedure
+    .input(chatListInputSchema)
+    .output(chatPageSchema)
+    .query(({ ctx, input }) => ctx.deps.chat.list(input.sessionId, input.cursor)),
 });

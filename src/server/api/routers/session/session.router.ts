@@ -1,16 +1,41 @@
 import { eventsInputSchema } from '../../../../shared/events.js';
 import { sessionInputSchema, sessionViewSchema, validateResultSchema } from '../../../../shared/session.js';
 import { httpOnly, publicProcedure, rateLimited, router, validationBudget } from '../../trpc.js';
-import { currentHandler } from './current.handler.js';
 import { eventsHandler } from './events.handler.js';
-import { generateHandler } from './generate.handler.js';
-import { resetHandler } from './reset.handler.js';
-import { validateHandler } from './validate.handler.js';
 
 export const sessionRouter = router({
-  generate: publicProcedure.use(httpOnly).use(rateLimited('session.generate')).output(sessionViewSchema).mutation(generateHandler),
-  validate: publicProcedure.use(validationBudget).input(sessionInputSchema).output(validateResultSchema).mutation(validateHandler),
-  reset: publicProcedure.use(httpOnly).use(rateLimited('session.reset')).input(sessionInputSchema).output(sessionViewSchema).mutation(resetHandler),
-  current: publicProcedure.output(sessionViewSchema.nullable()).query(currentHandler),
+  generate: publicProcedure
+    .use(httpOnly)
+    .use(rateLimited('session.generate'))
+    .output(sessionViewSchema)
+    .mutation(async ({ ctx }) => {
+      const issued = await ctx.deps.sessions.generate(ctx.actor);
+      ctx.response.setCredential(issued.credential);
+      return issued.session;
+    }),
+  validate: publicProcedure
+    .use(validationBudget)
+    .input(sessionInputSchema)
+    .output(validateResultSchema)
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await ctx.deps.sessions.validate(input.sessionId, ctx.credential, ctx.actor);
+      if (outcome.clearCredential) ctx.response.clearCredential();
+      return outcome.result;
+    }),
+  reset: publicProcedure
+    .use(httpOnly)
+    .use(rateLimited('session.reset'))
+    .input(sessionInputSchema)
+    .output(sessionViewSchema)
+    .mutation(async ({ ctx, input }) => {
+      const issued = await ctx.deps.sessions.reset(input.sessionId, ctx.credential, ctx.actor);
+      ctx.response.setCredential(issued.credential);
+      return issued.session;
+    }),
+  current: publicProcedure.output(sessionViewSchema.nullable()).query(async ({ ctx }) => {
+    const { session, clearCredential } = await ctx.deps.sessions.current(ctx.credential);
+    if (clearCredential) ctx.response.clearCredential();
+    return session;
+  }),
   events: publicProcedure.input(eventsInputSchema).subscription(eventsHandler),
 });

@@ -1,10 +1,5 @@
-import { chatSendInputSchema, type ChatSendInput, type MessageView } from '../../../../shared/chat.js';
+import { chatSendInputSchema } from '../../../../shared/chat.js';
 import type { ApiContext } from '../../context.js';
-
-export function sendHandler({ ctx, input }: { ctx: ApiContext; input: ChatSendInput }): Promise<MessageView> {
-  const { sessionId, ...message } = input;
-  return ctx.deps.chat.send(sessionId, message);
-}
 
 /**
  * Whether the call resends a message the session already has (same clientMessageId): it costs the
