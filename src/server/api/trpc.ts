@@ -92,15 +92,17 @@ const VALIDATIONS: SessionQuota = { name: 'session.validations', action: 'being 
  * behind one office address, never locks anyone out. Every other call (an unknown id, another
  * browser's session, no cookie, a malformed input) may be a guess, and spends the client's
  * budget for validations as before (RATE_LIMIT_PER_MINUTE, shared by all instances in Redis).
- * Runs before the input is parsed, so that a malformed call is counted too.
+ * Runs before the input is parsed, so that a malformed call is counted too. The session read to
+ * tell whose credential it is answers the call (`ctx.validation`): it is read once.
  */
 export const validationBudget = t.middleware(async ({ ctx, getRawInput, next }) => {
   const parsed = sessionInputSchema.safeParse(await getRawInput());
+  const validation = parsed.success ? await ctx.deps.sessions.prepareValidation(parsed.data.sessionId, ctx.credential) : null;
   const budget =
-    parsed.success && (await ctx.deps.sessions.isOwnCredential(parsed.data.sessionId, ctx.credential))
+    parsed.success && validation?.ownCredential
       ? sessionBudget(VALIDATIONS, parsed.data.sessionId, ctx.actor, () => ctx.deps.validationLimits.consume(parsed.data.sessionId))
       : clientBudget(ctx.deps.rateLimits, 'session.validate', ctx.actor);
-  return next({ ctx: { checkedLimits: await spendOrRefuse(budget, ctx.response, ctx.deps, ctx.checkedLimits) } });
+  return next({ ctx: { checkedLimits: await spendOrRefuse(budget, ctx.response, ctx.deps, ctx.checkedLimits), validation } });
 });
 
 /** What a session does too fast when a quota refuses it, in the words of the refusal. */

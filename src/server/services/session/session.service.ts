@@ -39,6 +39,14 @@ export interface ValidateOutcome {
   clearCredential: boolean;
 }
 
+/** One validation, on one read of the session (SessionService.prepareValidation). */
+export interface PreparedValidation {
+  /** The caller's credential is the one the session was issued with, whatever its state now. */
+  readonly ownCredential: boolean;
+  /** The answer `validate` gives, from the session as it was read. */
+  answer(actor: Actor): Promise<ValidateOutcome>;
+}
+
 const ENDED = new Set(['reset', 'expired']);
 
 /** Any UUID (v4 or v7). Anything else names no session and is never sent to the database. */
@@ -86,7 +94,24 @@ export class SessionService {
 
   /** Answers whether `sessionId` can be used by the holder of `credential`; never throws for a bad session. */
   async validate(sessionId: string, credential: string | undefined, actor: Actor): Promise<ValidateOutcome> {
-    const row = await this.findSession(sessionId);
+    return (await this.prepareValidation(sessionId, credential)).answer(actor);
+  }
+
+  /**
+   * A validation in two steps on one read of the session: first whether `credential` is the one
+   * the session was issued with (whatever state it is in now: asking is then no guess, and the
+   * caller can choose a budget by it), then the answer. A call with no credential proves nothing,
+   * and reads the session only to answer. Reads only, until answered.
+   */
+  async prepareValidation(sessionId: string, credential: string | undefined): Promise<PreparedValidation> {
+    const row = credential === undefined ? undefined : await this.findSession(sessionId);
+    return {
+      ownCredential: row ? credentialMatches(credential, row.tokenHash) : false,
+      answer: async (actor) => this.answerValidation(sessionId, row === undefined ? await this.findSession(sessionId) : row, credential, actor),
+    };
+  }
+
+  private async answerValidation(sessionId: string, row: UserSessionAttributes | null, credential: string | undefined, actor: Actor): Promise<ValidateOutcome> {
     const denial = row ? await this.denialFor(row, credential, actor) : 'not_found';
     if (!row || denial) {
       await this.opts.audit.record({
@@ -106,16 +131,6 @@ export class SessionService {
     const session = toSessionView(row);
     if (touched) this.opts.events.publish(sessionId, { type: 'session.validated', session });
     return { result: { valid: true, session }, clearCredential: false };
-  }
-
-  /**
-   * Whether `credential` is the one `sessionId` was issued with, whatever state the session is in
-   * now: asking about it is then no guess. Reads only; nothing is recorded.
-   */
-  async isOwnCredential(sessionId: string, credential: string | undefined): Promise<boolean> {
-    if (credential === undefined) return false;
-    const row = await this.findSession(sessionId);
-    return row !== null && credentialMatches(credential, row.tokenHash);
   }
 
   /** Ends the session and opens its replacement in one transaction; the credential rotates. */

@@ -18,7 +18,9 @@ export const sessionRouter = router({
     .input(sessionInputSchema)
     .output(validateResultSchema)
     .mutation(async ({ ctx, input }) => {
-      const outcome = await ctx.deps.sessions.validate(input.sessionId, ctx.credential, ctx.actor);
+      // validationBudget read the session for this same input, unless the input did not parse (and then this never runs).
+      const validation = ctx.validation ?? (await ctx.deps.sessions.prepareValidation(input.sessionId, ctx.credential));
+      const outcome = await validation.answer(ctx.actor);
       if (outcome.clearCredential) ctx.response.clearCredential();
       return outcome.result;
     }),
