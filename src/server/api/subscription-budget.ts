@@ -5,14 +5,14 @@ const DONE = Object.freeze({ done: true, value: undefined });
 
 /**
  * A subscription that counts against its socket's budget while it lives. The slot is taken when
- * tRPC first asks for an event, not when the procedure returns: tRPC drops an iterable it never
- * iterates (the socket closed meanwhile) without telling it, and a slot taken then would be lost.
+ * the first event is asked for, not when the procedure returns: an iterable that is never iterated
+ * (its socket closed, or it was stopped, while the procedure ran) is dropped without a word, and a
+ * slot taken then would be lost.
  *
- * The slot is given back as soon as the subscription's signal aborts (a stop, the socket closing),
- * so a client that stops one and at once opens another in the same breath is not refused; and in
- * `return()`, which tRPC calls whatever else ends it (the source completing or failing: it disposes
- * of the iterator each time). Nothing wraps each event, so the live path keeps the source's
- * promises as they are.
+ * The slot is given back in `return()`, which the WebSocket handler calls whatever ends the
+ * subscription (a stop, the socket closing, the source completing or failing), and at once on a
+ * stop, so a client that stops one and opens another in the same breath is not refused. Nothing
+ * wraps each event, so the live path keeps the source's promises as they are.
  */
 export class BudgetedSubscription<T> implements AsyncIterableIterator<T, undefined> {
   private begun = false;
@@ -44,19 +44,17 @@ export class BudgetedSubscription<T> implements AsyncIterableIterator<T, undefin
     }
     budget.active += 1;
     this.holding = true;
-    this.signal?.addEventListener('abort', this.release, { once: true });
     this.source = this.iterable[Symbol.asyncIterator]();
     return this.next();
   }
 
-  private readonly release = (): void => {
+  private release(): void {
     if (!this.holding) return;
     this.holding = false;
     this.budget.active -= 1;
-    this.signal?.removeEventListener('abort', this.release);
-  };
+  }
 
-  /** Idempotent: tRPC calls it on a stop and again when it lets go of the iterator. */
+  /** Idempotent: a stop may come while the source is ending on its own. */
   async return(): Promise<IteratorResult<T, undefined>> {
     this.begun = true;
     this.release();

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiContext } from '../api/context.js';
@@ -16,10 +15,11 @@ import { errorBody } from './json-response.js';
 import type { LingeringClose } from './lingering-close.js';
 import { clientKey } from '../security/client-key.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
-import { guardBatchSize } from './websocket-batch-guard.js';
 import { sharedPayloadEncoder } from './ws-encoder.js';
 import { startHeartbeat } from './ws-heartbeat.js';
 import { socketsWithSendBudget } from './ws-send-budget.js';
+import { createTrpcWsHandler, type TrpcSocket } from './ws-trpc-handler.js';
+import type { WsErrorReporter } from './ws-trpc-wire.js';
 
 export interface WebSocketHostOptions {
   log: Logger;
@@ -58,142 +58,61 @@ const WS_MAX_BATCH = 50;
 const SILENT_CLIENT_CLOSE = 1008;
 
 /**
- * Closes a socket that sends nothing within `ms`. A function of its own so that the socket's
- * other listeners do not keep the timer alive after the first message cleared it; not cleared on
- * close, since closing a closed socket does nothing.
+ * The class the WebSocket server makes its sockets of: with the send budget, and with what this
+ * host and the tRPC handler keep of each socket on the socket itself, so that one set of
+ * listeners serves them all and a socket costs no closure of its own.
  */
-function closeIfSilent(ws: WebSocket, ms: number): void {
-  const silent = setTimeout(() => { ws.close(SILENT_CLIENT_CLOSE, 'no request was sent'); }, ms);
-  ws.once('message', () => { clearTimeout(silent); });
+function hostSockets(maxBufferedBytes: number) {
+  return class extends socketsWithSendBudget(maxBufferedBytes) implements HostSocket {
+    client = '';
+    silent: NodeJS.Timeout | undefined = undefined;
+    trpc: TrpcSocket['trpc'] = undefined;
+  };
 }
 
-/**
- * What tRPC's adapter keeps of the upgrade request for the socket's lifetime: it reads the URL and
- * Host (for `?connectionParams`) and hands the request to createContext and onError, which here
- * use neither. The full IncomingMessage (its headers twice over, stream state, listeners: ~1.3 kB)
- * is then free as soon as the socket is set up.
- */
-function connectionRequest(req: IncomingMessage): Pick<IncomingMessage, 'url' | 'headers'> {
-  return { url: req.url, headers: { host: req.headers.host } };
+interface HostSocket extends TrpcSocket {
+  /** Its client's key, under which it counts against WS_MAX_PER_IP. */
+  client: string;
+  /** Closes it if it sends nothing; cleared by its first message. */
+  silent: NodeJS.Timeout | undefined;
 }
 
 /**
  * tRPC over WebSocket on the HTTP server's port. The upgrade is where cross-site WebSocket
  * hijacking is stopped (tRPC itself does not look at Origin) and where each client's number of
- * sockets is bounded; the credential travels in the upgrade's cookie.
+ * sockets and the rate of new ones are bounded; the credential travels in the upgrade's cookie.
  */
 export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES, WebSocket: socketsWithSendBudget(opts.maxBufferedBytes) });
-  const perIp = new Map<string, number>();
-  const contexts = new WeakMap<object, ApiContext>();
-  const handler = applyWSSHandler({
-    wss,
-    router: appRouter,
-    experimental_encoder: sharedPayloadEncoder,
-    // Made in connect() from the real upgrade request (tRPC is handed a slim one), or from `req` if
-    // it is a real one. Never throws: a failing context would make clients reconnect in a storm.
-    // The admin page's token arrives as a connection parameter (withConnectionParams).
-    createContext: ({ req, info }) => withConnectionParams(contexts.get(req) ?? opts.makeContext(req), info.connectionParams),
-    // Dead connections are found by the server-wide heartbeat below, not by timers per socket.
-    keepAlive: { enabled: false },
-    onError: ({ error, path }) => {
-      if (error.code !== 'INTERNAL_SERVER_ERROR') return;
-      // Without a path the error is the socket's own (a frame over maxPayload, a broken frame): the
-      // client's doing, already answered by closing it, not a failure of ours.
-      if (path === undefined) opts.log.debug({ err: error.cause ?? error }, 'websocket connection error');
-      else opts.log.error({ err: error.cause ?? error, path }, 'websocket procedure failed');
-    },
-  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES, WebSocket: hostSockets(opts.maxBufferedBytes) });
+  const trpc = createTrpcWsHandler({ router: appRouter, encoder: sharedPayloadEncoder, maxBatch: WS_MAX_BATCH, withConnectionParams, onError: logErrors(opts.log) });
   const heartbeat = startHeartbeat(wss, opts.pingMs ?? 30_000, opts.pongWaitMs ?? 10_000);
-
-  async function auditOriginRefusal(req: IncomingMessage, scope: RequestScope, origin: string): Promise<void> {
-    if (!(await opts.refusalGate.shouldRecord('origin.rejected', scope.ip))) return;
-    await opts.audit.record({
-      event: 'origin.rejected',
-      outcome: 'refused',
-      actor: { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId },
-      metadata: { origin: origin.slice(0, 200), method: 'WEBSOCKET', path: scope.url.pathname },
-    });
-  }
-
-  const handshakeMs = opts.handshakeMs ?? 10_000;
-
-  /** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
-  function refuseUpgrade(socket: Duplex, scope: RequestScope, status: number, code: string, message: string, headers?: Record<string, string>): void {
-    opts.lingering.answer(socket, status, JSON.stringify(errorBody(status, code, message, scope.requestId)), { headers });
-  }
-
-  // When a server of several goes away, its tabs all come back at once to the others: each admits
-  // them at a bounded rate, and the rest wait (their clients back off with jitter) instead of the
-  // wave taking the survivor down too.
-  const admission = new RateLimiterMemory({ points: opts.maxUpgradesPerSecond, duration: 1 });
-  async function admitted(socket: Duplex, scope: RequestScope): Promise<boolean> {
-    try {
-      await admission.consume('upgrades');
-      return true;
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      refuseUpgrade(socket, scope, 503, 'SERVICE_UNAVAILABLE', `The server is taking many connections at once. Please try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, { 'Retry-After': String(seconds) });
-      return false;
-    }
-  }
+  const perClient = countSocketsPerClient(opts.maxPerIp);
+  const silence = closeSilentSockets(opts.handshakeMs ?? 10_000);
+  const admitted = upgradeAdmission(opts);
 
   const upgrade: UpgradeHandler = (req, socket, head, scope, upgraded) => {
-    if (scope.url.pathname !== TRPC_PATH) {
-      refuseUpgrade(socket, scope, 404, 'NOT_FOUND', `WebSocket connections are served at ${TRPC_PATH} only.`);
-      return;
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !opts.originPolicy.isAllowed(origin, req)) {
-      refuseUpgrade(socket, scope, 403, 'FORBIDDEN', `WebSocket connections from ${origin} are not allowed.`);
-      auditOriginRefusal(req, scope, origin).catch((error: unknown) => { opts.log.error({ err: error }, 'audit of a refused upgrade failed'); });
-      return;
-    }
+    if (!checkUpgrade(opts, req, socket, scope)) return;
     void admitted(socket, scope).then((admit) => {
       if (!admit) return;
       // The same client key as the rate limits: an IPv6 client is its /64, not one of its addresses.
       const client = clientKey(scope.ip);
-      const open = perIp.get(client) ?? 0;
-      if (open >= opts.maxPerIp) {
-        refuseUpgrade(socket, scope, 429, 'TOO_MANY_REQUESTS', `Too many open connections from your network (at most ${opts.maxPerIp}). Close some tabs and try again.`);
+      if (perClient.full(client)) {
+        refuseUpgrade(opts, socket, scope, 429, 'TOO_MANY_REQUESTS', `Too many open connections from your network (at most ${opts.maxPerIp}). Close some tabs and try again.`);
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         upgraded();
-        connect(ws, req, client, scope.requestId);
+        connect(ws, req, client, scope);
       });
     });
   };
 
-  /**
-   * Hands an upgraded socket to tRPC, with its limits. Apart from `upgrade` so that what a socket
-   * keeps for its lifetime (the listeners below) holds the client key only, not the upgrade's
-   * scope, head and callbacks.
-   */
-  function connect(ws: WebSocket, req: IncomingMessage, client: string, requestId: string): void {
-    // Before anything can throw: a bad frame from a socket whose set-up failed must not reach the process.
-    ws.on('error', (error) => { opts.log.debug({ err: error, requestId }, 'websocket error'); });
-    perIp.set(client, (perIp.get(client) ?? 0) + 1);
-    ws.once('close', () => {
-      const left = (perIp.get(client) ?? 1) - 1;
-      if (left > 0) perIp.set(client, left);
-      else perIp.delete(client);
-    });
-    closeIfSilent(ws, handshakeMs);
-    heartbeat.watch(ws);
-    const slim = connectionRequest(req);
-    contexts.set(slim, opts.makeContext(req));
-    const before = new Set(ws.listeners('message'));
-    try {
-      wss.emit('connection', ws, slim);
-    } catch (error) {
-      // tRPC reads the Host header as a URL here: a malformed one must close this socket, not the process.
-      opts.log.debug({ err: error, requestId }, 'websocket connection refused');
-      ws.terminate();
-      return;
-    }
-    guardBatchSize(ws, before, WS_MAX_BATCH);
+  /** An upgraded socket: counted for its client, closed if silent, watched for life, then served tRPC. */
+  function connect(socket: HostSocket, req: IncomingMessage, client: string, scope: RequestScope): void {
+    perClient.add(socket, client);
+    silence.watch(socket);
+    heartbeat.watch(socket);
+    trpc.serve(socket, opts.makeContext(req), scope.url.searchParams.get('connectionParams') === '1');
   }
 
   return {
@@ -203,9 +122,112 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     },
     async closeAll() {
       heartbeat.stop();
-      handler.broadcastReconnectNotification();
+      trpc.askToReconnect(wss.clients);
       for (const client of wss.clients) client.close(1012, 'server restarting');
       await new Promise<void>((resolve) => { wss.close(() => { resolve(); }); });
     },
+  };
+}
+
+/** The upgrade's path and Origin; refused (and a foreign origin audited) when wrong. */
+function checkUpgrade(opts: WebSocketHostOptions, req: IncomingMessage, socket: Duplex, scope: RequestScope): boolean {
+  if (scope.url.pathname !== TRPC_PATH) {
+    refuseUpgrade(opts, socket, scope, 404, 'NOT_FOUND', `WebSocket connections are served at ${TRPC_PATH} only.`);
+    return false;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !opts.originPolicy.isAllowed(origin, req)) {
+    refuseUpgrade(opts, socket, scope, 403, 'FORBIDDEN', `WebSocket connections from ${origin} are not allowed.`);
+    auditOriginRefusal(opts, req, scope, origin).catch((error: unknown) => { opts.log.error({ err: error }, 'audit of a refused upgrade failed'); });
+    return false;
+  }
+  return true;
+}
+
+async function auditOriginRefusal(opts: WebSocketHostOptions, req: IncomingMessage, scope: RequestScope, origin: string): Promise<void> {
+  if (!(await opts.refusalGate.shouldRecord('origin.rejected', scope.ip))) return;
+  await opts.audit.record({
+    event: 'origin.rejected',
+    outcome: 'refused',
+    actor: { ip: scope.ip, userAgent: req.headers['user-agent'] ?? null, requestId: scope.requestId },
+    metadata: { origin: origin.slice(0, 200), method: 'WEBSOCKET', path: scope.url.pathname },
+  });
+}
+
+/** Ends an upgrade with a plain HTTP answer, before any WebSocket frame is read. */
+function refuseUpgrade(opts: WebSocketHostOptions, socket: Duplex, scope: RequestScope, status: number, code: string, message: string, headers?: Record<string, string>): void {
+  opts.lingering.answer(socket, status, JSON.stringify(errorBody(status, code, message, scope.requestId)), { headers });
+}
+
+/**
+ * When a server of several goes away, its tabs all come back at once to the others: each admits
+ * them at a bounded rate, and the rest wait (their clients back off with jitter) instead of the
+ * wave taking the survivor down too.
+ */
+function upgradeAdmission(opts: WebSocketHostOptions): (socket: Duplex, scope: RequestScope) => Promise<boolean> {
+  const admission = new RateLimiterMemory({ points: opts.maxUpgradesPerSecond, duration: 1 });
+  return async (socket, scope) => {
+    try {
+      await admission.consume('upgrades');
+      return true;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      refuseUpgrade(opts, socket, scope, 503, 'SERVICE_UNAVAILABLE', `The server is taking many connections at once. Please try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, { 'Retry-After': String(seconds) });
+      return false;
+    }
+  };
+}
+
+/** Open sockets per client key, for WS_MAX_PER_IP; a socket counts until it closes. */
+function countSocketsPerClient(maxPerClient: number) {
+  const open = new Map<string, number>();
+  function closed(this: WebSocket): void {
+    const { client } = this as HostSocket;
+    const left = (open.get(client) ?? 1) - 1;
+    if (left > 0) open.set(client, left);
+    else open.delete(client);
+  }
+  return {
+    full: (client: string) => (open.get(client) ?? 0) >= maxPerClient,
+    add(socket: HostSocket, client: string): void {
+      socket.client = client;
+      open.set(client, (open.get(client) ?? 0) + 1);
+      socket.on('close', closed);
+    },
+  };
+}
+
+/** Closes a socket that sends nothing within `ms`: it holds a slot and asks for nothing. */
+function closeSilentSockets(ms: number) {
+  function closeSilent(socket: WebSocket): void {
+    socket.close(SILENT_CLIENT_CLOSE, 'no request was sent');
+  }
+  function spoke(this: WebSocket): void {
+    const socket = this as HostSocket;
+    clearTimeout(socket.silent);
+    socket.silent = undefined;
+    socket.off('message', spoke);
+    socket.off('close', spoke);
+  }
+  return {
+    watch(socket: HostSocket): void {
+      socket.silent = setTimeout(closeSilent, ms, socket);
+      socket.on('message', spoke);
+      socket.on('close', spoke);
+    },
+  };
+}
+
+/**
+ * Procedure failures are the server's to look at; errors without a path belong to the socket (a
+ * frame over maxPayload, a broken frame): the client's doing, already answered by closing it.
+ */
+function logErrors(log: Logger): WsErrorReporter<ApiContext> {
+  return (error, path, ctx) => {
+    if (error.code !== 'INTERNAL_SERVER_ERROR') return;
+    const requestId = ctx?.actor.requestId;
+    if (path === undefined) log.debug({ err: error.cause ?? error, requestId }, 'websocket connection error');
+    else log.error({ err: error.cause ?? error, path, requestId }, 'websocket procedure failed');
   };
 }

@@ -1,0 +1,71 @@
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { Encoder } from '@trpc/server/adapters/ws';
+import { WebSocket, type RawData } from 'ws';
+import { TrpcConnection, type ConnectionParams } from './ws-trpc-connection.js';
+import { TrpcWire, type WsErrorReporter } from './ws-trpc-wire.js';
+
+export interface TrpcWsHandlerOptions<Ctx extends object> {
+  router: AnyTRPCRouter;
+  encoder: Encoder;
+  /** Calls one message may carry; a message with more closes its socket (1009). */
+  maxBatch: number;
+  withConnectionParams: (ctx: Ctx, params: ConnectionParams) => Ctx;
+  onError: WsErrorReporter<Ctx>;
+}
+
+/** A socket this handler serves carries its connection: one set of listeners then serves every socket. */
+export interface TrpcSocket extends WebSocket {
+  trpc: Pick<TrpcConnection<object>, 'receive' | 'closed' | 'failed'> | undefined;
+}
+
+export interface TrpcWsHandler<Ctx extends object> {
+  /**
+   * Speaks tRPC on `socket` from now on, with `ctx` as every call's context (and, when
+   * `expectsConnectionParams`, the parameters the client sends first).
+   */
+  serve(socket: TrpcSocket, ctx: Ctx, expectsConnectionParams: boolean): void;
+  /** Asks the clients of `sockets` to reconnect (to another instance): tRPC's `reconnect` notification. */
+  askToReconnect(sockets: Iterable<WebSocket>): void;
+}
+
+/**
+ * tRPC over WebSocket, in place of `@trpc/server/adapters/ws`: the same wire protocol (its
+ * client, `wsLink`, works against it unchanged), the same procedures called through tRPC's own
+ * `callTRPCProcedure`, the same error shapes and transformer; but nothing per socket beyond its
+ * connection object, and per subscription one object with two callbacks, where the adapter
+ * keeps closures, an AbortController and a race of promises for each.
+ */
+export function createTrpcWsHandler<Ctx extends object>(opts: TrpcWsHandlerOptions<Ctx>): TrpcWsHandler<Ctx> {
+  const parts = {
+    router: opts.router,
+    wire: new TrpcWire(opts.router, opts.encoder, opts.onError),
+    encoder: opts.encoder,
+    maxBatch: opts.maxBatch,
+    withConnectionParams: opts.withConnectionParams,
+  };
+  return {
+    serve(socket, ctx, expectsConnectionParams) {
+      // The error listener first: ws throws an 'error' nobody listens to, and that would end the process.
+      socket.on('error', failed);
+      socket.trpc = new TrpcConnection(socket, parts, ctx, expectsConnectionParams);
+      socket.on('message', received);
+      socket.on('close', closed);
+    },
+    askToReconnect(sockets) {
+      const notification = parts.wire.reconnectNotification();
+      for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(notification);
+    },
+  };
+}
+
+function received(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as TrpcSocket).trpc?.receive(data, isBinary);
+}
+
+function closed(this: WebSocket): void {
+  (this as TrpcSocket).trpc?.closed();
+}
+
+function failed(this: WebSocket, error: Error): void {
+  (this as TrpcSocket).trpc?.failed(error);
+}
