@@ -45,6 +45,12 @@ function idleIterator(name: string): AsyncIterableIterator<never> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A value many subscriptions are sent, frozen as the event bus freezes what it shares. */
+export const SHARED_VALUE = Object.freeze({ type: 'shared', text: 'the same for everyone', list: Object.freeze([1, 'two', null]) });
+
+/** How many messages the handler under test has encoded, to see what it encodes once for many sockets. */
+export const encodings = { count: 0 };
+
 export const testRouter = t.router({
   hello: t.procedure.query(({ ctx }) => ({ text: 'hi', who: ctx.who })),
   refuse: t.procedure.mutation(() => {
@@ -68,6 +74,10 @@ export const testRouter = t.router({
       await sleep(20);
       yield tracked(String(i), i);
     }
+  }),
+  shared: t.procedure.subscription(async function* () {
+    yield await Promise.resolve(tracked('1', SHARED_VALUE));
+    yield SHARED_VALUE;
   }),
   plain: t.procedure.subscription(async function* () {
     yield await Promise.resolve('one');
@@ -145,7 +155,14 @@ export async function startOwnHandler(): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', WebSocket: TestSocket });
   const handler = createTrpcWsHandler<Who>({
     router: testRouter,
-    encoder: jsonEncoder,
+    encoder: {
+      encode: (message) => {
+        encodings.count += 1;
+        return jsonEncoder.encode(message);
+      },
+      decode: (data) => jsonEncoder.decode(data),
+    },
+    isSharedValue: (value) => value === SHARED_VALUE,
     maxBatch: TEST_MAX_BATCH,
     withConnectionParams: (ctx, params) => (params?.who ? { who: params.who } : ctx),
     onError: () => undefined,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../support/eventually.js';
-import { iteratorLog, startOwnHandler, startTrpcAdapter, TEST_MAX_BATCH, type TestServer } from '../support/ws-trpc-servers.js';
+import { encodings, iteratorLog, startOwnHandler, startTrpcAdapter, TEST_MAX_BATCH, type TestServer } from '../support/ws-trpc-servers.js';
 
 /** A raw socket that keeps every frame it is sent, to compare what two servers answer to one script. */
 class ScriptedSocket {
@@ -167,6 +167,13 @@ describe('the WebSocket handler answers as tRPC’s adapter does', () => {
     ]);
   });
 
+  it('to subscriptions to a value shared with others', async () => {
+    await expectSameAnswers(async (socket) => {
+      socket.send(call(1, 'subscription', 'shared'), { ...call('one', 'subscription', 'shared'), jsonrpc: '2.0' });
+      await socket.received(8);
+    });
+  });
+
   it('to a stop of a live subscription, and to a second subscription under a live one’s id', async () => {
     const started = (socket: ScriptedSocket, id: number) => socket.frames.some((frame) => frame === `{"id":${id},"result":{"type":"started"}}`);
     await expectSameAnswers(async (socket) => {
@@ -241,6 +248,18 @@ describe('the WebSocket handler, where it does better than tRPC’s adapter', ()
     await socket.received(3);
     expect(iteratorLog.filter((entry) => /^(first|second):/.test(entry))).toEqual(['first: made', 'first: next', 'first: return']);
     socket.close();
+  });
+
+  it('encodes a shared value’s message once for every socket whose subscription has the same id', async () => {
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => ScriptedSocket.open(own.url)));
+    const before = encodings.count;
+    // An id no other test subscribes with: the frames made for it are made here.
+    for (const socket of sockets) socket.send(call('fanned-out', 'subscription', 'shared'));
+    await Promise.all(sockets.map((socket) => socket.received(4)));
+    // "started" and "stopped" for each socket, and the two data messages once for all five.
+    expect(encodings.count - before).toBe(5 * 2 + 2);
+    expect(new Set(sockets.map((socket) => socket.frames.join('\n'))).size).toBe(1);
+    for (const socket of sockets) socket.close();
   });
 
   it(`closes a socket whose message carries more than ${TEST_MAX_BATCH} calls (1009), before running any`, async () => {

@@ -15,6 +15,7 @@ import { errorBody } from './json-response.js';
 import type { LingeringClose } from './lingering-close.js';
 import { clientKey } from '../security/client-key.js';
 import { TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
+import { sharedJsonOf } from '../realtime/shared-json.js';
 import { sharedPayloadEncoder } from './ws-encoder.js';
 import { startHeartbeat } from './ws-heartbeat.js';
 import { socketsWithSendBudget } from './ws-send-budget.js';
@@ -84,7 +85,15 @@ interface HostSocket extends TrpcSocket {
  */
 export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
   const wss = new WebSocketServer({ noServer: true, maxPayload: TRPC_MAX_BODY_BYTES, WebSocket: hostSockets(opts.maxBufferedBytes) });
-  const trpc = createTrpcWsHandler({ router: appRouter, encoder: sharedPayloadEncoder, maxBatch: WS_MAX_BATCH, withConnectionParams, onError: logErrors(opts.log) });
+  const trpc = createTrpcWsHandler({
+    router: appRouter,
+    encoder: sharedPayloadEncoder,
+    // An event fanned out to every tab of a session: encoded once per subscription id, not per socket.
+    isSharedValue: (value) => sharedJsonOf(value) !== undefined,
+    maxBatch: WS_MAX_BATCH,
+    withConnectionParams,
+    onError: logErrors(opts.log),
+  });
   const heartbeat = startHeartbeat(wss, opts.pingMs ?? 30_000, opts.pongWaitMs ?? 10_000);
   const perClient = countSocketsPerClient(opts.maxPerIp);
   const silence = closeSilentSockets(opts.handshakeMs ?? 10_000);

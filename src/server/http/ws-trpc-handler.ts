@@ -1,16 +1,11 @@
-import type { AnyTRPCRouter } from '@trpc/server';
-import type { Encoder } from '@trpc/server/adapters/ws';
 import { WebSocket, type RawData } from 'ws';
 import { TrpcConnection, type ConnectionParams } from './ws-trpc-connection.js';
-import { TrpcWire, type WsErrorReporter } from './ws-trpc-wire.js';
+import { TrpcWire, type WireOptions } from './ws-trpc-wire.js';
 
-export interface TrpcWsHandlerOptions<Ctx extends object> {
-  router: AnyTRPCRouter;
-  encoder: Encoder;
+export interface TrpcWsHandlerOptions<Ctx extends object> extends WireOptions<Ctx> {
   /** Calls one message may carry; a message with more closes its socket (1009). */
   maxBatch: number;
   withConnectionParams: (ctx: Ctx, params: ConnectionParams) => Ctx;
-  onError: WsErrorReporter<Ctx>;
 }
 
 /** A socket this handler serves carries its connection: one set of listeners then serves every socket. */
@@ -38,7 +33,7 @@ export interface TrpcWsHandler<Ctx extends object> {
 export function createTrpcWsHandler<Ctx extends object>(opts: TrpcWsHandlerOptions<Ctx>): TrpcWsHandler<Ctx> {
   const parts = {
     router: opts.router,
-    wire: new TrpcWire(opts.router, opts.encoder, opts.onError),
+    wire: new TrpcWire(opts),
     encoder: opts.encoder,
     maxBatch: opts.maxBatch,
     withConnectionParams: opts.withConnectionParams,

@@ -1,4 +1,4 @@
-import { isTrackedEnvelope, TRPCError } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
 import { isObservable, observableToAsyncIterable } from '@trpc/server/observable';
 import type { WebSocket } from 'ws';
 import { isAsyncIterable } from '../api/subscription-budget.js';
@@ -113,7 +113,7 @@ export class WsSubscription<Ctx extends object> implements Call {
       return;
     }
     try {
-      this.answer(dataOf(step.value));
+      this.owner.wire.data(this.owner.socket, this.id, this.jsonrpc, step.value);
     } catch (cause) {
       // The value could not be encoded: the subscription ends with that error, as in tRPC's adapter.
       this.failed(cause);
@@ -149,13 +149,6 @@ export class WsSubscription<Ctx extends object> implements Call {
   private answer(result: Parameters<TrpcWire<Ctx>['result']>[3]): void {
     this.owner.wire.result(this.owner.socket, this.id, this.jsonrpc, result);
   }
-}
-
-/** What tRPC's adapter sends for a value: a tracked one carries its id, beside the data and in it. */
-function dataOf(value: unknown): Parameters<TrpcWire<object>['result']>[3] {
-  if (!isTrackedEnvelope(value)) return { type: 'data', data: value };
-  const [id, data] = value;
-  return { type: 'data', data: { id, data }, id };
 }
 
 /** `iterator.return()`, settled: a synchronous throw becomes a rejection. */

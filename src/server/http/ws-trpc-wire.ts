@@ -1,4 +1,4 @@
-import { getErrorShape, getTRPCErrorFromUnknown, transformTRPCResponse, type AnyTRPCRouter, type TRPCDefaultErrorShape, type TRPCError, type TRPCProcedureType, type TRPCRootConfig } from '@trpc/server';
+import { getErrorShape, getTRPCErrorFromUnknown, isTrackedEnvelope, transformTRPCResponse, type AnyTRPCRouter, type TRPCDefaultErrorShape, type TRPCError, type TRPCProcedureType, type TRPCRootConfig } from '@trpc/server';
 import type { Encoder } from '@trpc/server/adapters/ws';
 import type { TRPCResponseMessage, TRPCResultMessage } from '@trpc/server/rpc';
 import { WebSocket } from 'ws';
@@ -20,6 +20,24 @@ export type WsErrorReporter<Ctx> = (error: TRPCError, path: string | undefined, 
 
 type Result = TRPCResultMessage<unknown>['result'];
 
+export interface WireOptions<Ctx extends object> {
+  router: AnyTRPCRouter;
+  encoder: Encoder;
+  onError: WsErrorReporter<Ctx>;
+  /**
+   * A subscription's value that is sent, unchanged, to many subscriptions (deeply frozen, so
+   * that its encoding cannot change): each of its messages is encoded once for all sockets whose
+   * subscription has the same id, and those sockets are handed the same bytes.
+   */
+  isSharedValue?: (value: object) => boolean;
+}
+
+/** A message as encoded for the wire, ready to be written to any number of sockets. */
+interface Frame {
+  bytes: Buffer;
+  binary: boolean;
+}
+
 /**
  * How answers leave, the same for every socket of a handler: through the router's transformer
  * and the encoder, shaped by the router's error formatter, byte for byte as tRPC's WebSocket
@@ -28,17 +46,34 @@ type Result = TRPCResultMessage<unknown>['result'];
 export class TrpcWire<Ctx extends object> {
   /** The router's error formatter and transformer. */
   readonly config: TRPCRootConfig<{ ctx: Ctx; meta: object; errorShape: TRPCDefaultErrorShape; transformer: boolean }>;
+  private readonly encoder: Encoder;
+  private readonly report: WsErrorReporter<Ctx>;
+  private readonly isSharedValue: (value: object) => boolean;
+  /** The messages made of each shared value, by what else they say (subscription id, event id). */
+  private readonly frames = new WeakMap<object, Map<string, Frame>>();
 
-  constructor(
-    router: AnyTRPCRouter,
-    private readonly encoder: Encoder,
-    private readonly report: WsErrorReporter<Ctx>,
-  ) {
-    this.config = router._def._config as TrpcWire<Ctx>['config'];
+  constructor(opts: WireOptions<Ctx>) {
+    this.config = opts.router._def._config as TrpcWire<Ctx>['config'];
+    this.encoder = opts.encoder;
+    this.report = opts.onError;
+    this.isSharedValue = opts.isSharedValue ?? (() => false);
   }
 
   result(socket: WebSocket, id: RequestId, jsonrpc: JsonRpc, result: Result): void {
     this.send(socket, { id, jsonrpc, result });
+  }
+
+  /** A subscription's value: a tracked one carries its id beside the data and in it, as tRPC's adapter sends it. */
+  data(socket: WebSocket, id: RequestId, jsonrpc: JsonRpc, value: unknown): void {
+    const [eventId, data] = isTrackedEnvelope(value) ? value : [undefined, value];
+    const result: Result = eventId === undefined ? { type: 'data', data } : { type: 'data', data: { id: eventId, data }, id: eventId };
+    if (typeof data !== 'object' || data === null || !this.isSharedValue(data)) {
+      this.result(socket, id, jsonrpc, result);
+      return;
+    }
+    if (socket.readyState !== WebSocket.OPEN) return;
+    const frame = this.sharedFrame(data, JSON.stringify([id, jsonrpc ?? null, eventId ?? null]), () => ({ id, jsonrpc, result }));
+    socket.send(frame.bytes, { binary: frame.binary });
   }
 
   /** Answers `call` with `cause` as a tRPC error; `reported` errors are also handed to the reporter. */
@@ -61,6 +96,24 @@ export class TrpcWire<Ctx extends object> {
 
   private send(socket: WebSocket, message: TRPCResponseMessage): void {
     if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(this.encoder.encode(transformTRPCResponse(this.config, message)));
+    socket.send(this.encode(message));
+  }
+
+  private encode(message: TRPCResponseMessage): ReturnType<Encoder['encode']> {
+    return this.encoder.encode(transformTRPCResponse(this.config, message));
+  }
+
+  /** The message about `value` that `key` tells apart, encoded the first time it is asked for. */
+  private sharedFrame(value: object, key: string, message: () => TRPCResponseMessage): Frame {
+    let byKey = this.frames.get(value);
+    if (!byKey) this.frames.set(value, (byKey = new Map<string, Frame>()));
+    let frame = byKey.get(key);
+    if (!frame) {
+      const encoded = this.encode(message());
+      // Bytes, not text: ws would otherwise copy a string into a buffer of its own for every socket.
+      frame = typeof encoded === 'string' ? { bytes: Buffer.from(encoded), binary: false } : { bytes: Buffer.from(encoded), binary: true };
+      byKey.set(key, frame);
+    }
+    return frame;
   }
 }
