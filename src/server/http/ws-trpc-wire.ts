@@ -32,6 +32,13 @@ export interface WireOptions<Ctx extends object> {
   isSharedValue?: (value: object) => boolean;
 }
 
+/**
+ * Messages kept per shared value, at most. A value lives as long as a subscription has still to
+ * get it (one that is held, say); a session whose tabs subscribed under many ids must not make
+ * it hold a copy for each.
+ */
+const MAX_FRAMES_PER_VALUE = 64;
+
 /** A message as encoded for the wire, ready to be written to any number of sockets. */
 interface Frame {
   bytes: Buffer;
@@ -72,7 +79,7 @@ export class TrpcWire<Ctx extends object> {
       return;
     }
     if (socket.readyState !== WebSocket.OPEN) return;
-    const frame = this.sharedFrame(data, JSON.stringify([id, jsonrpc ?? null, eventId ?? null]), () => ({ id, jsonrpc, result }));
+    const frame = this.sharedFrame(data, JSON.stringify([id, jsonrpc ?? null, eventId ?? null]), { id, jsonrpc, result });
     socket.send(frame.bytes, { binary: frame.binary });
   }
 
@@ -104,15 +111,15 @@ export class TrpcWire<Ctx extends object> {
   }
 
   /** The message about `value` that `key` tells apart, encoded the first time it is asked for. */
-  private sharedFrame(value: object, key: string, message: () => TRPCResponseMessage): Frame {
+  private sharedFrame(value: object, key: string, message: TRPCResponseMessage): Frame {
     let byKey = this.frames.get(value);
     if (!byKey) this.frames.set(value, (byKey = new Map<string, Frame>()));
     let frame = byKey.get(key);
     if (!frame) {
-      const encoded = this.encode(message());
+      const encoded = this.encode(message);
       // Bytes, not text: ws would otherwise copy a string into a buffer of its own for every socket.
       frame = typeof encoded === 'string' ? { bytes: Buffer.from(encoded), binary: false } : { bytes: Buffer.from(encoded), binary: true };
-      byKey.set(key, frame);
+      if (byKey.size < MAX_FRAMES_PER_VALUE) byKey.set(key, frame);
     }
     return frame;
   }
