@@ -22,11 +22,14 @@ const t = initTRPC.context<Who>().create({
   errorFormatter: ({ shape, ctx }) => ({ ...shape, data: { ...shape.data, who: ctx?.who ?? null } }),
 });
 
-/** An iterator that says when it is asked for a value or returned, and gives nothing until returned. */
-function idleIterator(name: string): AsyncIterableIterator<never> {
+/**
+ * An iterator that says when it is made (and whether its procedure was handed a signal), asked for
+ * a value or returned, and gives nothing until returned.
+ */
+function idleIterator(name: string, signal: AbortSignal | undefined): AsyncIterableIterator<never> {
   let wake: ((step: IteratorResult<never>) => void) | undefined;
   const done: IteratorResult<never> = { done: true, value: undefined };
-  iteratorLog.push(`${name}: made`);
+  iteratorLog.push(`${name}: made${signal ? ' with a signal' : ''}`);
   return {
     [Symbol.asyncIterator]() {
       return this;
@@ -87,11 +90,20 @@ export const testRouter = t.router({
     yield await Promise.resolve(tracked('1', 'first'));
     throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'broke after one' });
   }),
-  idle: t.procedure.input(z.string()).subscription(({ input }) => idleIterator(input)),
+  idle: t.procedure.input(z.string()).subscription(({ input, signal }) => idleIterator(input, signal)),
   /** Takes a while before it returns its iterator: a stop or a close can come meanwhile. */
-  late: t.procedure.input(z.string()).subscription(async ({ input }) => {
+  late: t.procedure.input(z.string()).subscription(async ({ input, signal }) => {
     await sleep(100);
-    return idleIterator(input);
+    return idleIterator(input, signal);
+  }),
+  /** Waits for its signal to abort (an async generator stopped by return() alone would wait for good). */
+  waiting: t.procedure.subscription(async function* ({ signal }) {
+    await new Promise((resolve) => signal?.addEventListener('abort', resolve));
+    yield 'aborted';
+  }),
+  /** Whether the procedure was handed a signal. */
+  signalled: t.procedure.subscription(async function* ({ signal }) {
+    yield await Promise.resolve(signal !== undefined);
   }),
   notIterable: t.procedure.subscription(() => 42 as unknown as AsyncIterable<never>),
   strict: t.procedure.input(z.object({ n: z.number() })).subscription(async function* () {
@@ -163,6 +175,8 @@ export async function startOwnHandler(): Promise<TestServer> {
       decode: (data) => jsonEncoder.decode(data),
     },
     isSharedValue: (value) => value === SHARED_VALUE,
+    // Their iterators end a waiting next() when returned; every other subscription gets a signal.
+    stopsOnReturn: (path) => path === 'idle' || path === 'late',
     maxBatch: TEST_MAX_BATCH,
     withConnectionParams: (ctx, params) => (params?.who ? { who: params.who } : ctx),
     onError: () => undefined,

@@ -155,9 +155,11 @@ describe('the WebSocket handler answers as tRPC’s adapter does', () => {
         call('s6', 'subscription', 'notIterable'),
         call('s7', 'subscription', 'missing'),
         call('s8', 'query', 'ticks'),
+        call('s9', 'subscription', 'signalled'),
       );
-      await socket.received(4 + 4 + 4 + 4 + 1 + 1 + 1 + 1);
+      await socket.received(4 + 4 + 4 + 4 + 1 + 1 + 1 + 1 + 3);
     });
+    expect(byId['"s9"']?.[1]).toEqual({ id: 's9', result: { type: 'data', data: true } });
     expect(byId['"s2"']?.map((frame) => (frame as { result?: { id?: string } }).result?.id)).toEqual([undefined, '6', '7', undefined]);
     expect(byId['"s4"']).toMatchObject([
       { result: { type: 'started' } },
@@ -184,6 +186,16 @@ describe('the WebSocket handler answers as tRPC’s adapter does', () => {
       socket.send('{"id":7,"method":"subscription.stop"}');
       await socket.received(3);
     });
+  });
+
+  it('to a stop of a subscription that waits for its signal', async () => {
+    const { byId } = await expectSameAnswers(async (socket) => {
+      socket.send(call(1, 'subscription', 'waiting'));
+      await socket.received(1);
+      socket.send('{"id":1,"method":"subscription.stop"}');
+      await socket.received(2);
+    });
+    expect(byId['1']).toEqual([{ id: 1, result: { type: 'started' } }, { id: 1, result: { type: 'stopped' } }]);
   });
 
   it('to connection parameters, also after a PING, and to calls that need them', async () => {

@@ -75,6 +75,9 @@ export function createWebSocketHost(opts: WebSocketHostOptions): WebSocketHost {
     encoder: sharedPayloadEncoder,
     // An event fanned out to every tab of a session: encoded once per subscription id, not per socket.
     isSharedValue: (value) => sharedJsonOf(value) !== undefined,
+    // What every tab holds: its iterator (SessionEventStream) ends a waiting next() when returned,
+    // so it needs no AbortSignal of its own.
+    stopsOnReturn: (path) => path === 'session.events',
     maxBatch: WS_MAX_BATCH,
     withConnectionParams,
     onError: logErrors(opts.log),

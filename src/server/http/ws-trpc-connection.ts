@@ -23,6 +23,8 @@ export interface ConnectionParts<Ctx extends object> {
   maxBatch: number;
   /** The context with the client's connection parameters (its first message, when the URL says `connectionParams=1`). */
   withConnectionParams: (ctx: Ctx, params: ConnectionParams) => Ctx;
+  /** Subscriptions called without an AbortSignal (see TrpcWsHandlerOptions.stopsOnReturn). */
+  stopsOnReturn: (path: string) => boolean;
 }
 
 /** The answers to a message that is no call (nothing to tell the error formatter). */
@@ -172,7 +174,7 @@ export class TrpcConnection<Ctx extends object> implements SubscriptionOwner<Ctx
       this.wire.error(this.socket, request, new TRPCError({ code: 'BAD_REQUEST', message: `Duplicate id ${id}` }), this.ctx);
       return;
     }
-    const subscription = new WsSubscription(this, id, jsonrpc, path, input);
+    const subscription = new WsSubscription(this, id, jsonrpc, path, input, this.parts.stopsOnReturn(path) ? undefined : new AbortController());
     this.subscriptions.add(subscription);
     callTRPCProcedure({ router: this.parts.router, path, getRawInput: () => Promise.resolve(input), ctx: this.ctx, type: 'subscription', signal: subscription.signal, batchIndex })
       .then((result) => { subscription.started(result); })

@@ -6,6 +6,14 @@ export interface TrpcWsHandlerOptions<Ctx extends object> extends WireOptions<Ct
   /** Calls one message may carry; a message with more closes its socket (1009). */
   maxBatch: number;
   withConnectionParams: (ctx: Ctx, params: ConnectionParams) => Ctx;
+  /**
+   * Subscriptions whose iterators stop as soon as they are returned (on a stop or a close), even
+   * while a `next()` waits. They are called without an AbortSignal: one costs some 700 bytes (an
+   * EventTarget with two Maps) for as long as its subscription lives. Every other subscription gets
+   * one, as from tRPC's adapter, aborted when it is stopped or its socket closes: an async
+   * generator waiting on something else is reached only through it.
+   */
+  stopsOnReturn?: (path: string) => boolean;
 }
 
 /** A socket this handler serves carries its connection: one set of listeners then serves every socket. */
@@ -37,6 +45,7 @@ export function createTrpcWsHandler<Ctx extends object>(opts: TrpcWsHandlerOptio
     encoder: opts.encoder,
     maxBatch: opts.maxBatch,
     withConnectionParams: opts.withConnectionParams,
+    stopsOnReturn: opts.stopsOnReturn ?? (() => false),
   };
   return {
     serve(socket, ctx, expectsConnectionParams) {

@@ -28,18 +28,21 @@ const STOPPED = { type: 'stopped' } as const;
 export class WsSubscription<Ctx extends object> implements Call {
   private iterator: AsyncIterator<unknown> | undefined;
   private ended = false;
-  /** The procedure's signal: aborted when the client stops the subscription or the socket closes. */
-  private readonly controller = new AbortController();
   /** The iterator's callbacks, made once for the subscription's life. */
   private readonly onStep: (step: IteratorResult<unknown>) => void;
   private readonly onError: (cause: unknown) => void;
 
+  /**
+   * @param controller the procedure's signal, aborted when the client stops the subscription or
+   *   its socket closes; none for a procedure whose iterator stops when it is returned.
+   */
   constructor(
     private readonly owner: SubscriptionOwner<Ctx>,
     readonly id: RequestId,
     readonly jsonrpc: JsonRpc,
     readonly path: string,
     readonly input: unknown,
+    private controller: AbortController | undefined,
   ) {
     // Assigned here, not as class fields: a field's arrow function is named when the object is
     // made, which (under esbuild's keepNames, as tsx runs the code) gives each one a dictionary
@@ -50,8 +53,8 @@ export class WsSubscription<Ctx extends object> implements Call {
 
   readonly type = 'subscription';
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get signal(): AbortSignal | undefined {
+    return this.controller?.signal;
   }
 
   /** The procedure returned `result`: follow it (or, if the subscription was stopped meanwhile, let it go). */
@@ -60,7 +63,7 @@ export class WsSubscription<Ctx extends object> implements Call {
       this.refused(new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Subscription ${this.path} did not return an observable or a AsyncGenerator` }));
       return;
     }
-    const iterable = isObservable(result) ? observableToAsyncIterable(result, this.controller.signal) : result;
+    const iterable = isObservable(result) ? observableToAsyncIterable(result, (this.controller ??= new AbortController()).signal) : result;
     const iterator = iterable[Symbol.asyncIterator]();
     if (this.ended) {
       // Stopped (or its socket closed) while the procedure ran: nothing was started, nothing is sent.
@@ -92,7 +95,7 @@ export class WsSubscription<Ctx extends object> implements Call {
     if (this.ended) return;
     this.ended = true;
     this.owner.forget(this);
-    this.controller.abort();
+    this.controller?.abort();
     const { iterator } = this;
     if (!iterator) {
       this.answer(STOPPED);
