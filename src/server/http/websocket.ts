@@ -7,7 +7,7 @@ import type { ApiContext } from '../api/context.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from './origin-policy.js';
-import type { RefusalAuditGate } from '../security/rate-limits.js';
+import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import { appRouter } from '../api/root.js';
 import { withConnectionParams, type WsContextFactory } from './api-context.js';
 import type { RequestScope, UpgradeHandler } from './host.js';
