@@ -17,7 +17,7 @@ import { readinessChecks, type ProcessDeps } from '../src/server/process-deps.js
 import type { AdminGate } from '../src/server/security/admin-gate.js';
 import { createAdminGate } from '../src/server/security/create-admin-gate.js';
 import { createRefusalAuditGate } from '../src/server/security/create-refusal-audit-gate.js';
-import type { RefusalAuditGate } from '../src/server/security/rate-limits.js';
+import type { RefusalAuditGate } from '../src/server/services/audit/refusal-audit-gate.js';
 import type { AuditService } from '../src/server/services/audit/audit.service.js';
 import { ADMIN_PATHS } from '../src/shared/admin.js';
 

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from './origin-policy.js';
-import type { RefusalAuditGate } from '../security/rate-limits.js';
+import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { createClientErrorHandler } from './client-error.js';
 import { sendHostError } from './host-error.js';

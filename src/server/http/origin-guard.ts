@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import type { Logger } from '../logger.js';
-import type { RefusalAuditGate } from '../security/rate-limits.js';
+import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { sendHostError } from './host-error.js';
 import type { OriginPolicy } from './origin-policy.js';

@@ -4,7 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import type { OriginPolicy } from './origin-policy.js';
-import type { RefusalAuditGate } from '../security/rate-limits.js';
+import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import type { RequestScope } from './request-scope.js';
 import { TRPC_PATH } from './paths.js';
 import { errorBody } from './json-response.js';

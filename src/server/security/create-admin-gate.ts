@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/redis-client.js';
-import type { RefusalAuditGate } from './rate-limits.js';
+import type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
 import type { AuditService } from '../services/audit/audit.service.js';
 import { AdminGate } from './admin-gate.js';
 

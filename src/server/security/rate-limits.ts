@@ -81,6 +81,3 @@ export class RateLimits {
     };
   }
 }
-
-// Until its importers, which other branches are editing this round, name services/audit/refusal-audit-gate.js.
-export type { RefusalAuditGate } from '../services/audit/refusal-audit-gate.js';
