@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { auditRows, expectActionableMessage } from '../api/helpers.js';
+import { auditRows, expectActionableMessage } from '../support/api-requests.js';
 import { isTrpcError } from '../support/trpc-client.js';
-import { ADMIN_TOKEN, WRONG_TOKEN, adminHttpClient, adminWsClient, basic, bearer } from './support.js';
+import { ADMIN_TOKEN, WRONG_TOKEN, adminHttpClient, adminWsClient, basic, bearer } from '../support/admin-clients.js';
 
 type Headers = Record<string, string>;
 

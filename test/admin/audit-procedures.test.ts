@@ -3,8 +3,8 @@ import type { AuditRowView } from '../../src/shared/admin.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../api/helpers.js';
-import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from './support.js';
+import { GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
+import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from '../support/admin-clients.js';
 
 async function generateSession(url: string): Promise<string> {
   const response = await postJson(url, REST_GENERATE, undefined);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { ADMIN_TOKEN, sample, scrape } from './support.js';
+import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 
 /** Workers in the server's process (as `npm start` runs them) count into the server's /metrics. */
 describe('job metrics of workers in the server process', () => {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { recordEvents } from '../support/subscription.js';
-import { cookieHeader, FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie, UNKNOWN_SESSION_ID } from '../api/helpers.js';
+import { cookieHeader, FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
-import { ADMIN_TOKEN, sample, scrape } from './support.js';
+import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 
 const LIMIT = 3;
 

@@ -6,8 +6,8 @@ import { after } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { expectActionableMessage, GENEROUS_LIMITS } from '../api/helpers.js';
-import { ADMIN_TOKEN, adminWsClient } from './support.js';
+import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-requests.js';
+import { ADMIN_TOKEN, adminWsClient } from '../support/admin-clients.js';
 
 const MAX = 3;
 

@@ -5,9 +5,9 @@ import { loadConfig } from '../../src/server/config/env.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
-import { HookedStore } from '../jobs/store-wrappers.js';
-import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from './support.js';
+import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
+import { HookedStore } from '../support/store-wrappers.js';
+import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from '../support/admin-clients.js';
 
 /** Workers started alone (`npm run worker`) with WORKER_METRICS_PORT serve their own /metrics and probes. */
 describe.each(DATABASE_KINDS)('metrics of workers running alone on %s', (database) => {

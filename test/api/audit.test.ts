@@ -18,7 +18,7 @@ import {
   theCredentialCookie,
   trpcFailure,
   unique,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
   let t: TestApp;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
-import { auditRows, expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from './helpers.js';
+import { auditRows, expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from '../support/api-requests.js';
 
 const WINDOW_SECONDS = 60;
 const PER_IP = 6;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import { auditRows, expectTrpcCode, trpcFailure } from './helpers.js';
+import { auditRows, expectTrpcCode, trpcFailure } from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: DatabaseKind) => {
   const started: TestApp[] = [];

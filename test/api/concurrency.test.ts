@@ -3,7 +3,7 @@ import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import { countSessions, sha256Hex } from './helpers.js';
+import { countSessions, sha256Hex } from '../support/api-requests.js';
 
 const BROWSERS = 200;
 

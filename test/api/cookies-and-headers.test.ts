@@ -17,7 +17,7 @@ import {
   trpcFailure,
   type RawResponse,
   type SetCookie,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 const TWO_DAYS_IN_SECONDS = 2 * 24 * 60 * 60;
 const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;

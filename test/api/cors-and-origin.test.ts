@@ -20,7 +20,7 @@ import {
   postJson,
   restError,
   trpcFailure,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 function startCorsApp(kind: DatabaseKind): Promise<TestApp> {
   return startTestApp({ database: kind, env: { ...GENEROUS_LIMITS, CORS_ORIGINS: ALLOWED_ORIGIN } });

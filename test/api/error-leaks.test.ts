@@ -13,7 +13,7 @@ import {
   restError,
   trpcErrorBodySchema,
   trpcFailure,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 /** Words that only a stack trace, a driver or a query would put in a body. */
 const LEAKS = /stack|sequelize|sqlite|postgres|\bpg\b|select|insert|update\s|from\s+"|ConnectionManager|node_modules|\.ts:\d+|\bat\s+\S+\s+\(|Error:/i;

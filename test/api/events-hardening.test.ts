@@ -5,7 +5,7 @@ import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { expectActionableMessage, GENEROUS_LIMITS } from './helpers.js';
+import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-requests.js';
 
 const MAX_PART = '18446744073709551615';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPC_MAX_BODY_BYTES } from '../../src/shared/limits.js';
 import { sendByNodeHttp, sendInsistently, type HttpOutcome, type InsistentOutcome, type InsistentRequest } from '../support/insistent-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { countSessions, expectActionableMessage, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from './helpers.js';
+import { countSessions, expectActionableMessage, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from '../support/api-requests.js';
 
 const CLIENTS = 30;
 const HUGE_BODY = 24 * 1000 * 1000;

@@ -18,7 +18,7 @@ import {
   trpcFailure,
   unique,
   type TrpcClientError,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 /** The documented default: 10 requests per minute per client on each of generate, reset and the validations that prove nothing. */
 const LIMIT = 10;

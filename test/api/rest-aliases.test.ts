@@ -14,7 +14,7 @@ import {
   postJson,
   restError,
   theCredentialCookie,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('REST aliases on %s', (kind) => {
   let t: TestApp;

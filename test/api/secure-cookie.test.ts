@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecureRequestTest } from '../../src/server/http/request-security.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, theCredentialCookie, type RawResponse } from './helpers.js';
+import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, theCredentialCookie, type RawResponse } from '../support/api-requests.js';
 
 const SECURE_NAME = `__Host-${CREDENTIAL_COOKIE}`;
 

@@ -17,7 +17,7 @@ import {
   theCredentialCookie,
   trpcErrorBodySchema,
   trpcFailure,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 type TestClient = ReturnType<typeof createTestClient>;
 

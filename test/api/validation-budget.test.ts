@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
-import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, cookieHeader, expectActionableMessage, expectTrpcCode, postJson, restError, trpcFailure } from './helpers.js';
+import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, cookieHeader, expectActionableMessage, expectTrpcCode, postJson, restError, trpcFailure } from '../support/api-requests.js';
 
 /** The documented default budget of an address for generate and for validations that prove nothing. */
 const PER_IP = 10;

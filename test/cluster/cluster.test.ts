@@ -7,7 +7,7 @@ import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { startFilesHarness, uploadedFileId, uploadRaw, newBrowser, settledFile, PNG, type FilesHarness } from '../files/harness.js';
+import { startFilesHarness, uploadedFileId, uploadRaw, newBrowser, settledFile, PNG, type FilesHarness } from '../support/files-app.js';
 
 /** The run's cluster (`npm run test:cluster` starts it); these tests run only there. */
 function clusterSeeds(): { host: string; port: number }[] {

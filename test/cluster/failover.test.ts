@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type Browser, type FilesHarness } from '../files/harness.js';
+import { newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type Browser, type FilesHarness } from '../support/files-app.js';
 import { startRedisCluster, type RedisClusterProcess } from '../support/redis-cluster.js';
 import { recordEvents } from '../support/subscription.js';
 import { createWsTestClient } from '../support/ws-client.js';

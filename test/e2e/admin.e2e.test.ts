@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from './support/app-server.js';
 import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch } from './support/console-watch.js';
-import { sessionIdOf } from './support/tab.js';
+import { sessionIdOf } from './support/tab-actions.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 /** What Chromium logs for the refused call a wrong token makes. */

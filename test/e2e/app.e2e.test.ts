@@ -5,7 +5,7 @@ import type { AppServer } from './support/app-server.js';
 import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
 import { CHAT_PAGE_SIZE, CHAT_TEXT_MAX } from '../../src/shared/limits.js';
-import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab.js';
+import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab-actions.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 /** A small upload limit for this run, so that a file over it is quick to make. */

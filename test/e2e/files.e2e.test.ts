@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from './support/app-server.js';
 import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch } from './support/console-watch.js';
-import { waitForConnection, waitForFile } from './support/tab.js';
+import { waitForConnection, waitForFile } from './support/tab-actions.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;

@@ -6,7 +6,7 @@ import { TRPC_PATH } from '../../src/shared/paths.js';
 import type { AppServer } from './support/app-server.js';
 import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
-import { sendMessage, sessionIdOf, waitForConnection } from './support/tab.js';
+import { sendMessage, sessionIdOf, waitForConnection } from './support/tab-actions.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 const SYNC_TIMEOUT_MS = 20_000;

@@ -6,7 +6,7 @@ import type { AppServer } from './support/app-server.js';
 import { seriousFindings } from './support/axe.js';
 import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
 import { ConsoleWatch } from './support/console-watch.js';
-import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage } from './support/tab.js';
+import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage } from './support/tab-actions.js';
 
 /** Waits until the files list shows a file of this name, in any state. */
 const waitFor = (page: Page, name: string) => page.getByTestId('file-list').locator('li', { hasText: name }).first().waitFor();

@@ -3,15 +3,15 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { PNG, uploadedFileId, uploadRaw } from '../files/harness.js';
-import { startWorkerProcess, type WorkerProcess } from '../jobs/worker-processes.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/files-app.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { createTestClient } from '../support/trpc-client.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
-import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support.js';
-import { openTab } from './tab.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
+import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support/failover-scenario.js';
+import { openTab } from './support/failover-tab.js';
 
 /** The key prefix of server processes started without one (the default). */
 const SERVER_PREFIX = 'tabsync';

@@ -3,8 +3,8 @@ import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
-import { eventually } from './support.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
+import { eventually } from './support/failover-scenario.js';
 
 type Recorder = ReturnType<typeof recordEvents>;
 

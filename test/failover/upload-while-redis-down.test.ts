@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { eventually, newBrowser, PNG, startFilesHarness, uploadRaw, type FilesHarness } from '../files/harness.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
+import { eventually, newBrowser, PNG, startFilesHarness, uploadRaw, type FilesHarness } from '../support/files-app.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 
 let redis: RedisProcess;
 let h: FilesHarness;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../api/helpers.js';
+import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp } from '../support/test-app.js';
-import { allKeys, eventually, MiB, newBrowser, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from './harness.js';
-import { connectRaw, uploadHead } from './raw-http.js';
+import { allKeys, eventually, MiB, newBrowser, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from '../support/files-app.js';
+import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** UPLOAD_BYTES_PER_CLIENT_PER_DAY for these tests: small, so that a few uploads spend it. */
 const BUDGET = 3 * MiB;

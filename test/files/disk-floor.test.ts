@@ -3,9 +3,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../api/helpers.js';
+import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, MiB, newBrowser, settledFile, startFilesHarness, uploadedFileId, uploadForm, uploadRaw, type Browser, type FilesHarness } from './harness.js';
+import { allKeys, MiB, newBrowser, settledFile, startFilesHarness, uploadedFileId, uploadForm, uploadRaw, type Browser, type FilesHarness } from '../support/files-app.js';
 
 /** STORAGE_MIN_FREE_BYTES for these tests. */
 const FLOOR = 100 * MiB;

@@ -5,8 +5,8 @@ import { createDatabase } from '../../src/server/db/database.js';
 import { createMigrator } from '../../src/server/db/migrator.js';
 import { toFileView } from '../../src/server/services/files/file.view.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
-import { download, eventsOnce, eventually, newBrowser, PE, PNG, readAll, settledFile, startFilesHarness, uploadedFileId, uploadRaw, uploadUrl, type FilesHarness } from './harness.js';
-import { connectRaw, uploadHead } from './raw-http.js';
+import { download, eventsOnce, eventually, newBrowser, PE, PNG, readAll, settledFile, startFilesHarness, uploadedFileId, uploadRaw, uploadUrl, type FilesHarness } from '../support/files-app.js';
+import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** A GIF (1×1) and an SVG whose script would run if the page showed it. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, newBrowser, startFilesHarness, STORE_KINDS, uploadUrl, type Browser, type FilesHarness } from './harness.js';
-import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './raw-http.js';
+import { allKeys, eventually, newBrowser, startFilesHarness, STORE_KINDS, uploadUrl, type Browser, type FilesHarness } from '../support/files-app.js';
+import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './support/raw-http.js';
 
 /** Small enough that busboy's own cut-off can fire before the store reads a byte (the old crash). */
 const MAX_UPLOAD_BYTES = 4096;

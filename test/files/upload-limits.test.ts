@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../api/helpers.js';
+import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { sendInsistently } from '../support/insistent-client.js';
-import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from './harness.js';
-import { BOUNDARY, multipartParts, uploadHead } from './raw-http.js';
+import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from '../support/files-app.js';
+import { BOUNDARY, multipartParts, uploadHead } from './support/raw-http.js';
 
 const BUDGET = 3;
 const QUOTA = 10_000;

@@ -20,7 +20,7 @@ import {
   uploadForm,
   uploadRaw,
   type FilesHarness,
-} from './harness.js';
+} from '../support/files-app.js';
 
 const MAX_UPLOAD_BYTES = 22 * MiB;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -8,7 +8,7 @@ import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { FUZZ_ENV, fuzzParameters } from './fuzz-target.js';
+import { FUZZ_ENV, fuzzParameters } from './support/fuzz-target.js';
 
 /**
  * How a hostile socket holds on: it subscribes, then stops reading, and may write pongs nobody

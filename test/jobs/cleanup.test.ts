@@ -8,8 +8,8 @@ import { OrphanCleanupService, type CleanupReport } from '../../src/server/servi
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, startFilesHarness, STORE_KINDS, type FilesHarness } from '../files/harness.js';
-import { HookedStore } from './store-wrappers.js';
+import { allKeys, eventually, startFilesHarness, STORE_KINDS, type FilesHarness } from '../support/files-app.js';
+import { HookedStore } from '../support/store-wrappers.js';
 
 const HOUR = 3_600_000;
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventsOnce, eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { eventsOnce, eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
 
 describe.each(DATABASE_KINDS)('expire-sessions and the job schedulers on %s', (database) => {
   let h: FilesHarness;

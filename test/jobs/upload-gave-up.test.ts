@@ -5,8 +5,8 @@ import { UPLOAD_GAVE_UP_REASON } from '../../jobs/processors/upload-failures.js'
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES, type UploadJob, type UploadJobResult } from '../../src/shared/jobs.js';
-import { eventsOnce, newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type FilesHarness } from '../files/harness.js';
-import { HookedStore } from './store-wrappers.js';
+import { eventsOnce, newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type FilesHarness } from '../support/files-app.js';
+import { HookedStore } from '../support/store-wrappers.js';
 
 /**
  * Short stalled checks for every worker here: the first check of a queue holds off the others for

@@ -17,9 +17,9 @@ import {
   uploadRaw,
   type Browser,
   type FilesHarness,
-} from '../files/harness.js';
-import { failingFirst } from './store-wrappers.js';
-import { startWorkerProcess, type WorkerProcess } from './worker-processes.js';
+} from '../support/files-app.js';
+import { failingFirst } from '../support/store-wrappers.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 

@@ -6,9 +6,9 @@ import type { BusEvent } from '../../src/server/realtime/bus-event.js';
 import { EventBus } from '../../src/server/realtime/event-bus.js';
 import { singleLiveChannel } from '../../src/server/redis/live-channels.js';
 import type { SessionEvent } from '../../src/shared/events.js';
-import { startRedisProcess, type RedisProcess } from '../failover/redis-process.js';
-import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
-import { until } from './support.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
+import { startTcpGate, type TcpGate } from './support/tcp-gate.js';
+import { until } from './support/live-connections.js';
 
 const removed = (): SessionEvent => ({ type: 'file.removed', fileId: randomUUID() });
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession } from './support.js';
+import { newSession } from './support/live-connections.js';
 
 let t: TestApp;
 beforeAll(async () => { t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } }); });

@@ -6,7 +6,7 @@ import type { SessionEvent } from '../../src/shared/events.js';
 import { recordEvents, type TrackedEvent } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { inspectRedis, newSession, until } from './support.js';
+import { inspectRedis, newSession, until } from './support/live-connections.js';
 
 let t: TestApp;
 let redis: Redis;

@@ -3,7 +3,7 @@ import type WebSocket from 'ws';
 import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession, openRawSocket, until } from './support.js';
+import { newSession, openRawSocket, until } from './support/live-connections.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisProcess, type RedisProcess } from '../failover/redis-process.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
+import { startTcpGate, type TcpGate } from './support/tcp-gate.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession, until } from './support.js';
+import { newSession, until } from './support/live-connections.js';
 
 type Recorder = ReturnType<typeof recordEvents>;
 

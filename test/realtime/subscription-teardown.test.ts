@@ -4,7 +4,7 @@ import type WebSocket from 'ws';
 import { recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { inspectRedis, liveChannels, newSession, openRawSocket, subscribeRaw, until } from './support.js';
+import { inspectRedis, liveChannels, newSession, openRawSocket, subscribeRaw, until } from './support/live-connections.js';
 
 let t: TestApp;
 let redis: Redis;

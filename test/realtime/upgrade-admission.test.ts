@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { GENEROUS_LIMITS } from '../api/helpers.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 interface UpgradeOutcome {

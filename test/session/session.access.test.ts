@@ -12,7 +12,7 @@ import {
   sessionRow,
   START,
   useHarness,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 describe.each(DATABASE_KINDS)('SessionService.authorize on %s', (kind) => {
   const h = useHarness(kind);

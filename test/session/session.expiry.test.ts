@@ -14,7 +14,7 @@ import {
   START,
   useHarness,
   validSession,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 describe.each(DATABASE_KINDS)('SessionService expiry on %s', (kind) => {
   const h = useHarness(kind);

@@ -19,7 +19,7 @@ import {
   START,
   storedTokenHash,
   useHarness,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -19,7 +19,7 @@ import {
   storedTokenHash,
   useHarness,
   validSession,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 describe.each(DATABASE_KINDS)('SessionService.reset on %s', (kind) => {
   const h = useHarness(kind);

@@ -6,7 +6,7 @@ import { AuditService } from '../../src/server/services/audit/audit.service.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { SessionService } from '../../src/server/services/session/session.service.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { IDLE_TTL_MS, MAX_AGE_MS, newActor, sessionRow, useHarness, validSession, type Harness } from './harness.js';
+import { IDLE_TTL_MS, MAX_AGE_MS, newActor, sessionRow, useHarness, validSession, type Harness } from './support/session-fixtures.js';
 
 /**
  * Fault injection: the database as the audit service sees it, whose transactions wait at a gate

@@ -17,7 +17,7 @@ import {
   START,
   useHarness,
   validSession,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 /** Strings that are no session id: the API's zod schema refuses them, the service must stay unharmed. */
 const HOSTILE_IDS: readonly string[] = [

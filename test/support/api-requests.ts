@@ -6,8 +6,8 @@ import type { TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { apiErrorDataSchema, restErrorBodySchema, type ApiErrorCode, type RestErrorBody } from '../../src/shared/errors.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import type { TestApp } from '../support/test-app.js';
-import { isTrpcError } from '../support/trpc-client.js';
+import type { TestApp } from './test-app.js';
+import { isTrpcError } from './trpc-client.js';
 
 export const REST_GENERATE = '/api/session/generate-uuid';
 export const REST_VALIDATE = '/api/session/validate-uuid';

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
-import { compareEventIds } from '../../src/shared/event-id.js';
-import type { MessageView } from '../../src/shared/chat.js';
-import type { TestDatabase } from '../support/databases.js';
-import type { TrackedEvent } from '../support/subscription.js';
-import type { createTestClient } from '../support/trpc-client.js';
+import { compareEventIds } from '../../../src/shared/event-id.js';
+import type { MessageView } from '../../../src/shared/chat.js';
+import type { TestDatabase } from '../../support/databases.js';
+import type { TrackedEvent } from '../../support/subscription.js';
+import type { createTestClient } from '../../support/trpc-client.js';
 
 /** The environment of every process in a scenario: one database, the scenario's own Redis, budgets out of the way. */
 export function scenarioEnv(database: TestDatabase, redisUrl: string): Record<string, string> {

@@ -7,11 +7,11 @@ import type { SessionFileAttributes } from '../../src/server/db/models/session-f
 import { listAll, type ObjectStore } from '../../src/server/storage/object-store.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import type { DatabaseKind } from '../support/databases.js';
-import { testRedisEnv } from '../support/redis-env.js';
-import { startS3rver, type S3Server } from '../support/s3rver.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import type { DatabaseKind } from './databases.js';
+import { testRedisEnv } from './redis-env.js';
+import { startS3rver, type S3Server } from './s3rver.js';
+import { startTestApp, type TestApp } from './test-app.js';
+import { createTestClient } from './trpc-client.js';
 
 export type StoreKind = 'local' | 's3';
 /** Every storage and upload test runs on both adapters. */

@@ -1,17 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { createDatabase, type Database } from '../../src/server/db/database.js';
-import type { AuditLogAttributes } from '../../src/server/db/models/audit-log.js';
-import type { UserSessionAttributes } from '../../src/server/db/models/user-session.js';
-import type { Actor } from '../../src/server/services/actor.js';
-import { AuditService } from '../../src/server/services/audit/audit.service.js';
-import type { EventPublisher } from '../../src/server/services/event-publisher.js';
-import { SessionService, type SessionServiceOptions, type ValidateOutcome } from '../../src/server/services/session/session.service.js';
-import type { InvalidReason, SessionView } from '../../src/shared/session.js';
-import { SessionAccessError, type SessionDenial } from '../../src/server/services/session/session.errors.js';
-import type { SessionEvent, SessionEventType } from '../../src/shared/events.js';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/databases.js';
+import { createDatabase, type Database } from '../../../src/server/db/database.js';
+import type { AuditLogAttributes } from '../../../src/server/db/models/audit-log.js';
+import type { UserSessionAttributes } from '../../../src/server/db/models/user-session.js';
+import type { Actor } from '../../../src/server/services/actor.js';
+import { AuditService } from '../../../src/server/services/audit/audit.service.js';
+import type { EventPublisher } from '../../../src/server/services/event-publisher.js';
+import { SessionService, type SessionServiceOptions, type ValidateOutcome } from '../../../src/server/services/session/session.service.js';
+import type { InvalidReason, SessionView } from '../../../src/shared/session.js';
+import { SessionAccessError, type SessionDenial } from '../../../src/server/services/session/session.errors.js';
+import type { SessionEvent, SessionEventType } from '../../../src/shared/events.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases.js';
 
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;

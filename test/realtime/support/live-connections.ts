@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
-import { after } from '../support/subscription.js';
-import type { TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import { after } from '../../support/subscription.js';
+import type { TestApp } from '../../support/test-app.js';
+import { createTestClient } from '../../support/trpc-client.js';
 
 /** Waits for an eventual state, failing with `what` once the deadline passes. */
 export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {

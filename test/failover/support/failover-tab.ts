@@ -1,6 +1,6 @@
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
-import type { AppRouter } from '../../src/server/api/root.js';
+import type { AppRouter } from '../../../src/server/api/root.js';
 
 export interface FailoverTab {
   client: ReturnType<typeof createTRPCClient<AppRouter>>;
