@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { after } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-requests.js';
@@ -49,7 +49,7 @@ function expectBudgetRefusal(error: TRPCClientError<AppRouter> | undefined): voi
 }
 
 describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, for every procedure, on %s', (database) => {
-  let t: TestApp;
+  const t = useTestApp({ database, env: { ADMIN_TOKEN, WS_MAX_SUBSCRIPTIONS: String(MAX), WS_MAX_PER_IP: '100', ...GENEROUS_LIMITS } });
   const sockets: ReturnType<typeof adminWsClient>[] = [];
   const socket = (options: Parameters<typeof adminWsClient>[1]) => {
     const ws = adminWsClient(t.url, options);
@@ -57,10 +57,8 @@ describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, f
     return ws.client;
   };
 
-  beforeAll(async () => { t = await startTestApp({ database, env: { ADMIN_TOKEN, WS_MAX_SUBSCRIPTIONS: String(MAX), WS_MAX_PER_IP: '100', ...GENEROUS_LIMITS } }); });
   afterAll(async () => {
     await Promise.all(sockets.map((ws) => ws.close()));
-    await t.close();
   });
 
   async function newSession() {

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
 import { auditRows, expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from '../support/api-requests.js';
 
@@ -40,16 +40,7 @@ function expectRefusal(error: TrpcClientError, limit: number, policy: string): s
 }
 
 describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    for (const app of started.splice(0)) await app.close();
-  });
-
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options, env: { ...LIMITS, ...options.env } });
-    started.push(app);
-    return app;
-  }
+  const start = useTestAppsPerTest({ database: kind, env: LIMITS });
 
   async function newBrowser(t: TestApp, headers: Record<string, string> = {}) {
     const browser = createTestClient(t.url, { headers });

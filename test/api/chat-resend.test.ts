@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { auditRows, expectTrpcCode, trpcFailure } from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    for (const app of started.splice(0)) await app.close();
-  });
-
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options, env: { RATE_LIMIT_PER_MINUTE: '1000', ...options.env } });
-    started.push(app);
-    return app;
-  }
+  const start = useTestAppsPerTest({ database: kind, env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 
   async function newBrowser(t: TestApp) {
     const browser = createTestClient(t.url);

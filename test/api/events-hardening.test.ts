@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-requests.js';
@@ -10,9 +10,7 @@ import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-request
 const MAX_PART = '18446744073709551615';
 
 describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseKind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
 
   async function newSession() {
     const http = createTestClient(t.url);

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import {
   REST_GENERATE,
@@ -55,19 +55,8 @@ function expectTrpcRefusal(error: TrpcClientError): void {
 }
 
 describe.each(DATABASE_KINDS)('rate limits on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    // Apps sharing a database close before the one that owns it.
-    for (const app of started.reverse()) await app.close();
-    started.length = 0;
-  });
-
   /** A fresh app has a fresh budget: its own Redis prefix unless told to share one. */
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options });
-    started.push(app);
-    return app;
-  }
+  const start = useTestAppsPerTest({ database: kind });
 
   it('lets 10 session.generate calls a minute through, counting down, and refuses the 11th with 429', async () => {
     const t = await start();

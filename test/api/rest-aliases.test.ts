@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessionViewSchema, validateResultSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import {
   GENEROUS_LIMITS,
@@ -17,9 +17,7 @@ import {
 } from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('REST aliases on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
 
   async function generateByRest(): Promise<{ sessionId: string; credential: string }> {
     const response = await postJson(t.url, REST_GENERATE, undefined);

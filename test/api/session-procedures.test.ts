@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { sessionViewSchema, type SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient, isTrpcError } from '../support/trpc-client.js';
 import {
   GENEROUS_LIMITS,
@@ -22,9 +22,7 @@ import {
 type TestClient = ReturnType<typeof createTestClient>;
 
 describe.each(DATABASE_KINDS)('session procedures on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
 
   /** A browser with a session of its own. */
   async function browserWithSession(): Promise<{ browser: TestClient; session: SessionView; credential: string }> {

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
 import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, cookieHeader, expectActionableMessage, expectTrpcCode, postJson, restError, trpcFailure } from '../support/api-requests.js';
 
@@ -18,16 +18,7 @@ function retryAfterOf(headers: Headers | undefined): number {
 }
 
 describe.each(DATABASE_KINDS)('session.validate budgets on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    for (const app of started.splice(0)) await app.close();
-  });
-
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options });
-    started.push(app);
-    return app;
-  }
+  const start = useTestAppsPerTest({ database: kind });
 
   /** A browser that holds a session: its cookie proves it. */
   async function browserWithSession(t: TestApp) {

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServerEventSource } from '../../src/client/realtime/event-source.js';
 import { TabHub } from '../../src/client/realtime/tab-hub.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import { after } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } }); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { eventually } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { FUZZ_ENV, fuzzParameters } from './support/fuzz-target.js';
@@ -51,14 +51,10 @@ async function stall(url: string, cookie: string, sessionId: string, spec: Stall
 }
 
 describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      env: { ...FUZZ_ENV, WS_MAX_BUFFERED_BYTES: '262144' },
-      overrides: { timeouts: { webSocketPingMs: PING_MS, webSocketPongWaitMs: PING_MS } },
-    });
+  const t = useTestApp({
+    env: { ...FUZZ_ENV, WS_MAX_BUFFERED_BYTES: '262144' },
+    overrides: { timeouts: { webSocketPingMs: PING_MS, webSocketPongWaitMs: PING_MS } },
   });
-  afterAll(async () => { await t.close(); });
 
   it('cuts every one of them off, and a tab that reads still gets every event, in order, once', async () => {
     await fc.assert(

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { after, recordEvents } from '../support/subscription.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '5', WS_MAX_PER_IP: '40' } });
-});
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '5', WS_MAX_PER_IP: '40' } });
 
 async function newSession() {
   const http = createTestClient(t.url);

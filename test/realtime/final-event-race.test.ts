@@ -1,12 +1,10 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { after, recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { newSession } from './support/live-connections.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } }); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 afterEach(() => { vi.restoreAllMocks(); });
 
 it('delivers a reset that lands right after the credential check (injected: the reset runs inside the check) and completes', async () => {

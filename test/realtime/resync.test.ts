@@ -4,20 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEventIds } from '../../src/shared/event-id.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import { recordEvents, type TrackedEvent } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { inspectRedis, newSession, until } from './support/live-connections.js';
 
-let t: TestApp;
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 let redis: Redis;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
-  redis = inspectRedis();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await t.close();
-});
+beforeAll(() => { redis = inspectRedis(); });
+afterAll(() => { redis.disconnect(); });
 
 /** More than the ~1,000 entries a session's log keeps, so its oldest ones are trimmed away. */
 const OVERFLOW = 1300;

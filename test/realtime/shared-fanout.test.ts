@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { newSession, openRawSocket, until } from './support/live-connections.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '10', WS_MAX_PER_IP: '100' } });
-});
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '10', WS_MAX_PER_IP: '100' } });
 
 interface DataFrame {
   text: string;

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { GENEROUS_LIMITS } from '../support/api-requests.js';
 import { eventually } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 
@@ -19,13 +19,9 @@ async function nonReader(url: string, cookie: string, sessionId: string, count: 
 }
 
 describe('WebSocket readers that stop reading', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      env: { ...GENEROUS_LIMITS, CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000', WS_MAX_BUFFERED_BYTES: '262144' },
-    });
+  const t = useTestApp({
+    env: { ...GENEROUS_LIMITS, CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000', WS_MAX_BUFFERED_BYTES: '262144' },
   });
-  afterAll(async () => { await t.close(); });
 
   it('are closed once they hold their send budget, while a reading tab gets every event', async () => {
     const http = createTestClient(t.url);

@@ -2,20 +2,14 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { inspectRedis, liveChannels, newSession, openRawSocket, subscribeRaw, until } from './support/live-connections.js';
 
-let t: TestApp;
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_PER_IP: '100' } });
 let redis: Redis;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_PER_IP: '100' } });
-  redis = inspectRedis();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await t.close();
-});
+beforeAll(() => { redis = inspectRedis(); });
+afterAll(() => { redis.disconnect(); });
 
 /**
  * Nothing of a stopped subscription stays: no Redis channel subscribed, no local subscriber. Seen
