@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
+import { eventually, newBrowser, startFilesApp, type FilesApp } from '../support/files-app.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 
 /** Workers in the server's process (as `npm start` runs them) count into the server's /metrics. */
 describe('job metrics of workers in the server process', () => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({ database: 'sqlite', store: 'local', env: { ADMIN_TOKEN }, workers: false });
+    h = await startFilesApp({ database: 'sqlite', store: 'local', env: { ADMIN_TOKEN }, workers: false });
     await h.startWorkers({ metrics: h.t.app.metrics });
   });
   afterAll(async () => { await h.close(); });

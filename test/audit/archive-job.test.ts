@@ -4,15 +4,15 @@ import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive
 import { AuditCheckpoints, checkpointKeyFrom } from '../../src/server/services/audit/audit-checkpoint.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
+import { eventually, newBrowser, startFilesApp, type FilesApp } from '../support/files-app.js';
 
 const CHECKPOINT_KEY = 'archive-job-test-checkpoint-key-0123456789';
 
 describe('the archive-audit job scheduler and the audit checkpoint', () => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
     // Retention of 1 ms: every row is past it by the time the job runs, every 300 ms here; a checkpoint every 300 ms too.
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database: 'sqlite',
       store: 'local',
       env: { AUDIT_RETENTION: '1ms', CLEANUP_EVERY: '1h', AUDIT_CHECKPOINT_KEY: CHECKPOINT_KEY },

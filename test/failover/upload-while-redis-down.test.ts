@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { eventually, newBrowser, PNG, startFilesHarness, uploadRaw, type FilesHarness } from '../support/files-app.js';
+import { eventually, newBrowser, PNG, startFilesApp, uploadRaw, type FilesApp } from '../support/files-app.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 
 let redis: RedisProcess;
-let h: FilesHarness;
+let h: FilesApp;
 
 beforeAll(async () => {
   redis = await startRedisProcess();
-  h = await startFilesHarness({ database: 'sqlite', store: 'local', workers: false, env: { REDIS_URL: redis.url } });
+  h = await startFilesApp({ database: 'sqlite', store: 'local', workers: false, env: { REDIS_URL: redis.url } });
 });
 afterAll(async () => {
   await redis.start().catch(() => undefined); // the app closes its connections more quickly with Redis there

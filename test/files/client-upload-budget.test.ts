@@ -4,7 +4,7 @@ import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp } from '../support/test-app.js';
-import { allKeys, eventually, MiB, newBrowser, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from '../support/files-app.js';
+import { allKeys, eventually, MiB, newBrowser, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** UPLOAD_BYTES_PER_CLIENT_PER_DAY for these tests: small, so that a few uploads spend it. */
@@ -15,9 +15,9 @@ const DAY_WAIT = 'try again in 24 h';
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('the per-client upload budget on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database,
       store,
       // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, MiB, newBrowser, settledFile, startFilesHarness, uploadedFileId, uploadForm, uploadRaw, type Browser, type FilesHarness } from '../support/files-app.js';
+import { allKeys, MiB, newBrowser, settledFile, startFilesApp, uploadedFileId, uploadForm, uploadRaw, type Browser, type FilesApp } from '../support/files-app.js';
 
 /** STORAGE_MIN_FREE_BYTES for these tests. */
 const FLOOR = 100 * MiB;
@@ -13,9 +13,9 @@ const FLOOR = 100 * MiB;
 const FREE = FLOOR + 2 * MiB;
 
 describe.each(DATABASE_KINDS)('the local disk\'s free-space floor on %s (fault injection: a fake free-space reading)', (database) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database,
       store: 'local',
       // Behind a trusted proxy each test speaks from an address of its own, so the refusal gate never mixes them.
@@ -62,9 +62,9 @@ describe.each(DATABASE_KINDS)('the local disk\'s free-space floor on %s (fault i
 });
 
 describe.each(DATABASE_KINDS)('a disk already below its floor on %s (fault injection: a fake free-space reading)', (database) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database,
       store: 'local',
       env: { STORAGE_MIN_FREE_BYTES: String(FLOOR) },
@@ -83,9 +83,9 @@ describe.each(DATABASE_KINDS)('a disk already below its floor on %s (fault injec
 });
 
 describe.each(DATABASE_KINDS)('S3 on %s has no free-space floor (fault injection: a fake free-space reading)', (database) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database,
       store: 's3',
       env: { STORAGE_MIN_FREE_BYTES: String(FLOOR) },

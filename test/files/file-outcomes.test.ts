@@ -5,7 +5,7 @@ import { createDatabase } from '../../src/server/db/database.js';
 import { createMigrator } from '../../src/server/db/migrator.js';
 import { toFileView } from '../../src/server/services/files/file.view.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
-import { download, eventsOnce, eventually, newBrowser, PE, PNG, readAll, settledFile, startFilesHarness, uploadedFileId, uploadRaw, uploadUrl, type FilesHarness } from '../support/files-app.js';
+import { download, eventsOnce, eventually, newBrowser, PE, PNG, readAll, settledFile, startFilesApp, uploadedFileId, uploadRaw, uploadUrl, type FilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** A GIF (1×1) and an SVG whose script would run if the page showed it. */
@@ -13,8 +13,8 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>\n');
 
 describe.each(DATABASE_KINDS)('what became of an upload, kept with the file, on %s', (database) => {
-  let h: FilesHarness;
-  beforeAll(async () => { h = await startFilesHarness({ database, store: 'local' }); });
+  let h: FilesApp;
+  beforeAll(async () => { h = await startFilesApp({ database, store: 'local' }); });
   afterAll(async () => { await h.close(); });
 
   it('keeps a refused file’s specific reason: a later files.list (a reload) says what its event said', async () => {

@@ -4,7 +4,7 @@ import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { sendInsistently } from '../support/insistent-client.js';
-import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from '../support/files-app.js';
+import { newBrowser, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesApp } from '../support/files-app.js';
 import { BOUNDARY, multipartParts, uploadHead } from './support/raw-http.js';
 
 const BUDGET = 3;
@@ -17,9 +17,9 @@ const HUGE_UPLOAD = 30 * 1000 * 1000;
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('upload budgets and quotas on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database,
       store,
       // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.

@@ -14,12 +14,12 @@ import {
   PNG,
   readAll,
   settledFile,
-  startFilesHarness,
+  startFilesApp,
   STORE_KINDS,
   uploadedFileId,
   uploadForm,
   uploadRaw,
-  type FilesHarness,
+  type FilesApp,
 } from '../support/files-app.js';
 
 const MAX_UPLOAD_BYTES = 22 * MiB;
@@ -34,9 +34,9 @@ async function errorOf(response: Response) {
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('uploads and downloads on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({ database, store, env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
+    h = await startFilesApp({ database, store, env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
   });
   afterAll(async () => { await h.close(); });
 

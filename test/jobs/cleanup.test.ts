@@ -8,16 +8,16 @@ import { OrphanCleanupService, type CleanupReport } from '../../src/server/servi
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, startFilesHarness, STORE_KINDS, type FilesHarness } from '../support/files-app.js';
+import { allKeys, eventually, startFilesApp, STORE_KINDS, type FilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 
 const HOUR = 3_600_000;
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('cleanup-orphans on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
-    h = await startFilesHarness({ database, store, workers: false, env: { ORPHAN_GRACE: '1h' } });
+    h = await startFilesApp({ database, store, workers: false, env: { ORPHAN_GRACE: '1h' } });
   });
   afterAll(async () => { await h.close(); });
 
@@ -201,7 +201,7 @@ describe.each(combos)('cleanup-orphans on %s with the %s store', (database, stor
   });
 });
 
-function servicesFor(h: FilesHarness) {
+function servicesFor(h: FilesApp) {
   const { db } = h.t.app;
   return {
     db,

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventsOnce, eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
+import { eventsOnce, eventually, newBrowser, startFilesApp, type FilesApp } from '../support/files-app.js';
 
 describe.each(DATABASE_KINDS)('expire-sessions and the job schedulers on %s', (database) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   beforeAll(async () => {
     // Workers upsert the schedulers at start: cleanup every hour here, expiry every 300 ms.
-    h = await startFilesHarness({ database, store: 'local', env: { CLEANUP_EVERY: '1h' }, workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300 } });
+    h = await startFilesApp({ database, store: 'local', env: { CLEANUP_EVERY: '1h' }, workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300 } });
   });
   afterAll(async () => { await h.close(); });
 

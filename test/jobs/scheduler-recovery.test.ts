@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bullPrefix, SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../support/files-app.js';
+import { eventually, newBrowser, startFilesApp, type FilesApp } from '../support/files-app.js';
 
 /**
  * Redis losing its data, as a restart without persistence does: every BullMQ key of this test's
@@ -47,10 +47,10 @@ async function loseNextJob(redis: Redis, redisPrefix: string, queue: Queue, sche
 }
 
 describe.each(DATABASE_KINDS)('job schedulers lost with Redis data on %s', (database) => {
-  let h: FilesHarness;
+  let h: FilesApp;
   let redis: Redis;
   beforeAll(async () => {
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database,
       store: 'local',
       env: { CLEANUP_EVERY: '1h' },

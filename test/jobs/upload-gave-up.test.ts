@@ -5,7 +5,7 @@ import { UPLOAD_GAVE_UP_REASON } from '../../jobs/processors/upload-failures.js'
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES, type UploadJob, type UploadJobResult } from '../../src/shared/jobs.js';
-import { eventsOnce, newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type FilesHarness } from '../support/files-app.js';
+import { eventsOnce, newBrowser, PNG, settledFile, startFilesApp, uploadedFileId, uploadRaw, type FilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 
 /**
@@ -14,9 +14,9 @@ import { HookedStore } from '../support/store-wrappers.js';
  */
 const WORKER_TIMINGS = { stalledInterval: 300, maxStalledCount: 0, lockDuration: 5000 };
 
-let h: FilesHarness;
+let h: FilesApp;
 beforeAll(async () => {
-  h = await startFilesHarness({ database: 'sqlite', store: 'local', workers: false });
+  h = await startFilesApp({ database: 'sqlite', store: 'local', workers: false });
 });
 afterAll(async () => { await h.close(); });
 

@@ -25,7 +25,7 @@ export const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 
 /** The start of a Windows program ("MZ"), padded. */
 export const PE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), randomBytes(4096)]);
 
-export interface FilesHarnessOptions {
+export interface FilesAppOptions {
   database: DatabaseKind;
   store: StoreKind;
   env?: Record<string, string>;
@@ -35,7 +35,7 @@ export interface FilesHarnessOptions {
   appOverrides?: AppOverrides;
 }
 
-export interface FilesHarness {
+export interface FilesApp {
   t: TestApp;
   url: string;
   storage: ObjectStore;
@@ -49,7 +49,7 @@ export interface FilesHarness {
 }
 
 /** A real app (database, Redis, object store: local disk or s3rver) and, unless told not to, its workers in-process. */
-export async function startFilesHarness(options: FilesHarnessOptions): Promise<FilesHarness> {
+export async function startFilesApp(options: FilesAppOptions): Promise<FilesApp> {
   const s3 = options.store === 's3' ? await startS3rver() : undefined;
   const redisPrefix = `tabsync-test:${randomBytes(6).toString('hex')}`;
   // Budgets out of the way unless a test sets its own: the suites upload far more than 20 files a minute.
@@ -201,7 +201,7 @@ export async function readAll(body: ReadableStream<Uint8Array> | null): Promise<
  * The session's events once `ready` holds for them. A worker marks a row before it publishes the
  * event, so a test that saw the row waits for the event too.
  */
-export async function eventsOnce(h: FilesHarness, sessionId: string, ready: (events: SessionEvent[]) => boolean): Promise<SessionEvent[]> {
+export async function eventsOnce(h: FilesApp, sessionId: string, ready: (events: SessionEvent[]) => boolean): Promise<SessionEvent[]> {
   let events: SessionEvent[] = [];
   await eventually(async () => {
     events = (await h.t.app.services.events.since(sessionId, null)).map((entry) => entry.event);

@@ -84,7 +84,7 @@ export function newActor(): Actor {
 
 export type ServiceOverrides = Partial<Omit<SessionServiceOptions, 'db' | 'audit' | 'events' | 'clock'>>;
 
-export interface Harness {
+export interface SessionServiceFixture {
   readonly kind: DatabaseKind;
   readonly db: Database;
   readonly audit: AuditService;
@@ -97,7 +97,7 @@ export interface Harness {
   makeService(overrides?: ServiceOverrides): SessionService;
 }
 
-interface HarnessState {
+interface FixtureState {
   db?: Database;
   testDb?: TestDatabase;
   audit?: AuditService;
@@ -108,7 +108,7 @@ interface HarnessState {
 }
 
 function defined<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is not ready: use the harness inside a test`);
+  if (value === undefined) throw new Error(`${what} is not ready: use it inside a test`);
   return value;
 }
 
@@ -117,8 +117,8 @@ function defined<T>(value: T | undefined, what: string): T {
  * PostgreSQL database), and for each test a new clock at START, a new publisher, a new actor and
  * a new SessionService.
  */
-export function useHarness(kind: DatabaseKind, defaults: ServiceOverrides = {}): Harness {
-  const state: HarnessState = {};
+export function useSessionService(kind: DatabaseKind, defaults: ServiceOverrides = {}): SessionServiceFixture {
+  const state: FixtureState = {};
 
   beforeAll(async () => {
     state.testDb = await createTestDatabase(kind);
