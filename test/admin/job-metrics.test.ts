@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newBrowser, startFilesApp, type FilesApp } from '../support/files-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, newBrowser, useFilesApp } from '../support/files-app.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 
 /** Workers in the server's process (as `npm start` runs them) count into the server's /metrics. */
 describe('job metrics of workers in the server process', () => {
-  let h: FilesApp;
-  beforeAll(async () => {
-    h = await startFilesApp({ database: 'sqlite', store: 'local', env: { ADMIN_TOKEN }, workers: false });
-    await h.startWorkers({ metrics: h.t.app.metrics });
-  });
-  afterAll(async () => { await h.close(); });
+  const h = useFilesApp({ database: 'sqlite', store: 'local', env: { ADMIN_TOKEN }, workers: false });
+  beforeAll(async () => { await h.startWorkers({ metrics: h.t.app.metrics }); });
 
   it('count a completed job, an expired session and a failed job', async () => {
     const before = await scrape(h.url);

@@ -1,35 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import {
-  allKeys,
-  eventually,
-  newBrowser,
-  PNG,
-  settledFile,
-  startFilesApp,
-  STORE_KINDS,
-  uploadedFileId,
-  uploadRaw,
-  type Browser,
-  type FilesApp,
-} from '../support/files-app.js';
+import { allKeys, eventually, newBrowser, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, useFilesApp, type Browser, type FilesApp } from '../support/files-app.js';
 import { failingFirst } from '../support/store-wrappers.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('the upload job on %s with the %s store', (database, store) => {
-  let h: FilesApp;
-  beforeAll(async () => {
-    // No workers yet: each test starts the ones it needs.
-    h = await startFilesApp({ database, store, workers: false });
-  });
-  afterAll(async () => { await h.close(); });
+  // No workers yet: each test starts the ones it needs.
+  const h = useFilesApp({ database, store, workers: false });
 
   async function auditCount(sessionId: string, event: string, harness: FilesApp = h): Promise<number> {
     return (await harness.t.app.services.audit.forSession(sessionId)).filter((entry) => entry.event === event).length;

@@ -8,6 +8,7 @@ import { listAll, type ObjectStore } from '../../src/server/storage/object-store
 import type { SessionEvent } from '../../src/shared/events.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { DatabaseKind } from './databases.js';
+import { useForBlock } from './per-block.js';
 import { testRedisEnv } from './redis-env.js';
 import { startS3rver, type S3Server } from './s3rver.js';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -92,6 +93,11 @@ export async function startFilesApp(options: FilesAppOptions): Promise<FilesApp>
       await s3?.stop();
     },
   };
+}
+
+/** A files app (as startFilesApp) for the enclosing describe block (or file): started before its first test, closed after its last. */
+export function useFilesApp(options: FilesAppOptions): FilesApp {
+  return useForBlock('the files app', () => startFilesApp(options), (h) => h.close());
 }
 
 export interface Browser {
