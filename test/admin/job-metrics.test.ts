@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newBrowser, useFilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually, useFilesApp } from '../support/files-app.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 

@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/server/config/env.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventually, newBrowser, useFilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually, useFilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from '../support/admin-clients.js';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
@@ -7,12 +8,6 @@ import { auditRows, expectTrpcCode, trpcFailure } from '../support/api-requests.
 
 describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: DatabaseKind) => {
   const start = useTestAppsPerTest({ database: kind, env: { RATE_LIMIT_PER_MINUTE: '1000' } });
-
-  async function newBrowser(t: TestApp) {
-    const browser = createTestClient(t.url);
-    const session = await browser.client.session.generate.mutate();
-    return Object.assign(browser, { sessionId: session.sessionId });
-  }
 
   const rowsOf = (t: TestApp, sessionId: string) => t.app.db.models.ChatMessage.findAll({ where: { sessionId } });
 
@@ -25,7 +20,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('stores a message sent twice in turn once, answers both with it, and announces it once', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'only once', clientMessageId });
     expect(first).toMatchObject({ text: 'only once', clientMessageId });
@@ -40,7 +35,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('answers a resend with the first message even when the resend says something else', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'the first words', clientMessageId });
     const again = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'other words', clientMessageId: clientMessageId.toUpperCase() });
@@ -50,7 +45,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('stores one of two concurrent sends with the same id and answers both with it, announcing it once', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const tabs = [browser, createTestClient(t.url, { jar: browser.jar })];
     for (let round = 0; round < 5; round += 1) {
       const clientMessageId = randomUUID();
@@ -63,7 +58,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('lets the unique index decide when sends of one id all miss each other: one row, one event, every caller gets it', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     // Started in one tick, every send looks for an earlier one before any has stored it.
     const answers = await Promise.all(Array.from({ length: 5 }, () => t.app.services.chat.send(browser.sessionId, { text: 'raced', clientMessageId })));
@@ -74,7 +69,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('keeps the ids of different sessions apart: each may use the same one', async () => {
     const t = await start();
-    const [one, two] = await Promise.all([newBrowser(t), newBrowser(t)]);
+    const [one, two] = await Promise.all([newBrowser(t.url), newBrowser(t.url)]);
     const clientMessageId = randomUUID();
     const fromOne = await one.client.chat.send.mutate({ sessionId: one.sessionId, text: 'from one', clientMessageId });
     const fromTwo = await two.client.chat.send.mutate({ sessionId: two.sessionId, text: 'from two', clientMessageId });
@@ -86,7 +81,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('stores messages without an id as before, each on its own', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'same' });
     const second = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'same' });
     expect(second.messageId).not.toBe(first.messageId);
@@ -96,7 +91,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('spends the session’s message quota once for a message and its resends (SESSION_MESSAGES_PER_MINUTE=2)', async () => {
     const t = await start({ env: { SESSION_MESSAGES_PER_MINUTE: '2' } });
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'once', clientMessageId });
     for (let i = 0; i < 3; i += 1) expect(await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'once', clientMessageId })).toEqual(first);
@@ -109,7 +104,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('refuses a clientMessageId that is not a UUID with 400 and a reason', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const refused = await trpcFailure(browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'hello', clientMessageId: 'message-1' }));
     expectTrpcCode(refused, 'BAD_REQUEST', 400);
     expect(refused.message).toMatch(/clientMessageId must be a UUID/);

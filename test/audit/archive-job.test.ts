@@ -4,7 +4,8 @@ import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive
 import { AuditCheckpoints, checkpointKeyFrom } from '../../src/server/services/audit/audit-checkpoint.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
-import { eventually, newBrowser, useFilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually, useFilesApp } from '../support/files-app.js';
 
 const CHECKPOINT_KEY = 'archive-job-test-checkpoint-key-0123456789';
 

@@ -7,7 +7,8 @@ import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { startFilesApp, uploadedFileId, uploadRaw, newBrowser, settledFile, PNG, type FilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { PNG, settledFile, startFilesApp, uploadedFileId, uploadRaw, type FilesApp } from '../support/files-app.js';
 
 /** The run's cluster (`npm run test:cluster` starts it); these tests run only there. */
 function clusterSeeds(): { host: string; port: number }[] {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { newBrowser, PNG, settledFile, startFilesApp, uploadedFileId, uploadRaw, type Browser, type FilesApp } from '../support/files-app.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { PNG, settledFile, startFilesApp, uploadedFileId, uploadRaw, type FilesApp } from '../support/files-app.js';
 import { startRedisCluster, type RedisClusterProcess } from '../support/redis-cluster.js';
 import { recordEvents } from '../support/subscription.js';
 import { createWsTestClient } from '../support/ws-client.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
-import { createTestClient } from '../support/trpc-client.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support/failover-scenario.js';
 import { openTab } from './support/failover-tab.js';
@@ -28,13 +28,13 @@ describe.each(DATABASE_KINDS)('a server instance killed with SIGKILL under subsc
   });
 
   it('moves the tabs to the other instance, and they miss no event published before, during or after the kill', { timeout: 90_000 }, async () => {
-    const http = createTestClient(b.url);
-    const session = await http.client.session.generate.mutate();
-    const chat = chatSender(http, session.sessionId);
+    const http = await newBrowser(b.url);
+    const { sessionId, cookie } = http;
+    const chat = chatSender(http, sessionId);
     // The load balancer: the first instance while it lives, then the other.
     const alive = () => (a.child.exitCode === null && a.child.signalCode === null ? a.url : b.url);
-    const tabs = [1, 2, 3].map(() => openTab(alive, http.jar.header()));
-    const recorders = tabs.map((tab) => recordEvents(tab, { sessionId: session.sessionId }));
+    const tabs = [1, 2, 3].map(() => openTab(alive, cookie));
+    const recorders = tabs.map((tab) => recordEvents(tab, { sessionId }));
     await Promise.all(recorders.map((recorder) => recorder.started));
 
     for (let i = 0; i < 5; i += 1) await chat.send(`before ${i}`);

@@ -3,12 +3,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
+import { newBrowser } from '../support/browsers.js';
 import { PNG, uploadedFileId, uploadRaw } from '../support/files-app.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
-import { createTestClient } from '../support/trpc-client.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support/failover-scenario.js';
 import { openTab } from './support/failover-tab.js';
@@ -39,10 +39,8 @@ describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started aga
   });
 
   it('keeps validating, says not ready, keeps the subscriptions going with no event missed and loses no queued job', { timeout: 120_000 }, async () => {
-    const http = createTestClient(server.url);
-    const session = await http.client.session.generate.mutate();
-    const { sessionId } = session;
-    const cookie = http.jar.header();
+    const http = await newBrowser(server.url);
+    const { sessionId, cookie } = http;
     const chat = chatSender(http, sessionId);
     const tabs = [1, 2].map(() => openTab(() => server.url, cookie));
     // Plain subscriptions, which tRPC's client never starts again after an error: the server holds

@@ -3,12 +3,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
+import { newBrowser } from '../support/browsers.js';
 import { PNG, uploadedFileId, uploadRaw } from '../support/files-app.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
-import { createTestClient } from '../support/trpc-client.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support/failover-scenario.js';
 import { openTab } from './support/failover-tab.js';
@@ -47,10 +47,8 @@ describe.each(DATABASE_KINDS)('SIGTERM to a server and a worker during open subs
   });
 
   it('tells the tabs to reconnect, exits 0 within 10 s, and loses no job and no event', { timeout: 120_000 }, async () => {
-    const http = createTestClient(staying.url);
-    const session = await http.client.session.generate.mutate();
-    const { sessionId } = session;
-    const cookie = http.jar.header();
+    const http = await newBrowser(staying.url);
+    const { sessionId, cookie } = http;
     const chat = chatSender(http, sessionId);
     const alive = () => (leaving.child.exitCode === null && leaving.child.signalCode === null ? leaving.url : staying.url);
     const tabs = [1, 2].map(() => openTab(alive, cookie));

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, MiB, newBrowser, settledFile, uploadedFileId, uploadForm, uploadRaw, useFilesApp, type Browser } from '../support/files-app.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { allKeys, MiB, settledFile, uploadedFileId, uploadForm, uploadRaw, useFilesApp } from '../support/files-app.js';
 
 /** STORAGE_MIN_FREE_BYTES for these tests. */
 const FLOOR = 100 * MiB;

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, newBrowser, STORE_KINDS, uploadUrl, useFilesApp, type Browser } from '../support/files-app.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { allKeys, eventually, STORE_KINDS, uploadUrl, useFilesApp } from '../support/files-app.js';
 import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './support/raw-http.js';
 
 /** Small enough that busboy's own cut-off can fire before the store reads a byte (the old crash). */

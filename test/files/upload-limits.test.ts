@@ -4,7 +4,8 @@ import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { sendInsistently } from '../support/insistent-client.js';
-import { newBrowser, PNG, settledFile, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, useFilesApp, type Browser } from '../support/files-app.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { PNG, settledFile, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
 import { BOUNDARY, multipartParts, uploadHead } from './support/raw-http.js';
 
 const BUDGET = 3;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { isTrpcError } from '../support/trpc-client.js';
-import { allKeys, download, ELF, eventsOnce, MiB, newBrowser, PE, PNG, readAll, settledFile, STORE_KINDS, uploadedFileId, uploadForm, uploadRaw, useFilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { allKeys, download, ELF, eventsOnce, MiB, PE, PNG, readAll, settledFile, STORE_KINDS, uploadedFileId, uploadForm, uploadRaw, useFilesApp } from '../support/files-app.js';
 
 const MAX_UPLOAD_BYTES = 22 * MiB;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');

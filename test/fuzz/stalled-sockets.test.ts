@@ -1,12 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { newBrowser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { FUZZ_ENV, fuzzParameters } from './support/fuzz-target.js';
 
@@ -59,9 +58,8 @@ describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
   it('cuts every one of them off, and a tab that reads still gets every event, in order, once', async () => {
     await fc.assert(
       fc.asyncProperty(stallRun, async (run) => {
-        const http = createTestClient(t.url);
-        const { sessionId } = await http.client.session.generate.mutate();
-        const cookie = `${CREDENTIAL_COOKIE}=${http.jar.get(CREDENTIAL_COOKIE) ?? ''}`;
+        const http = await newBrowser(t.url);
+        const { sessionId, cookie } = http;
         const reader = createWsTestClient(t.url, { cookie });
         const tab = recordEvents(reader, { sessionId });
         await tab.started;

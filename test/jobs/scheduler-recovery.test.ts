@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bullPrefix, SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventually, newBrowser, useFilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually, useFilesApp } from '../support/files-app.js';
 
 /**
  * Redis losing its data, as a restart without persistence does: every BullMQ key of this test's

@@ -5,7 +5,8 @@ import { UPLOAD_GAVE_UP_REASON } from '../../jobs/processors/upload-failures.js'
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES, type UploadJob, type UploadJobResult } from '../../src/shared/jobs.js';
-import { eventsOnce, newBrowser, PNG, settledFile, uploadedFileId, uploadRaw, useFilesApp } from '../support/files-app.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventsOnce, PNG, settledFile, uploadedFileId, uploadRaw, useFilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 
 /**

@@ -5,7 +5,8 @@ import { createObjectStore } from '../../src/server/storage/create-object-store.
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, newBrowser, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, useFilesApp, type Browser, type FilesApp } from '../support/files-app.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { allKeys, eventually, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, useFilesApp, type FilesApp } from '../support/files-app.js';
 import { failingFirst } from '../support/store-wrappers.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 

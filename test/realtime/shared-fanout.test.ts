@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
+import { newBrowser } from '../support/browsers.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession, openRawSocket, until } from './support/live-connections.js';
+import { openRawSocket, until } from './support/live-connections.js';
 
 const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '10', WS_MAX_PER_IP: '100' } });
 
@@ -29,7 +30,7 @@ const TEXTS = ['one', 'two', 'three', 'four', 'five'];
 
 describe('one event fanned out to many subscriptions, serialised once', () => {
   it('reaches every subscription of every socket in order, with the stream ids and each envelope its own id', async () => {
-    const { http, session, cookie } = await newSession(t);
+    const { client, session, cookie } = await newBrowser(t.url);
     const tabs = Array.from({ length: 4 }, () => createWsTestClient(t.url, { cookie }));
     const recorders = tabs.flatMap((tab) => Array.from({ length: 3 }, () => recordEvents(tab, { sessionId: session.sessionId })));
     const rawSockets = await Promise.all(Array.from({ length: 2 }, () => openRawSocket(t, cookie)));
@@ -41,7 +42,7 @@ describe('one event fanned out to many subscriptions, serialised once', () => {
     const subscriptions = recorders.length + rawSockets.length * RAW_IDS.length;
     await until(() => t.app.services.events.localSubscriptions === subscriptions, 'every subscription joined');
 
-    for (const text of TEXTS) await http.client.chat.send.mutate({ sessionId: session.sessionId, text });
+    for (const text of TEXTS) await client.chat.send.mutate({ sessionId: session.sessionId, text });
     await Promise.all(recorders.map((r) => r.received(TEXTS.length)));
     await until(() => rawFrames.every((bySubscription) => RAW_IDS.every((id) => bySubscription.get(id)?.length === TEXTS.length)), 'every raw subscription has every event');
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { GENEROUS_LIMITS } from '../support/api-requests.js';
+import { newBrowser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 
 const SUBSCRIPTIONS_PER_SOCKET = 20;
@@ -24,9 +23,8 @@ describe('WebSocket readers that stop reading', () => {
   });
 
   it('are closed once they hold their send budget, while a reading tab gets every event', async () => {
-    const http = createTestClient(t.url);
-    const { sessionId } = await http.client.session.generate.mutate();
-    const cookie = `${CREDENTIAL_COOKIE}=${http.jar.get(CREDENTIAL_COOKIE) ?? ''}`;
+    const http = await newBrowser(t.url);
+    const { sessionId, cookie } = http;
 
     const reader = createWsTestClient(t.url, { cookie });
     const tab = recordEvents(reader, { sessionId });

@@ -6,13 +6,11 @@ import type { AppOverrides } from '../../src/server/app.js';
 import type { SessionFileAttributes } from '../../src/server/db/models/session-file.js';
 import { listAll, type ObjectStore } from '../../src/server/storage/object-store.js';
 import type { SessionEvent } from '../../src/shared/events.js';
-import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { DatabaseKind } from './databases.js';
 import { useForBlock } from './per-block.js';
 import { testRedisEnv } from './redis-env.js';
 import { startS3rver, type S3Server } from './s3rver.js';
 import { startTestApp, type TestApp } from './test-app.js';
-import { createTestClient } from './trpc-client.js';
 
 export type StoreKind = 'local' | 's3';
 /** Every storage and upload test runs on both adapters. */
@@ -98,21 +96,6 @@ export async function startFilesApp(options: FilesAppOptions): Promise<FilesApp>
 /** A files app (as startFilesApp) for the enclosing describe block (or file): started before its first test, closed after its last. */
 export function useFilesApp(options: FilesAppOptions): FilesApp {
   return useForBlock('the files app', () => startFilesApp(options), (h) => h.close());
-}
-
-export interface Browser {
-  sessionId: string;
-  cookie: string;
-  client: ReturnType<typeof createTestClient>['client'];
-}
-
-/** A browser with a fresh session: its id, its credential cookie and a tRPC client carrying it. */
-export async function newBrowser(url: string): Promise<Browser> {
-  const { client, jar } = createTestClient(url);
-  const session = await client.session.generate.mutate();
-  const credential = jar.get(CREDENTIAL_COOKIE);
-  if (!credential) throw new Error('session.generate set no credential cookie');
-  return { sessionId: session.sessionId, cookie: `${CREDENTIAL_COOKIE}=${credential}`, client };
 }
 
 export interface UploadOptions {

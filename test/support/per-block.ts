@@ -17,8 +17,9 @@ export function useForBlock<T extends object>(what: string, start: () => Promise
   };
   return new Proxy({} as T, {
     get(_, key) {
-      const value: unknown = Reflect.get(started(), key);
-      return typeof value === 'function' ? value.bind(started()) : value;
+      const target = started();
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
     has: (_, key) => key in started(),
   });
