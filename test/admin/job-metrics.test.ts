@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newBrowser } from '../support/browsers.js';
-import { eventually, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 

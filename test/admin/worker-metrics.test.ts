@@ -6,7 +6,8 @@ import { createObjectStore } from '../../src/server/storage/create-object-store.
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventually, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from '../support/admin-clients.js';
 

@@ -5,7 +5,8 @@ import { AuditCheckpoints, checkpointKeyFrom } from '../../src/server/services/a
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventually, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 
 const CHECKPOINT_KEY = 'archive-job-test-checkpoint-key-0123456789';
 

@@ -10,7 +10,8 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../suppor
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
-import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support/failover-scenario.js';
+import { eventually } from '../support/eventually.js';
+import { chatMessages, chatSender, expectExactly, scenarioEnv } from './support/failover-scenario.js';
 import { openTab } from './support/failover-tab.js';
 
 /** The key prefix of server processes started without one (the default). */

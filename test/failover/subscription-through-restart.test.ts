@@ -4,7 +4,7 @@ import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
-import { eventually } from './support/failover-scenario.js';
+import { eventually } from '../support/eventually.js';
 
 type Recorder = ReturnType<typeof recordEvents>;
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventually, PNG, startFilesApp, uploadRaw, type FilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { PNG, startFilesApp, uploadRaw, type FilesApp } from '../support/files-app.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 
 let redis: RedisProcess;

@@ -5,7 +5,8 @@ import { expectActionableMessage } from '../support/api-requests.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp } from '../support/test-app.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
-import { allKeys, eventually, MiB, settledFile, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { allKeys, MiB, settledFile, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** UPLOAD_BYTES_PER_CLIENT_PER_DAY for these tests: small, so that a few uploads spend it. */

@@ -6,7 +6,8 @@ import { createMigrator } from '../../src/server/db/migrator.js';
 import { toFileView } from '../../src/server/services/files/file.view.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser } from '../support/browsers.js';
-import { download, eventsOnce, eventually, PE, PNG, readAll, settledFile, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { download, eventsOnce, PE, PNG, readAll, settledFile, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** A GIF (1×1) and an SVG whose script would run if the page showed it. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newBrowser } from '../support/browsers.js';
-import { eventually } from '../support/eventually.js';
+import { holdsWithin } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
@@ -73,12 +73,12 @@ describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
           await tab.received(sent.length);
           const delivered = tab.events.flatMap((event) => (event.data.type === 'chat.message' ? [event.data.message.messageId] : []));
           expect(delivered).toEqual(sent);
-          expect(await eventually(() => t.app.websockets.connections === 1, CUT_OFF_MS), 'every stalled socket was cut off').toBe(true);
+          expect(await holdsWithin(() => t.app.websockets.connections === 1, CUT_OFF_MS), 'every stalled socket was cut off').toBe(true);
           expect(tab.isOpen()).toBe(true);
         } finally {
           for (const socket of stalled) socket.stop();
           await reader.close();
-          await eventually(() => t.app.websockets.connections === 0, CUT_OFF_MS);
+          await holdsWithin(() => t.app.websockets.connections === 0, CUT_OFF_MS);
         }
       }),
       fuzzParameters(12),

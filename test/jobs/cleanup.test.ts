@@ -8,7 +8,8 @@ import { OrphanCleanupService, type CleanupReport } from '../../src/server/servi
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { allKeys, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 
 const HOUR = 3_600_000;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventsOnce, eventually, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { eventsOnce, useFilesApp } from '../support/files-app.js';
 
 describe.each(DATABASE_KINDS)('expire-sessions and the job schedulers on %s', (database) => {
   // Workers upsert the schedulers at start: cleanup every hour here, expiry every 300 ms.

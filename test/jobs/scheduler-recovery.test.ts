@@ -5,7 +5,8 @@ import { bullPrefix, SCHEDULER_IDS } from '../../src/server/queues/job-queues.js
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventually, useFilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 
 /**
  * Redis losing its data, as a restart without persistence does: every BullMQ key of this test's

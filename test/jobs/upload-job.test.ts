@@ -6,7 +6,8 @@ import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
-import { allKeys, eventually, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { eventually } from '../support/eventually.js';
+import { allKeys, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, useFilesApp, type FilesApp } from '../support/files-app.js';
 import { failingFirst } from '../support/store-wrappers.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 

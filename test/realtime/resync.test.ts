@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEventIds } from '../../src/shared/event-id.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
 import { recordEvents, type TrackedEvent } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { inspectRedis, until } from './support/live-connections.js';
+import { inspectRedis } from './support/live-connections.js';
 
 const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 let redis: Redis;
@@ -78,7 +79,7 @@ describe('a tab resuming from an event the log no longer holds', () => {
     expect(recorder.events[0]?.data).toEqual({ type: 'session.resync', sessionId: session.sessionId, reason: 'history_lost' });
     expect(compareEventIds(recorder.events[0]?.id ?? '', seen?.id ?? '')).toBeGreaterThan(0);
     // Live events still follow.
-    await until(() => t.app.services.events.localSubscriptions === 1, 'the resumed subscription is live');
+    await eventually(() => t.app.services.events.localSubscriptions === 1, 10_000, 'the resumed subscription is live');
     await client.chat.send.mutate({ sessionId: session.sessionId, text: 'after the loss' });
     await recorder.received(2);
     expect(recorder.events[1]?.data).toMatchObject({ type: 'chat.message', message: { text: 'after the loss' } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { GENEROUS_LIMITS } from '../support/api-requests.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventually } from '../support/eventually.js';
+import { holdsWithin } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
@@ -38,7 +38,7 @@ describe('WebSocket readers that stop reading', () => {
 
     await tab.received(60);
     expect(tab.events.filter((event) => event.data.type === 'chat.message')).toHaveLength(60);
-    expect(await eventually(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
+    expect(await holdsWithin(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
 
     for (const socket of stalled) socket.terminate();
     await reader.close();

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { recordEvents } from '../support/subscription.js';
 import { startTcpGate, type TcpGate } from './support/tcp-gate.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { until } from './support/live-connections.js';
 
 type Recorder = ReturnType<typeof recordEvents>;
 
@@ -63,7 +63,7 @@ describe('the instance loses its Redis subscriber connection (fault injected: co
     const sockets = [createWsTestClient(t.url, { cookie }), createWsTestClient(t.url, { cookie })];
     // Plain subscriptions, as docs/api.md shows them: tRPC's client does not resubscribe after an error.
     const tabs = sockets.map((ws) => recordEvents(ws, { sessionId }));
-    await until(async () => t.app.services.events.localSubscriptions === 2 && (await listeners(sessionId)) === 1, 'both subscriptions to join');
+    await eventually(async () => t.app.services.events.localSubscriptions === 2 && (await listeners(sessionId)) === 1, 10_000, 'both subscriptions to join');
     await client.chat.send.mutate({ sessionId, text: 'before' });
     await Promise.all(tabs.map((tab) => tab.received(1)));
 
@@ -90,7 +90,7 @@ describe('the instance loses its Redis subscriber connection (fault injected: co
     await client.chat.send.mutate({ sessionId, text: 'earlier' });
     const ws = createWsTestClient(t.url, { cookie });
     const tab = recordEvents(ws, { sessionId });
-    await until(async () => (await listeners(sessionId)) === 1, 'the subscription to join');
+    await eventually(async () => (await listeners(sessionId)) === 1, 10_000, 'the subscription to join');
 
     await dropSubscriber();
     await client.chat.send.mutate({ sessionId, text: 'during' });

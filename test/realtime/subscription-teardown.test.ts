@@ -2,10 +2,11 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { inspectRedis, liveChannels, openRawSocket, subscribeRaw, until } from './support/live-connections.js';
+import { inspectRedis, liveChannels, openRawSocket, subscribeRaw } from './support/live-connections.js';
 
 const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_PER_IP: '100' } });
 let redis: Redis;
@@ -19,9 +20,9 @@ afterAll(() => { redis.disconnect(); });
  */
 async function expectNothingLeftSubscribed(): Promise<void> {
   const nothingLeft = async () => (await liveChannels(redis, t)).length === 0 && t.app.services.events.localSubscriptions === 0;
-  await until(nothingLeft, 'every live channel left');
+  await eventually(nothingLeft, 10_000, 'every live channel left');
   await new Promise((resolve) => setTimeout(resolve, 200));
-  await until(nothingLeft, 'every live channel still left');
+  await eventually(nothingLeft, 10_000, 'every live channel still left');
   expect(await liveChannels(redis, t)).toEqual([]);
   expect(t.app.services.events.localSubscriptions).toBe(0);
 }
@@ -74,7 +75,7 @@ describe('a subscription stopped while its credential is being checked', () => {
     const tab = createWsTestClient(t.url, { cookie });
     const recorder = recordEvents(tab, { sessionId: session.sessionId });
     await recorder.started;
-    await until(() => t.app.services.events.localSubscriptions === 1, 'the new subscription joined');
+    await eventually(() => t.app.services.events.localSubscriptions === 1, 10_000, 'the new subscription joined');
     await client.chat.send.mutate({ sessionId: session.sessionId, text: 'after the leak' });
     await recorder.received(1);
     expect(recorder.events.map((e) => e.data.type)).toEqual(['chat.message']);

@@ -7,6 +7,7 @@ import type { SessionFileAttributes } from '../../src/server/db/models/session-f
 import { listAll, type ObjectStore } from '../../src/server/storage/object-store.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import type { DatabaseKind } from './databases.js';
+import { eventually } from './eventually.js';
 import { useForBlock } from './per-block.js';
 import { testRedisEnv } from './redis-env.js';
 import { startS3rver, type S3Server } from './s3rver.js';
@@ -197,13 +198,4 @@ export async function eventsOnce(h: FilesApp, sessionId: string, ready: (events:
     return ready(events);
   }, 10_000, 'the expected events');
   return events;
-}
-
-/** Resolves once `check` holds, polling. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

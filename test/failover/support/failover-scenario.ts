@@ -29,15 +29,6 @@ export function chatSender(http: ReturnType<typeof createTestClient>, sessionId:
   };
 }
 
-/** Resolves once `check` holds, polling; fails with `what` past the deadline. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export function chatMessages(events: TrackedEvent[]): MessageView[] {
   return events.flatMap((entry) => (entry.data.type === 'chat.message' ? [entry.data.message] : []));
 }
