@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/test-app.js';
-import { auditRows, expectActionableMessage } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { auditRows } from '../support/api-requests.js';
 import { isTrpcError } from '../support/trpc-client.js';
 import { ADMIN_TOKEN, WRONG_TOKEN, adminHttpClient, adminWsClient, basic, bearer } from '../support/admin-clients.js';
 

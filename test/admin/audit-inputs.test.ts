@@ -4,7 +4,8 @@ import WebSocket from 'ws';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { useTestApp } from '../support/test-app.js';
-import { expectActionableMessage, GENEROUS_LIMITS, postJson, REST_GENERATE } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { GENEROUS_LIMITS, postJson, REST_GENERATE } from '../support/api-requests.js';
 import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from '../support/admin-clients.js';
 
 /** The first thing a tail answers: a row's id, nothing within `ms` (it waits for rows), or its error. */

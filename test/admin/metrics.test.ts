@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { recordEvents } from '../support/subscription.js';
-import { cookieHeader, FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
+import { cookieHeader, theCredentialCookie } from '../support/set-cookies.js';
+import { FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 

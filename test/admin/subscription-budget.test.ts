@@ -6,7 +6,8 @@ import { DATABASE_KINDS } from '../support/databases.js';
 import { after } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
 import { ADMIN_TOKEN, adminWsClient } from '../support/admin-clients.js';
 
 const MAX = 3;

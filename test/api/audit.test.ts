@@ -5,18 +5,16 @@ import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectTrpcCode, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, theCredentialCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
   auditRows,
-  cookieHeader,
-  expectTrpcCode,
   postJson,
   sha256Hex,
-  theCredentialCookie,
-  trpcFailure,
   unique,
 } from '../support/api-requests.js';
 

@@ -3,7 +3,8 @@ import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
-import { auditRows, expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from '../support/api-requests.js';
+import { expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from '../support/api-errors.js';
+import { auditRows } from '../support/api-requests.js';
 
 const WINDOW_SECONDS = 60;
 const PER_IP = 6;

@@ -4,7 +4,8 @@ import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import { auditRows, expectTrpcCode, trpcFailure } from '../support/api-requests.js';
+import { expectTrpcCode, trpcFailure } from '../support/api-errors.js';
+import { auditRows } from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: DatabaseKind) => {
   const start = useTestAppsPerTest({ database: kind, env: { RATE_LIMIT_PER_MINUTE: '1000' } });

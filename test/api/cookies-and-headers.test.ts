@@ -4,19 +4,16 @@ import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies, theCredentialCookie, type SetCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
-  cookieHeader,
-  credentialCookies,
   postJson,
   rawRequest,
-  theCredentialCookie,
-  trpcFailure,
   type RawResponse,
-  type SetCookie,
 } from '../support/api-requests.js';
 
 const TWO_DAYS_IN_SECONDS = 2 * 24 * 60 * 60;

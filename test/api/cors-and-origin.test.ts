@@ -5,6 +5,8 @@ import type { SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { startTestApp, useTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectActionableMessage, expectTrpcCode, restError, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies } from '../support/set-cookies.js';
 import {
   ALLOWED_ORIGIN,
   FOREIGN_ORIGIN,
@@ -12,14 +14,8 @@ import {
   REST_GENERATE,
   REST_VALIDATE,
   auditRows,
-  cookieHeader,
   countSessions,
-  credentialCookies,
-  expectActionableMessage,
-  expectTrpcCode,
   postJson,
-  restError,
-  trpcFailure,
 } from '../support/api-requests.js';
 
 /** An app that lets ALLOWED_ORIGIN call. */

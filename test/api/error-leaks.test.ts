@@ -4,16 +4,8 @@ import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import {
-  GENEROUS_LIMITS,
-  REST_GENERATE,
-  REST_VALIDATE,
-  expectTrpcCode,
-  postJson,
-  restError,
-  trpcErrorBodySchema,
-  trpcFailure,
-} from '../support/api-requests.js';
+import { expectTrpcCode, restError, trpcErrorBodySchema, trpcFailure } from '../support/api-errors.js';
+import { GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE, postJson } from '../support/api-requests.js';
 
 /** Words that only a stack trace, a driver or a query would put in a body. */
 const LEAKS = /stack|sequelize|sqlite|postgres|\bpg\b|select|insert|update\s|from\s+"|ConnectionManager|node_modules|\.ts:\d+|\bat\s+\S+\s+\(|Error:/i;

@@ -5,7 +5,8 @@ import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { recordEvents } from '../support/subscription.js';
 import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { expectActionableMessage, GENEROUS_LIMITS } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
 
 const MAX_PART = '18446744073709551615';
 

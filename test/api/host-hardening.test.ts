@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TRPC_MAX_BATCH, TRPC_MAX_BODY_BYTES } from '../../src/shared/limits.js';
 import { useTestApp, type TestApp } from '../support/test-app.js';
-import { expectActionableMessage, FOREIGN_ORIGIN, GENEROUS_LIMITS, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { FOREIGN_ORIGIN, GENEROUS_LIMITS, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
 
 /** What came back on a raw connection before the server closed it (or `wait` ran out). */
 function rawExchange(url: string, request: string, opts: { resetAfterWrite?: boolean; waitMs?: number } = {}): Promise<string> {

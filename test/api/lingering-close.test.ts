@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { TRPC_MAX_BODY_BYTES } from '../../src/shared/limits.js';
 import { sendByNodeHttp, sendInsistently, type HttpOutcome, type InsistentOutcome, type InsistentRequest } from '../support/insistent-client.js';
 import { useTestApp, type TestApp } from '../support/test-app.js';
-import { countSessions, expectActionableMessage, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { countSessions, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from '../support/api-requests.js';
 
 const CLIENTS = 30;
 const HUGE_BODY = 24 * 1000 * 1000;

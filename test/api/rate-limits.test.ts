@@ -4,20 +4,16 @@ import type { SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { useTestAppsPerTest } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectActionableMessage, expectTrpcCode, restError, trpcFailure, type TrpcClientError } from '../support/api-errors.js';
+import { credentialCookies } from '../support/set-cookies.js';
 import {
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
   auditRows,
   countSessions,
-  credentialCookies,
-  expectActionableMessage,
-  expectTrpcCode,
   postJson,
-  restError,
-  trpcFailure,
   unique,
-  type TrpcClientError,
 } from '../support/api-requests.js';
 
 /** The documented default: 10 requests per minute per client on each of generate, reset and the validations that prove nothing. */

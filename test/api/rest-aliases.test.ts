@@ -3,17 +3,14 @@ import { sessionViewSchema, validateResultSchema } from '../../src/shared/sessio
 import { DATABASE_KINDS } from '../support/databases.js';
 import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectActionableMessage, restError } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies, theCredentialCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
-  cookieHeader,
-  credentialCookies,
-  expectActionableMessage,
   postJson,
-  restError,
-  theCredentialCookie,
 } from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('REST aliases on %s', (kind) => {

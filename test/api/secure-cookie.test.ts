@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createSecureRequestTest } from '../../src/server/http/request-security.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { useTestApp, type TestApp } from '../support/test-app.js';
-import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, theCredentialCookie, type RawResponse } from '../support/api-requests.js';
+import { theCredentialCookie } from '../support/set-cookies.js';
+import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, type RawResponse } from '../support/api-requests.js';
 
 const SECURE_NAME = `__Host-${CREDENTIAL_COOKIE}`;
 

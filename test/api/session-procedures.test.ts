@@ -4,19 +4,14 @@ import { sessionViewSchema, type SessionView } from '../../src/shared/session.js
 import { DATABASE_KINDS } from '../support/databases.js';
 import { useTestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient, isTrpcError } from '../support/trpc-client.js';
+import { expectActionableMessage, expectTrpcCode, trpcErrorBodySchema, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies, theCredentialCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   UNKNOWN_SESSION_ID,
-  cookieHeader,
   countSessions,
-  credentialCookies,
-  expectActionableMessage,
-  expectTrpcCode,
   postJson,
   sha256Hex,
-  theCredentialCookie,
-  trpcErrorBodySchema,
-  trpcFailure,
 } from '../support/api-requests.js';
 
 type TestClient = ReturnType<typeof createTestClient>;

@@ -3,7 +3,9 @@ import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { useTestAppsPerTest } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
-import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, cookieHeader, expectActionableMessage, expectTrpcCode, postJson, restError, trpcFailure } from '../support/api-requests.js';
+import { expectActionableMessage, expectTrpcCode, restError, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader } from '../support/set-cookies.js';
+import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, postJson } from '../support/api-requests.js';
 
 /** The documented default budget of an address for generate and for validations that prove nothing. */
 const PER_IP = 10;

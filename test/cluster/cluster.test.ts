@@ -8,7 +8,8 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { newBrowser } from '../support/browsers.js';
-import { PNG, settledFile, startFilesApp, uploadedFileId, uploadRaw, type FilesApp } from '../support/files-app.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { settledFile, startFilesApp, type FilesApp } from '../support/files-app.js';
 
 /** The run's cluster (`npm run test:cluster` starts it); these tests run only there. */
 function clusterSeeds(): { host: string; port: number }[] {

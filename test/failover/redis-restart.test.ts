@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { newBrowser } from '../support/browsers.js';
-import { PNG, uploadedFileId, uploadRaw } from '../support/files-app.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';

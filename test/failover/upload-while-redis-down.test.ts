@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { newBrowser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
-import { PNG, startFilesApp, uploadRaw, type FilesApp } from '../support/files-app.js';
+import { PNG, uploadRaw } from '../support/file-uploads.js';
+import { startFilesApp, type FilesApp } from '../support/files-app.js';
 import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 
 let redis: RedisProcess;

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp } from '../support/test-app.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
-import { allKeys, MiB, settledFile, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
+import { MiB, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
+import { allKeys, settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** UPLOAD_BYTES_PER_CLIENT_PER_DAY for these tests: small, so that a few uploads spend it. */

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
-import { allKeys, MiB, settledFile, uploadedFileId, uploadForm, uploadRaw, useFilesApp } from '../support/files-app.js';
+import { MiB, uploadedFileId, uploadForm, uploadRaw } from '../support/file-uploads.js';
+import { allKeys, settledFile, useFilesApp } from '../support/files-app.js';
 
 /** STORAGE_MIN_FREE_BYTES for these tests. */
 const FLOOR = 100 * MiB;

@@ -7,7 +7,8 @@ import { toFileView } from '../../src/server/services/files/file.view.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
-import { download, eventsOnce, PE, PNG, readAll, settledFile, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
+import { download, PE, PNG, readAll, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
+import { eventsOnce, settledFile, useFilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** A GIF (1×1) and an SVG whose script would run if the page showed it. */

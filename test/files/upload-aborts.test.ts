@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
-import { allKeys, STORE_KINDS, uploadUrl, useFilesApp } from '../support/files-app.js';
+import { uploadUrl } from '../support/file-uploads.js';
+import { allKeys, STORE_KINDS, useFilesApp } from '../support/files-app.js';
 import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './support/raw-http.js';
 
 /** Small enough that busboy's own cut-off can fire before the store reads a byte (the old crash). */

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../support/api-requests.js';
+import { expectActionableMessage } from '../support/api-errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { sendInsistently } from '../support/insistent-client.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
-import { PNG, settledFile, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, useFilesApp } from '../support/files-app.js';
+import { PNG, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
+import { settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
 import { BOUNDARY, multipartParts, uploadHead } from './support/raw-http.js';
 
 const BUDGET = 3;

@@ -4,7 +4,8 @@ import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { isTrpcError } from '../support/trpc-client.js';
 import { newBrowser } from '../support/browsers.js';
-import { allKeys, download, ELF, eventsOnce, MiB, PE, PNG, readAll, settledFile, STORE_KINDS, uploadedFileId, uploadForm, uploadRaw, useFilesApp } from '../support/files-app.js';
+import { download, ELF, MiB, PE, PNG, readAll, uploadedFileId, uploadForm, uploadRaw } from '../support/file-uploads.js';
+import { allKeys, eventsOnce, settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
 
 const MAX_UPLOAD_BYTES = 22 * MiB;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -6,7 +6,8 @@ import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES, type UploadJob, type UploadJobResult } from '../../src/shared/jobs.js';
 import { newBrowser } from '../support/browsers.js';
-import { eventsOnce, PNG, settledFile, uploadedFileId, uploadRaw, useFilesApp } from '../support/files-app.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { eventsOnce, settledFile, useFilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 
 /**

@@ -7,7 +7,8 @@ import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
-import { allKeys, PNG, settledFile, startFilesApp, STORE_KINDS, uploadedFileId, uploadRaw, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { allKeys, settledFile, startFilesApp, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
 import { failingFirst } from '../support/store-wrappers.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
