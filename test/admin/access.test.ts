@@ -1,9 +1,10 @@
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { auditRows, expectActionableMessage } from '../api/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/test-app.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { auditRows } from '../support/api-requests.js';
 import { isTrpcError } from '../support/trpc-client.js';
-import { ADMIN_TOKEN, WRONG_TOKEN, adminHttpClient, adminWsClient, basic, bearer } from './support.js';
+import { ADMIN_TOKEN, WRONG_TOKEN, adminHttpClient, adminWsClient, basic, bearer } from '../support/admin-clients.js';
 
 type Headers = Record<string, string>;
 
@@ -45,9 +46,7 @@ async function procedureCodes(url: string, headers: Headers): Promise<(string | 
 }
 
 describe('admin surfaces with ADMIN_TOKEN unset', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp();
 
   it('answers 404 on every admin route, whatever token is sent', async () => {
     for (const path of HTTP_ROUTES) {
@@ -66,9 +65,7 @@ describe('admin surfaces with ADMIN_TOKEN unset', () => {
 });
 
 describe('admin surfaces with ADMIN_TOKEN set', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ADMIN_TOKEN } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ADMIN_TOKEN } });
 
   it('refuse callers without the token or with a wrong one, over HTTP', async () => {
     for (const path of HTTP_ROUTES) {
@@ -139,9 +136,7 @@ describe('admin surfaces with ADMIN_TOKEN set', () => {
 });
 
 describe('wrong admin tokens', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ADMIN_TOKEN } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ADMIN_TOKEN } });
 
   it('are audited, and after ten the client is refused even the right token', async () => {
     for (let i = 0; i < 10; i++) {
@@ -163,9 +158,7 @@ describe('wrong admin tokens', () => {
 });
 
 describe('a burst of wrong admin tokens in parallel', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ADMIN_TOKEN } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ADMIN_TOKEN } });
 
   it('has at most ten of them compared, and the right token after it is refused', async () => {
     // Warm keep-alive connections, one per request: the whole burst then arrives at once.
@@ -195,9 +188,7 @@ function statusOf(agent: http.Agent, url: string, headers: Record<string, string
 }
 
 describe('the right admin token, again and again', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ADMIN_TOKEN } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ADMIN_TOKEN } });
 
   it('never locks its holder out, though each attempt is counted before the comparison', async () => {
     const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${t.url}/metrics`, { headers: bearer(ADMIN_TOKEN) }).then((response) => response.status)));

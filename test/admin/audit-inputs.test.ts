@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { TRPCClientError } from '@trpc/client';
 import WebSocket from 'ws';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { expectActionableMessage, GENEROUS_LIMITS, postJson, REST_GENERATE } from '../api/helpers.js';
-import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from './support.js';
+import { useTestApp } from '../support/test-app.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { GENEROUS_LIMITS, postJson, REST_GENERATE } from '../support/api-requests.js';
+import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from '../support/admin-clients.js';
 
 /** The first thing a tail answers: a row's id, nothing within `ms` (it waits for rows), or its error. */
 function firstTailOutcome(url: string, lastEventId: string, ms = 1500): Promise<{ id?: string; error?: TRPCClientError<AppRouter> }> {
@@ -39,15 +40,13 @@ function firstEnvelopeResumeAnswer(url: string, lastEventId: string): Promise<{ 
 
 /** Inputs at the edges of what the admin schemas accept: each is answered, never with a 500. */
 describe.each(DATABASE_KINDS)('admin procedures at the edges of their input on %s', (database) => {
-  let t: TestApp;
+  const t = useTestApp({ database, env: { ADMIN_TOKEN, ...GENEROUS_LIMITS } });
   let admin: ReturnType<typeof adminHttpClient>;
 
   beforeAll(async () => {
-    t = await startTestApp({ database, env: { ADMIN_TOKEN, ...GENEROUS_LIMITS } });
     admin = adminHttpClient(t.url, bearer(ADMIN_TOKEN));
     await postJson(t.url, REST_GENERATE, undefined);
   });
-  afterAll(async () => { await t.close(); });
 
   it.each([
     ['year 0000', '0000-01-01T00:00:00Z'],

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRowView } from '../../src/shared/admin.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../api/helpers.js';
-import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from './support.js';
+import { useTestApp } from '../support/test-app.js';
+import { GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
+import { ADMIN_TOKEN, adminHttpClient, adminWsClient, bearer } from '../support/admin-clients.js';
 
 async function generateSession(url: string): Promise<string> {
   const response = await postJson(url, REST_GENERATE, undefined);
@@ -12,13 +12,12 @@ async function generateSession(url: string): Promise<string> {
 }
 
 describe.each(DATABASE_KINDS)('admin.audit.list, admin.audit.tail and admin.overview on %s', (database) => {
-  let t: TestApp;
+  const t = useTestApp({ database, env: { ADMIN_TOKEN, ...GENEROUS_LIMITS } });
   let admin: ReturnType<typeof adminHttpClient>;
   let sessionIds: string[];
   let startedAt: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ database, env: { ADMIN_TOKEN, ...GENEROUS_LIMITS } });
     admin = adminHttpClient(t.url, bearer(ADMIN_TOKEN));
     startedAt = new Date().toISOString();
     sessionIds = [];
@@ -27,7 +26,6 @@ describe.each(DATABASE_KINDS)('admin.audit.list, admin.audit.tail and admin.over
     // Without its cookie: a failed validation, on the session's own record.
     await postJson(t.url, REST_VALIDATE, { sessionId: sessionIds[0] });
   });
-  afterAll(async () => { await t.close(); });
 
   it('lists rows newest first, filtered by session, event, outcome and time', async () => {
     const all = await admin.admin.audit.list.query({});

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { ADMIN_TOKEN, sample, scrape } from './support.js';
+import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 
 /** Workers in the server's process (as `npm start` runs them) count into the server's /metrics. */
 describe('job metrics of workers in the server process', () => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({ database: 'sqlite', store: 'local', env: { ADMIN_TOKEN }, workers: false });
-    await h.startWorkers({ metrics: h.t.app.metrics });
-  });
-  afterAll(async () => { await h.close(); });
+  const h = useFilesApp({ database: 'sqlite', store: 'local', env: { ADMIN_TOKEN }, workers: false });
+  beforeAll(async () => { await h.startWorkers({ metrics: h.t.app.metrics }); });
 
   it('count a completed job, an expired session and a failed job', async () => {
     const before = await scrape(h.url);

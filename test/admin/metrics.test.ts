@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { recordEvents } from '../support/subscription.js';
-import { cookieHeader, FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie, UNKNOWN_SESSION_ID } from '../api/helpers.js';
+import { cookieHeader, theCredentialCookie } from '../support/set-cookies.js';
+import { FOREIGN_ORIGIN, postJson, REST_GENERATE, REST_VALIDATE, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
-import { ADMIN_TOKEN, sample, scrape } from './support.js';
+import { ADMIN_TOKEN, sample, scrape } from '../support/admin-clients.js';
 
 const LIMIT = 3;
 
 describe('metrics at /metrics', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ env: { ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
-  });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: String(LIMIT) } });
 
   it('serves the process defaults, the queues and the tabsync_ metrics in Prometheus text', async () => {
     const response = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

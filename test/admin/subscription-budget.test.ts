@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '../../src/server/api/root.js';
+import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { after } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import { useTestApp } from '../support/test-app.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { expectActionableMessage, GENEROUS_LIMITS } from '../api/helpers.js';
-import { ADMIN_TOKEN, adminWsClient } from './support.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
+import { ADMIN_TOKEN, adminWsClient } from '../support/admin-clients.js';
 
 const MAX = 3;
 
@@ -49,7 +50,7 @@ function expectBudgetRefusal(error: TRPCClientError<AppRouter> | undefined): voi
 }
 
 describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, for every procedure, on %s', (database) => {
-  let t: TestApp;
+  const t = useTestApp({ database, env: { ADMIN_TOKEN, WS_MAX_SUBSCRIPTIONS: String(MAX), WS_MAX_PER_IP: '100', ...GENEROUS_LIMITS } });
   const sockets: ReturnType<typeof adminWsClient>[] = [];
   const socket = (options: Parameters<typeof adminWsClient>[1]) => {
     const ws = adminWsClient(t.url, options);
@@ -57,17 +58,9 @@ describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, f
     return ws.client;
   };
 
-  beforeAll(async () => { t = await startTestApp({ database, env: { ADMIN_TOKEN, WS_MAX_SUBSCRIPTIONS: String(MAX), WS_MAX_PER_IP: '100', ...GENEROUS_LIMITS } }); });
   afterAll(async () => {
     await Promise.all(sockets.map((ws) => ws.close()));
-    await t.close();
   });
-
-  async function newSession() {
-    const http = createTestClient(t.url);
-    const session = await http.client.session.generate.mutate();
-    return { http, sessionId: session.sessionId, cookie: http.jar.header() };
-  }
 
   it(`refuses the admin socket's tail past ${MAX} with TOO_MANY_REQUESTS, keeping the others live`, async () => {
     const client = socket({ connectionToken: ADMIN_TOKEN });
@@ -79,7 +72,7 @@ describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, f
 
     // The live ones still deliver: each sees the row of a session generated now.
     const seen = live.map((sub) => sub.ids.length);
-    await newSession();
+    await newBrowser(t.url);
     await expect.poll(() => live.every((sub, i) => sub.ids.length > (seen[i] ?? 0)), { timeout: 5000 }).toBe(true);
     for (const sub of live) sub.stop();
   });
@@ -98,7 +91,7 @@ describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, f
   });
 
   it('counts session.events and admin.audit.tail together on one socket', async () => {
-    const { sessionId, cookie } = await newSession();
+    const { sessionId, cookie } = await newBrowser(t.url);
     const client = socket({ connectionToken: ADMIN_TOKEN, headers: { cookie } });
     const first = events(client, sessionId);
     const second = events(client, sessionId);
@@ -124,8 +117,8 @@ describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, f
   });
 
   it('gives the slot back when a subscription completes or fails on its own', async () => {
-    const owner = await newSession();
-    await owner.http.client.session.reset.mutate({ sessionId: owner.sessionId });
+    const owner = await newBrowser(t.url);
+    await owner.client.session.reset.mutate({ sessionId: owner.sessionId });
     // Its owner sees the ended session's final event, then the subscription completes.
     const ownSocket = socket({ connectionToken: ADMIN_TOKEN, headers: { cookie: owner.cookie } });
     for (let i = 0; i < MAX * 2; i++) {
@@ -146,7 +139,7 @@ describe.each(DATABASE_KINDS)('one budget of live subscriptions per WebSocket, f
   });
 
   it('takes no slot for a tail the admin gate refuses', async () => {
-    const { sessionId, cookie } = await newSession();
+    const { sessionId, cookie } = await newBrowser(t.url);
     const client = socket({ headers: { cookie } });
     for (let i = 0; i < MAX * 2; i++) expect((await tail(client).failed).data?.code).toBe('UNAUTHORIZED');
     const live = Array.from({ length: MAX }, () => events(client, sessionId));

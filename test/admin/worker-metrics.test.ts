@@ -1,27 +1,27 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerApp, type WorkerApp } from '../../jobs/worker-app.js';
 import { loadConfig } from '../../src/server/config/env.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
-import { HookedStore } from '../jobs/store-wrappers.js';
-import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from './support.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
+import { HookedStore } from '../support/store-wrappers.js';
+import { ADMIN_TOKEN, bearer, sample, scrape, WRONG_TOKEN } from '../support/admin-clients.js';
 
 /** Workers started alone (`npm run worker`) with WORKER_METRICS_PORT serve their own /metrics and probes. */
 describe.each(DATABASE_KINDS)('metrics of workers running alone on %s', (database) => {
-  let h: FilesHarness;
+  // Port 0: the worker's host listens where the system puts it, and says where.
+  const h = useFilesApp({ database, store: 'local', env: { ADMIN_TOKEN, WORKER_METRICS_PORT: '0' }, workers: false });
   let workers: WorkerApp;
   let url: string;
   beforeAll(async () => {
-    // Port 0: the worker's host listens where the system puts it, and says where.
-    h = await startFilesHarness({ database, store: 'local', env: { ADMIN_TOKEN, WORKER_METRICS_PORT: '0' }, workers: false });
     workers = await h.startWorkers();
     if (workers.httpUrl === undefined) throw new Error('the workers serve nothing although WORKER_METRICS_PORT is set');
     url = workers.httpUrl;
   });
-  afterAll(async () => { await h.close(); });
 
   it('answers /healthz and /readyz with the database, Redis and the object store', async () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -1,32 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectTrpcCode, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, theCredentialCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
   auditRows,
-  cookieHeader,
-  expectTrpcCode,
   postJson,
   sha256Hex,
-  theCredentialCookie,
-  trpcFailure,
   unique,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
-  let t: TestApp;
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
   /** Every credential a test saw, so that the last test can look for them in the audit log. */
   const credentials = new Set<string>();
-
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
 
   /** A browser with its own user agent, so each test finds its own rows. */
   function browser(label: string) {

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
-import { auditRows, expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from './helpers.js';
+import { expectActionableMessage, expectTrpcCode, trpcFailure, type TrpcClientError } from '../support/api-errors.js';
+import { auditRows } from '../support/api-requests.js';
 
 const WINDOW_SECONDS = 60;
 const PER_IP = 6;
@@ -40,28 +42,13 @@ function expectRefusal(error: TrpcClientError, limit: number, policy: string): s
 }
 
 describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    for (const app of started.splice(0)) await app.close();
-  });
-
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options, env: { ...LIMITS, ...options.env } });
-    started.push(app);
-    return app;
-  }
-
-  async function newBrowser(t: TestApp, headers: Record<string, string> = {}) {
-    const browser = createTestClient(t.url, { headers });
-    const session = await browser.client.session.generate.mutate();
-    return Object.assign(browser, { sessionId: session.sessionId });
-  }
+  const start = useTestAppsPerTest({ database: kind, env: LIMITS });
 
   const messagesOf = (t: TestApp, sessionId: string) => t.app.db.models.ChatMessage.count({ where: { sessionId } });
 
   it('refuses a session’s message past its quota with 429, saying the session sends too fast, and stores nothing', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     // Both limits are listed; RateLimit tells the session's, which has fewer left than the network's.
     for (let i = 1; i <= PER_SESSION; i += 1) {
       await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: `message ${i}` });
@@ -74,14 +61,14 @@ describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) =>
     expect(await messagesOf(t, browser.sessionId)).toBe(PER_SESSION);
 
     // The network's budget is not what ran out: another session from the same address still sends.
-    const other = await newBrowser(t);
+    const other = await newBrowser(t.url);
     await other.client.chat.send.mutate({ sessionId: other.sessionId, text: 'hello' });
     expect(await messagesOf(t, other.sessionId)).toBe(1);
   });
 
   it('counts a session’s quota across every client that sends for it', async () => {
     const t = await start({ env: { TRUST_PROXY: '1' } });
-    const first = await newBrowser(t, { 'x-forwarded-for': '203.0.113.1' });
+    const first = await newBrowser(t.url, { headers: { 'x-forwarded-for': '203.0.113.1' } });
     const jar = new CookieJar();
     jar.set(...(first.jar.header().split('=') as [string, string]));
     const second = createTestClient(t.url, { jar, headers: { 'x-forwarded-for': '203.0.113.2' } });
@@ -94,8 +81,8 @@ describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) =>
 
   it('refuses a network past its chat budget with 429, whichever sessions it sends for, and lets other networks send', async () => {
     const t = await start({ env: { TRUST_PROXY: '1' } });
-    const address = { 'x-forwarded-for': '198.51.100.7' };
-    const browsers = await Promise.all([newBrowser(t, address), newBrowser(t, address), newBrowser(t, address)]);
+    const fromNetwork = { headers: { 'x-forwarded-for': '198.51.100.7' } };
+    const browsers = await Promise.all([newBrowser(t.url, fromNetwork), newBrowser(t.url, fromNetwork), newBrowser(t.url, fromNetwork)]);
     for (let i = 0; i < PER_IP; i += 1) {
       const browser = browsers[i % browsers.length] ?? expect.unreachable('no browser');
       await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: `message ${i}` });
@@ -106,14 +93,14 @@ describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) =>
     expect(message).toMatch(/from your network/);
     expect(await t.app.db.models.ChatMessage.count()).toBe(PER_IP);
 
-    const elsewhere = await newBrowser(t, { 'x-forwarded-for': '198.51.100.8' });
+    const elsewhere = await newBrowser(t.url, { headers: { 'x-forwarded-for': '198.51.100.8' } });
     await elsewhere.client.chat.send.mutate({ sessionId: elsewhere.sessionId, text: 'from another network' });
   });
 
   it('reports the network’s budget in RateLimit once it has fewer left than the session’s quota', async () => {
     const t = await start({ env: { TRUST_PROXY: '1' } });
-    const address = { 'x-forwarded-for': '198.51.100.9' };
-    const [first, second, third] = await Promise.all([newBrowser(t, address), newBrowser(t, address), newBrowser(t, address)]);
+    const fromNetwork = { headers: { 'x-forwarded-for': '198.51.100.9' } };
+    const [first, second, third] = await Promise.all([newBrowser(t.url, fromNetwork), newBrowser(t.url, fromNetwork), newBrowser(t.url, fromNetwork)]);
     for (const browser of [first, first, second, second]) await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'spending' });
 
     // The third session has sent one of its 3; the network has 1 of its 6 left: that is the one to tell.
@@ -126,7 +113,7 @@ describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) =>
 
   it('asks a refused sender to wait until every spent limit has room: the network’s, when it ends after the session’s', async () => {
     const t = await start({ env: { TRUST_PROXY: '1' } });
-    const first = await newBrowser(t, { 'x-forwarded-for': '203.0.113.10' });
+    const first = await newBrowser(t.url, { headers: { 'x-forwarded-for': '203.0.113.10' } });
     await first.client.chat.send.mutate({ sessionId: first.sessionId, text: 'starts the session’s window' });
     // The second network's window starts later, so it ends later than the session's.
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -148,8 +135,8 @@ describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) =>
 
   it('spends neither budget on a call that does not own the session', async () => {
     const t = await start();
-    const owner = await newBrowser(t);
-    const stranger = await newBrowser(t);
+    const owner = await newBrowser(t.url);
+    const stranger = await newBrowser(t.url);
     for (let i = 0; i < PER_IP; i += 1) {
       expectTrpcCode(await trpcFailure(stranger.client.chat.send.mutate({ sessionId: owner.sessionId, text: 'not mine' })), 'FORBIDDEN', 403);
     }
@@ -159,7 +146,7 @@ describe.each(DATABASE_KINDS)('chat.send budgets on %s', (kind: DatabaseKind) =>
 
   it('audits each kind of refusal once per window, with the session for the session quota', async () => {
     const t = await start();
-    const browser = await newBrowser(t, { 'user-agent': 'contract-test/chat-limits' });
+    const browser = await newBrowser(t.url, { headers: { 'user-agent': 'contract-test/chat-limits' } });
     for (let i = 0; i < PER_SESSION; i += 1) await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: `m${i}` });
     for (let i = 0; i < 3; i += 1) await trpcFailure(browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'over' }));
     const quotaRows = await auditRows(t, 'rate_limit.exceeded');

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import { auditRows, expectTrpcCode, trpcFailure } from './helpers.js';
+import { expectTrpcCode, trpcFailure } from '../support/api-errors.js';
+import { auditRows } from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    for (const app of started.splice(0)) await app.close();
-  });
-
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options, env: { RATE_LIMIT_PER_MINUTE: '1000', ...options.env } });
-    started.push(app);
-    return app;
-  }
-
-  async function newBrowser(t: TestApp) {
-    const browser = createTestClient(t.url);
-    const session = await browser.client.session.generate.mutate();
-    return Object.assign(browser, { sessionId: session.sessionId });
-  }
+  const start = useTestAppsPerTest({ database: kind, env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 
   const rowsOf = (t: TestApp, sessionId: string) => t.app.db.models.ChatMessage.findAll({ where: { sessionId } });
 
@@ -34,7 +21,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('stores a message sent twice in turn once, answers both with it, and announces it once', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'only once', clientMessageId });
     expect(first).toMatchObject({ text: 'only once', clientMessageId });
@@ -49,7 +36,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('answers a resend with the first message even when the resend says something else', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'the first words', clientMessageId });
     const again = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'other words', clientMessageId: clientMessageId.toUpperCase() });
@@ -59,7 +46,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('stores one of two concurrent sends with the same id and answers both with it, announcing it once', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const tabs = [browser, createTestClient(t.url, { jar: browser.jar })];
     for (let round = 0; round < 5; round += 1) {
       const clientMessageId = randomUUID();
@@ -72,7 +59,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('lets the unique index decide when sends of one id all miss each other: one row, one event, every caller gets it', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     // Started in one tick, every send looks for an earlier one before any has stored it.
     const answers = await Promise.all(Array.from({ length: 5 }, () => t.app.services.chat.send(browser.sessionId, { text: 'raced', clientMessageId })));
@@ -83,7 +70,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('keeps the ids of different sessions apart: each may use the same one', async () => {
     const t = await start();
-    const [one, two] = await Promise.all([newBrowser(t), newBrowser(t)]);
+    const [one, two] = await Promise.all([newBrowser(t.url), newBrowser(t.url)]);
     const clientMessageId = randomUUID();
     const fromOne = await one.client.chat.send.mutate({ sessionId: one.sessionId, text: 'from one', clientMessageId });
     const fromTwo = await two.client.chat.send.mutate({ sessionId: two.sessionId, text: 'from two', clientMessageId });
@@ -95,7 +82,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('stores messages without an id as before, each on its own', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'same' });
     const second = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'same' });
     expect(second.messageId).not.toBe(first.messageId);
@@ -105,7 +92,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('spends the session’s message quota once for a message and its resends (SESSION_MESSAGES_PER_MINUTE=2)', async () => {
     const t = await start({ env: { SESSION_MESSAGES_PER_MINUTE: '2' } });
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     const first = await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'once', clientMessageId });
     for (let i = 0; i < 3; i += 1) expect(await browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'once', clientMessageId })).toEqual(first);
@@ -118,7 +105,7 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
   it('refuses a clientMessageId that is not a UUID with 400 and a reason', async () => {
     const t = await start();
-    const browser = await newBrowser(t);
+    const browser = await newBrowser(t.url);
     const refused = await trpcFailure(browser.client.chat.send.mutate({ sessionId: browser.sessionId, text: 'hello', clientMessageId: 'message-1' }));
     expectTrpcCode(refused, 'BAD_REQUEST', 400);
     expect(refused.message).toMatch(/clientMessageId must be a UUID/);

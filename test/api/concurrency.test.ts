@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import { countSessions, sha256Hex } from './helpers.js';
+import { countSessions, sha256Hex } from '../support/api-requests.js';
 
 const BROWSERS = 200;
 
 describe.each(DATABASE_KINDS)('concurrent session.generate on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: { RATE_LIMIT_PER_MINUTE: String(BROWSERS * 2) } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: { RATE_LIMIT_PER_MINUTE: String(BROWSERS * 2) } });
 
   it(`gives ${BROWSERS} browsers generating at once ${BROWSERS} distinct sessions and credentials`, async () => {
     const browsers = Array.from({ length: BROWSERS }, () => createTestClient(t.url));

@@ -1,23 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies, theCredentialCookie, type SetCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
-  cookieHeader,
-  credentialCookies,
   postJson,
   rawRequest,
-  theCredentialCookie,
-  trpcFailure,
   type RawResponse,
-  type SetCookie,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 const TWO_DAYS_IN_SECONDS = 2 * 24 * 60 * 60;
 const THIRTY_DAYS_IN_SECONDS = 30 * 24 * 60 * 60;
@@ -39,11 +36,7 @@ function expectStrongCredential(value: string): void {
 }
 
 describe.each(DATABASE_KINDS)('credential cookie and API headers on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ database: kind, env: { ...GENEROUS_LIMITS, SESSION_MAX_AGE: '2d', SESSION_IDLE_TTL: '1d' } });
-  });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: { ...GENEROUS_LIMITS, SESSION_MAX_AGE: '2d', SESSION_IDLE_TTL: '1d' } });
 
   /** A request addressed to `host`, as a browser on that name would send it (no Origin: a same-site navigation). */
   function asHost(host: string, path: string): Promise<RawResponse> {
@@ -163,9 +156,7 @@ describe.each(DATABASE_KINDS)('credential cookie and API headers on %s', (kind) 
 });
 
 describe.each(DATABASE_KINDS)('credential cookie with the default SESSION_MAX_AGE on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind });
 
   it('lives 30 days, the absolute lifetime of a session', async () => {
     const browser = createTestClient(t.url);

@@ -1,10 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, useTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectActionableMessage, expectTrpcCode, restError, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies } from '../support/set-cookies.js';
 import {
   ALLOWED_ORIGIN,
   FOREIGN_ORIGIN,
@@ -12,18 +14,13 @@ import {
   REST_GENERATE,
   REST_VALIDATE,
   auditRows,
-  cookieHeader,
   countSessions,
-  credentialCookies,
-  expectActionableMessage,
-  expectTrpcCode,
   postJson,
-  restError,
-  trpcFailure,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
-function startCorsApp(kind: DatabaseKind): Promise<TestApp> {
-  return startTestApp({ database: kind, env: { ...GENEROUS_LIMITS, CORS_ORIGINS: ALLOWED_ORIGIN } });
+/** An app that lets ALLOWED_ORIGIN call. */
+function corsAppOptions(kind: DatabaseKind): TestAppOptions {
+  return { database: kind, env: { ...GENEROUS_LIMITS, CORS_ORIGINS: ALLOWED_ORIGIN } };
 }
 
 function preflight(t: TestApp, path: string, origin: string): Promise<Response> {
@@ -34,9 +31,7 @@ function preflight(t: TestApp, path: string, origin: string): Promise<Response> 
 }
 
 describe.each(DATABASE_KINDS)('CORS on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startCorsApp(kind); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp(corsAppOptions(kind));
 
   it('lets an origin listed in CORS_ORIGINS call with credentials', async () => {
     const browser = createTestClient(t.url, { headers: { origin: ALLOWED_ORIGIN } });
@@ -98,9 +93,7 @@ describe.each(DATABASE_KINDS)('CORS on %s', (kind) => {
 });
 
 describe.each(DATABASE_KINDS)('the origin rule on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startCorsApp(kind); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp(corsAppOptions(kind));
 
   async function ownedSession(): Promise<{ session: SessionView; credential: string }> {
     const browser = createTestClient(t.url);
@@ -207,7 +200,7 @@ describe.each(DATABASE_KINDS)('the origin.rejected audit on %s', (kind) => {
   });
 
   it('writes one origin.rejected row for a refusal, and no more for that client in the window', async () => {
-    const app = await startCorsApp(kind);
+    const app = await startTestApp(corsAppOptions(kind));
     t = app;
     const userAgent = 'contract-test/origin';
     const first = await postJson(app.url, REST_GENERATE, undefined, { origin: FOREIGN_ORIGIN, 'user-agent': userAgent });
@@ -234,9 +227,7 @@ describe.each(DATABASE_KINDS)('the origin.rejected audit on %s', (kind) => {
 });
 
 describe('the origin rule behind a TLS proxy', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } });
 
   /** The app's own host, as a page of it would name it, on one scheme or the other. */
   const ownOrigin = (scheme: 'http' | 'https') => `${scheme}://${new URL(t.url).host}`;

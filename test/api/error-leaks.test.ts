@@ -1,35 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { INTERNAL_MESSAGE } from '../../src/server/api/error-shape.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
-import {
-  GENEROUS_LIMITS,
-  REST_GENERATE,
-  REST_VALIDATE,
-  expectTrpcCode,
-  postJson,
-  restError,
-  trpcErrorBodySchema,
-  trpcFailure,
-} from './helpers.js';
+import { expectTrpcCode, restError, trpcErrorBodySchema, trpcFailure } from '../support/api-errors.js';
+import { GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE, postJson } from '../support/api-requests.js';
 
 /** Words that only a stack trace, a driver or a query would put in a body. */
 const LEAKS = /stack|sequelize|sqlite|postgres|\bpg\b|select|insert|update\s|from\s+"|ConnectionManager|node_modules|\.ts:\d+|\bat\s+\S+\s+\(|Error:/i;
 
 describe.each(DATABASE_KINDS)('error bodies in production on %s', (kind) => {
-  let t: TestApp;
+  const t = useTestApp({ database: kind, env: { ...GENEROUS_LIMITS, NODE_ENV: 'production' } });
   let credential = '';
   let sessionId = '';
 
   beforeAll(async () => {
-    t = await startTestApp({ database: kind, env: { ...GENEROUS_LIMITS, NODE_ENV: 'production' } });
     const browser = createTestClient(t.url);
     sessionId = (await browser.client.session.generate.mutate()).sessionId;
     credential = browser.jar.get(CREDENTIAL_COOKIE) ?? '';
   });
-  afterAll(async () => { await t.close(); });
 
   it('answers 500 INTERNAL_SERVER_ERROR with nothing but a generic message and a request id (fault injected: database closed)', async () => {
     expect(t.app.config.env).toBe('production');

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { expectActionableMessage, GENEROUS_LIMITS } from './helpers.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
 
 const MAX_PART = '18446744073709551615';
 
 describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseKind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
-
-  async function newSession() {
-    const http = createTestClient(t.url);
-    const session = await http.client.session.generate.mutate();
-    return { http, session, cookie: http.jar.header() };
-  }
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
 
   /** Subscribes with `cookie` and waits for the first thing that comes back: completion or an error. */
   async function outcomeFor(cookie: string, input: { sessionId: string; lastEventId?: string }) {
@@ -34,8 +27,8 @@ describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseK
       ['a made-up cookie value', () => `${CREDENTIAL_COOKIE}=bogus`],
       ['a well-formed credential of nobody', () => `${CREDENTIAL_COOKIE}=${'A'.repeat(43)}`],
     ])('tells its id with %s only that it ended (NOT_FOUND with the reason), never the replacement', async (_what, cookie) => {
-      const { http, session } = await newSession();
-      const replacement = await http.client.session.reset.mutate({ sessionId: session.sessionId });
+      const { client, session } = await newBrowser(t.url);
+      const replacement = await client.session.reset.mutate({ sessionId: session.sessionId });
       const { error, events } = await outcomeFor(cookie(), { sessionId: session.sessionId });
       expect(events).toEqual([]);
       expect(error?.data).toMatchObject({ code: 'NOT_FOUND', reason: 'reset' });
@@ -44,9 +37,9 @@ describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseK
     });
 
     it('tells another live session’s credential only that it ended', async () => {
-      const owner = await newSession();
-      const stranger = await newSession();
-      const replacement = await owner.http.client.session.reset.mutate({ sessionId: owner.session.sessionId });
+      const owner = await newBrowser(t.url);
+      const stranger = await newBrowser(t.url);
+      const replacement = await owner.client.session.reset.mutate({ sessionId: owner.session.sessionId });
       const { error, events } = await outcomeFor(stranger.cookie, { sessionId: owner.session.sessionId });
       expect(events).toEqual([]);
       expect(error?.data).toMatchObject({ code: 'NOT_FOUND', reason: 'reset' });
@@ -54,9 +47,9 @@ describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseK
     });
 
     it('shows its final event, with the replacement, to its own credential and to the replacement’s', async () => {
-      const { http, session, cookie: ownCookie } = await newSession();
-      const replacement = await http.client.session.reset.mutate({ sessionId: session.sessionId });
-      const rotatedCookie = http.jar.header();
+      const { client, jar, session, cookie: ownCookie } = await newBrowser(t.url);
+      const replacement = await client.session.reset.mutate({ sessionId: session.sessionId });
+      const rotatedCookie = jar.header();
       expect(rotatedCookie).not.toBe(ownCookie);
       for (const cookie of [ownCookie, rotatedCookie]) {
         const { error, events } = await outcomeFor(cookie, { sessionId: session.sessionId });
@@ -66,10 +59,10 @@ describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseK
     });
 
     it('tells a stranger that an expired session expired, and shows its owner the final event', async () => {
-      const owner = await newSession();
-      const stranger = await newSession();
+      const owner = await newBrowser(t.url);
+      const stranger = await newBrowser(t.url);
       await t.app.db.models.UserSession.update({ expiresAt: new Date(Date.now() - 1000) }, { where: { id: owner.session.sessionId } });
-      expect(await owner.http.client.session.validate.mutate({ sessionId: owner.session.sessionId })).toEqual({ valid: false, reason: 'expired' });
+      expect(await owner.client.session.validate.mutate({ sessionId: owner.session.sessionId })).toEqual({ valid: false, reason: 'expired' });
       await t.app.services.events.flush();
 
       const refused = await outcomeFor(stranger.cookie, { sessionId: owner.session.sessionId });
@@ -87,7 +80,7 @@ describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseK
       ['a sequence past 2^64', `1-${MAX_PART.slice(0, -1)}6`],
       ['20 nines', '99999999999999999999-0'],
     ])('refuses %s with BAD_REQUEST that says what an event id is', async (_what, lastEventId) => {
-      const { session, cookie } = await newSession();
+      const { session, cookie } = await newBrowser(t.url);
       const { error, events } = await outcomeFor(cookie, { sessionId: session.sessionId, lastEventId });
       expect(events).toEqual([]);
       expect(error?.data?.code).toBe('BAD_REQUEST');
@@ -97,8 +90,8 @@ describe.each(DATABASE_KINDS)('session.events hardening on %s', (kind: DatabaseK
     });
 
     it('reads nothing after the largest possible id, without a Redis error', async () => {
-      const { http, session } = await newSession();
-      await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'one' });
+      const { client, session } = await newBrowser(t.url);
+      await client.chat.send.mutate({ sessionId: session.sessionId, text: 'one' });
       await t.app.services.events.flush();
       const largest = `${MAX_PART}-${MAX_PART}`;
       await expect(t.app.services.events.since(session.sessionId, largest)).resolves.toEqual([]);

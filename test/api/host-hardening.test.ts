@@ -1,9 +1,10 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TRPC_MAX_BATCH, TRPC_MAX_BODY_BYTES } from '../../src/shared/limits.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { expectActionableMessage, FOREIGN_ORIGIN, GENEROUS_LIMITS, UNKNOWN_SESSION_ID } from './helpers.js';
+import { useTestApp, type TestApp } from '../support/test-app.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { FOREIGN_ORIGIN, GENEROUS_LIMITS, UNKNOWN_SESSION_ID } from '../support/api-requests.js';
 
 /** What came back on a raw connection before the server closed it (or `wait` ran out). */
 function rawExchange(url: string, request: string, opts: { resetAfterWrite?: boolean; waitMs?: number } = {}): Promise<string> {
@@ -51,14 +52,10 @@ function wsClose(url: string, send: (ws: WebSocket) => void, headers: Record<str
 }
 
 describe('the host stays up under hostile requests', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      env: { ...GENEROUS_LIMITS, WS_MAX_PER_IP: '3' },
-      overrides: { timeouts: { headersMs: 400, webSocketHandshakeMs: 300 } },
-    });
+  const t = useTestApp({
+    env: { ...GENEROUS_LIMITS, WS_MAX_PER_IP: '3' },
+    overrides: { timeouts: { headersMs: 400, webSocketHandshakeMs: 300 } },
   });
-  afterAll(async () => { await t.close(); });
 
   describe('request targets that are no URL (item 1)', () => {
     for (const target of ['//a:99999/', 'http://a:99999/', '*', 'http://[::1/']) {
@@ -207,9 +204,7 @@ describe('the host stays up under hostile requests', () => {
 });
 
 describe('WS_MAX_PER_IP counts an IPv6 client by its /64, as the rate limits do (item 14)', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, WS_MAX_PER_IP: '2', TRUST_PROXY: 'loopback' } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ...GENEROUS_LIMITS, WS_MAX_PER_IP: '2', TRUST_PROXY: 'loopback' } });
 
   function connectAs(ip: string): Promise<{ ws?: WebSocket; status?: number }> {
     return new Promise((resolve) => {

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TRPC_MAX_BODY_BYTES } from '../../src/shared/limits.js';
 import { sendByNodeHttp, sendInsistently, type HttpOutcome, type InsistentOutcome, type InsistentRequest } from '../support/insistent-client.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { countSessions, expectActionableMessage, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from './helpers.js';
+import { useTestApp, type TestApp } from '../support/test-app.js';
+import { expectActionableMessage } from '../support/api-errors.js';
+import { countSessions, GENEROUS_LIMITS, REST_GENERATE, REST_VALIDATE } from '../support/api-requests.js';
 
 const CLIENTS = 30;
 const HUGE_BODY = 24 * 1000 * 1000;
@@ -46,9 +47,7 @@ function expectReadByNodeHttp(outcomes: HttpOutcome[], status: number, code: str
 }
 
 describe('an answer that closes the connection reaches a client that is still sending (lingering close)', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: GENEROUS_LIMITS });
 
   it(`answers ${CLIENTS} clients sending a 24 MB tRPC body (declared) with 413, none of them reset`, async () => {
     const outcomes = await everyClient({ head: postHead('/api/trpc/session.validate', `Content-Length: ${HUGE_BODY}`), bodyBytes: HUGE_BODY }, () => t.url);
@@ -132,9 +131,7 @@ describe('an answer that closes the connection reaches a client that is still se
 
 describe('a lingering close is bounded', () => {
   const LINGER = { ms: 1000, bytes: 1024 * 1024, connections: 3 };
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: GENEROUS_LIMITS, overrides: { linger: LINGER } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: GENEROUS_LIMITS, overrides: { linger: LINGER } });
 
   const declaredHuge = postHead('/api/trpc/session.validate', 'Content-Length: 4000000000');
 

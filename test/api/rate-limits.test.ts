@@ -1,24 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import type { SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectActionableMessage, expectTrpcCode, restError, trpcFailure, type TrpcClientError } from '../support/api-errors.js';
+import { credentialCookies } from '../support/set-cookies.js';
 import {
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
   auditRows,
   countSessions,
-  credentialCookies,
-  expectActionableMessage,
-  expectTrpcCode,
   postJson,
-  restError,
-  trpcFailure,
   unique,
-  type TrpcClientError,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 /** The documented default: 10 requests per minute per client on each of generate, reset and the validations that prove nothing. */
 const LIMIT = 10;
@@ -55,19 +51,8 @@ function expectTrpcRefusal(error: TrpcClientError): void {
 }
 
 describe.each(DATABASE_KINDS)('rate limits on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    // Apps sharing a database close before the one that owns it.
-    for (const app of started.reverse()) await app.close();
-    started.length = 0;
-  });
-
   /** A fresh app has a fresh budget: its own Redis prefix unless told to share one. */
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options });
-    started.push(app);
-    return app;
-  }
+  const start = useTestAppsPerTest({ database: kind });
 
   it('lets 10 session.generate calls a minute through, counting down, and refuses the 11th with 429', async () => {
     const t = await start();

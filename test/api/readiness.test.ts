@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { HookedStore } from '../jobs/store-wrappers.js';
+import { HookedStore } from '../support/store-wrappers.js';
 
 /** /readyz asks the database, Redis and the object store: the store is the one counted here, through a wrapper of the real one. */
 describe('/readyz is throttled', () => {

@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessionViewSchema, validateResultSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
+import { expectActionableMessage, restError } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies, theCredentialCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   REST_GENERATE,
   REST_VALIDATE,
   UNKNOWN_SESSION_ID,
-  cookieHeader,
-  credentialCookies,
-  expectActionableMessage,
   postJson,
-  restError,
-  theCredentialCookie,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 describe.each(DATABASE_KINDS)('REST aliases on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
 
   async function generateByRest(): Promise<{ sessionId: string; credential: string }> {
     const response = await postJson(t.url, REST_GENERATE, undefined);

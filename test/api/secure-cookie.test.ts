@@ -1,11 +1,12 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSecureRequestTest } from '../../src/server/http/request-security.js';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, theCredentialCookie, type RawResponse } from './helpers.js';
+import { useTestApp, type TestApp } from '../support/test-app.js';
+import { theCredentialCookie } from '../support/set-cookies.js';
+import { GENEROUS_LIMITS, REST_GENERATE, rawRequest, type RawResponse } from '../support/api-requests.js';
 
 const SECURE_NAME = `__Host-${CREDENTIAL_COOKIE}`;
 
@@ -18,9 +19,7 @@ function viaProxy(t: TestApp, path: string, proto: string): Promise<RawResponse>
 }
 
 describe('the credential cookie behind a TLS proxy that TRUST_PROXY names', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } });
 
   it('is Secure with the __Host- prefix when the proxy says https, though Host is 127.0.0.1', async () => {
     const response = await viaProxy(t, REST_GENERATE, 'https');
@@ -67,9 +66,7 @@ describe('the credential cookie behind a TLS proxy that TRUST_PROXY names', () =
 });
 
 describe('a plain credential cookie on a request that came over TLS', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ...GENEROUS_LIMITS, TRUST_PROXY: 'loopback' } });
 
   /** A session the attacker owns, whose credential a sibling subdomain plants as a plain cookie. */
   async function attackersCredential(): Promise<{ sessionId: string; credential: string }> {

@@ -1,30 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
 import { sessionViewSchema, type SessionView } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { CookieJar, createTestClient, isTrpcError } from '../support/trpc-client.js';
+import { expectActionableMessage, expectTrpcCode, trpcErrorBodySchema, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader, credentialCookies, theCredentialCookie } from '../support/set-cookies.js';
 import {
   GENEROUS_LIMITS,
   UNKNOWN_SESSION_ID,
-  cookieHeader,
   countSessions,
-  credentialCookies,
-  expectActionableMessage,
-  expectTrpcCode,
   postJson,
   sha256Hex,
-  theCredentialCookie,
-  trpcErrorBodySchema,
-  trpcFailure,
-} from './helpers.js';
+} from '../support/api-requests.js';
 
 type TestClient = ReturnType<typeof createTestClient>;
 
 describe.each(DATABASE_KINDS)('session procedures on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind, env: GENEROUS_LIMITS }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind, env: GENEROUS_LIMITS });
 
   /** A browser with a session of its own. */
   async function browserWithSession(): Promise<{ browser: TestClient; session: SessionView; credential: string }> {

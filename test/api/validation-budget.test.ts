@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { DATABASE_KINDS, type DatabaseKind } from '../support/databases.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { useTestAppsPerTest } from '../support/test-app.js';
 import { CookieJar, createTestClient } from '../support/trpc-client.js';
-import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, cookieHeader, expectActionableMessage, expectTrpcCode, postJson, restError, trpcFailure } from './helpers.js';
+import { expectActionableMessage, expectTrpcCode, restError, trpcFailure } from '../support/api-errors.js';
+import { cookieHeader } from '../support/set-cookies.js';
+import { REST_VALIDATE, UNKNOWN_SESSION_ID, auditRows, postJson } from '../support/api-requests.js';
 
 /** The documented default budget of an address for generate and for validations that prove nothing. */
 const PER_IP = 10;
@@ -18,27 +21,11 @@ function retryAfterOf(headers: Headers | undefined): number {
 }
 
 describe.each(DATABASE_KINDS)('session.validate budgets on %s', (kind: DatabaseKind) => {
-  const started: TestApp[] = [];
-  afterEach(async () => {
-    for (const app of started.splice(0)) await app.close();
-  });
-
-  async function start(options: TestAppOptions = {}): Promise<TestApp> {
-    const app = await startTestApp({ database: kind, ...options });
-    started.push(app);
-    return app;
-  }
-
-  /** A browser that holds a session: its cookie proves it. */
-  async function browserWithSession(t: TestApp) {
-    const browser = createTestClient(t.url);
-    const session = await browser.client.session.generate.mutate();
-    return Object.assign(browser, { sessionId: session.sessionId });
-  }
+  const start = useTestAppsPerTest({ database: kind });
 
   it('lets 30 reloads of a session from one address in a minute through (RATE_LIMIT_PER_MINUTE at its default of 10)', async () => {
     const t = await start();
-    const browser = await browserWithSession(t);
+    const browser = await newBrowser(t.url);
     for (let i = 0; i < 30; i += 1) {
       const result = await browser.client.session.validate.mutate({ sessionId: browser.sessionId });
       expect(result.valid).toBe(true);
@@ -51,7 +38,7 @@ describe.each(DATABASE_KINDS)('session.validate budgets on %s', (kind: DatabaseK
 
   it('lets an office behind one address open its sessions after the address spent its budget on guesses', async () => {
     const t = await start();
-    const people = await Promise.all([browserWithSession(t), browserWithSession(t), browserWithSession(t)]);
+    const people = await Promise.all([newBrowser(t.url), newBrowser(t.url), newBrowser(t.url)]);
     const guesser = createTestClient(t.url);
     for (let i = 0; i < PER_IP; i += 1) expect(await guesser.client.session.validate.mutate({ sessionId: UNKNOWN_SESSION_ID })).toEqual({ valid: false, reason: 'not_found' });
     expectTrpcCode(await trpcFailure(guesser.client.session.validate.mutate({ sessionId: UNKNOWN_SESSION_ID })), 'TOO_MANY_REQUESTS', 429);
@@ -63,8 +50,8 @@ describe.each(DATABASE_KINDS)('session.validate budgets on %s', (kind: DatabaseK
 
   it('still counts validations that prove nothing against the address: unknown ids, another browser’s session, no cookie', async () => {
     const t = await start();
-    const owner = await browserWithSession(t);
-    const stranger = await browserWithSession(t);
+    const owner = await newBrowser(t.url);
+    const stranger = await newBrowser(t.url);
     const cookieless = createTestClient(t.url);
     const guesses = [
       () => cookieless.client.session.validate.mutate({ sessionId: UNKNOWN_SESSION_ID }),
@@ -100,7 +87,7 @@ describe.each(DATABASE_KINDS)('session.validate budgets on %s', (kind: DatabaseK
 
   it('refuses the 4th proven validation a minute with SESSION_VALIDATIONS_PER_MINUTE=3, with Retry-After, for that session only', async () => {
     const t = await start({ env: { SESSION_VALIDATIONS_PER_MINUTE: '3' } });
-    const browser = await browserWithSession(t);
+    const browser = await newBrowser(t.url);
     for (let i = 0; i < 3; i += 1) expect((await browser.client.session.validate.mutate({ sessionId: browser.sessionId })).valid).toBe(true);
 
     const refused = await trpcFailure(browser.client.session.validate.mutate({ sessionId: browser.sessionId }));
@@ -118,13 +105,13 @@ describe.each(DATABASE_KINDS)('session.validate budgets on %s', (kind: DatabaseK
     expect(row).toMatchObject({ sessionId: browser.sessionId, outcome: 'refused', metadata: { quota: 'session.validations' } });
 
     // Another session from the same address has a budget of its own.
-    const other = await browserWithSession(t);
+    const other = await newBrowser(t.url);
     expect((await other.client.session.validate.mutate({ sessionId: other.sessionId })).valid).toBe(true);
   });
 
   it('applies the same rule through the REST alias /api/session/validate-uuid', async () => {
     const t = await start({ env: { SESSION_VALIDATIONS_PER_MINUTE: '3' } });
-    const browser = await browserWithSession(t);
+    const browser = await newBrowser(t.url);
     const credential = browser.jar.header();
     for (let i = 0; i < 3; i += 1) {
       const response = await postJson(t.url, REST_VALIDATE, { sessionId: browser.sessionId }, { cookie: credential });

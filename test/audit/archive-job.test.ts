@@ -1,25 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
 import { AuditCheckpoints, checkpointKeyFrom } from '../../src/server/services/audit/audit-checkpoint.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 
 const CHECKPOINT_KEY = 'archive-job-test-checkpoint-key-0123456789';
 
 describe('the archive-audit job scheduler and the audit checkpoint', () => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    // Retention of 1 ms: every row is past it by the time the job runs, every 300 ms here; a checkpoint every 300 ms too.
-    h = await startFilesHarness({
-      database: 'sqlite',
-      store: 'local',
-      env: { AUDIT_RETENTION: '1ms', CLEANUP_EVERY: '1h', AUDIT_CHECKPOINT_KEY: CHECKPOINT_KEY },
-      workerOverrides: { scheduleMaintenance: true, archiveAuditEveryMs: 300, auditCheckpointEveryMs: 300 },
-    });
+  // Retention of 1 ms: every row is past it by the time the job runs, every 300 ms here; a checkpoint every 300 ms too.
+  const h = useFilesApp({
+    database: 'sqlite',
+    store: 'local',
+    env: { AUDIT_RETENTION: '1ms', CLEANUP_EVERY: '1h', AUDIT_CHECKPOINT_KEY: CHECKPOINT_KEY },
+    workerOverrides: { scheduleMaintenance: true, archiveAuditEveryMs: 300, auditCheckpointEveryMs: 300 },
   });
-  afterAll(async () => { await h.close(); });
 
   it('is registered by the workers and moves the rows of real requests to the object store', async () => {
     const schedulers = await h.workers?.queues.archiveAudit.getJobSchedulers();

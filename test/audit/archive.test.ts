@@ -11,8 +11,8 @@ import { createObjectStore } from '../../src/server/storage/create-object-store.
 import type { ObjectStore } from '../../src/server/storage/object-store.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startS3rver, type S3Server } from '../support/s3rver.js';
-import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
-import { rewriteChainFrom } from './tamper.js';
+import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support/audit-fixtures.js';
+import { rewriteChainFrom } from './support/chain-tampering.js';
 
 const DAY = 86_400_000;
 const STORES = ['local', 's3'] as const;

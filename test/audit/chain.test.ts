@@ -7,7 +7,7 @@ import { AuditService } from '../../src/server/services/audit/audit.service.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { LocalObjectStore } from '../../src/server/storage/local-object-store.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { actor, recordMany, useChainDatabase } from './support.js';
+import { actor, recordMany, useChainDatabase } from './support/audit-fixtures.js';
 
 describe.each(DATABASE_KINDS)('the audit chain on %s', (kind) => {
   const c = useChainDatabase(kind);

@@ -10,8 +10,8 @@ import { LocalObjectStore } from '../../src/server/storage/local-object-store.js
 import type { ObjectStore } from '../../src/server/storage/object-store.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startS3rver, type S3Server } from '../support/s3rver.js';
-import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
-import { rewriteChainFrom, truncateChain } from './tamper.js';
+import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support/audit-fixtures.js';
+import { rewriteChainFrom, truncateChain } from './support/chain-tampering.js';
 
 const STORES = ['local', 's3'] as const;
 const KEY = 'checkpoint-test-key-0123456789abcdef0123456789';

@@ -5,7 +5,8 @@ import { auditChainParts, verifyAuditChain } from '../../src/server/services/aud
 import { sessionViewSchema } from '../../src/shared/session.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { cookieHeader, GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE, theCredentialCookie } from '../api/helpers.js';
+import { cookieHeader, theCredentialCookie } from '../support/set-cookies.js';
+import { GENEROUS_LIMITS, postJson, REST_GENERATE, REST_VALIDATE } from '../support/api-requests.js';
 
 /** One browser's session on `url`: generated, then validated `times` times, concurrently. */
 async function browse(url: string, times: number): Promise<void> {

@@ -5,7 +5,7 @@ import { QueryTypes } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/database.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support.js';
+import { cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support/audit-fixtures.js';
 
 /** Swaps the ids of two rows: each keeps its content and hash, so each sits where the other was. */
 async function swapRows(db: Database, a: number, b: number): Promise<void> {

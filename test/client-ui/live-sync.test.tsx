@@ -4,7 +4,7 @@ import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/client/session/index.js';
 import type { SessionEvent } from '../../src/shared/events.js';
-import { FakeApiServer } from './support/fake-api-server.js';
+import { FakeApiServer } from '../support/fake-api-server.js';
 import { FakeEventSource } from './support/fake-event-source.js';
 import { newChannelName, renderTab, toastTexts } from './support/render-app.js';
 import { renderScreens } from './support/render-screens.js';

@@ -3,7 +3,7 @@ import { Component, type ReactNode } from 'react';
 import { toast } from 'react-hot-toast';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppProviders, memoryStore, useConnection, useEventLog, useSessionActions, useSessionState, useSessionUUID } from '../../src/client/session/index.js';
-import { FakeApiServer } from './support/fake-api-server.js';
+import { FakeApiServer } from '../support/fake-api-server.js';
 import { FakeEventSource } from './support/fake-event-source.js';
 import { BASE_URL, newChannelName, renderTab } from './support/render-app.js';
 

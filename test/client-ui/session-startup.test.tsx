@@ -3,7 +3,7 @@ import { act, cleanup, waitFor } from '@testing-library/react';
 import { toast } from 'react-hot-toast';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSessionIdStore, memoryStore } from '../../src/client/session/index.js';
-import { FakeApiServer } from './support/fake-api-server.js';
+import { FakeApiServer } from '../support/fake-api-server.js';
 import { FakeEventSource } from './support/fake-event-source.js';
 import { newChannelName, renderTab, toastTexts } from './support/render-app.js';
 

@@ -1,7 +1,7 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { toast } from 'react-hot-toast';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeApiServer } from './support/fake-api-server.js';
+import { FakeApiServer } from '../support/fake-api-server.js';
 import { toastTexts } from './support/render-app.js';
 import { renderScreens } from './support/render-screens.js';
 

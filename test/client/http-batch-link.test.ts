@@ -4,7 +4,7 @@ import { createHttpLink, KEEPALIVE_CONTEXT } from '../../src/client/api/http-lin
 import type { AppRouter } from '../../src/server/api/root.js';
 import { TRPC_MAX_BATCH } from '../../src/shared/limits.js';
 import { TRPC_PATH } from '../../src/shared/paths.js';
-import { FakeApiServer } from '../client-ui/support/fake-api-server.js';
+import { FakeApiServer } from '../support/fake-api-server.js';
 
 describe('the HTTP batch link', () => {
   it(`sends at most TRPC_MAX_BATCH (${TRPC_MAX_BATCH}) calls per request, as the server refuses bigger batches`, async () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventHandlers, EventSource } from '../../src/client/realtime/event-source.js';
 import { TabHub, type SessionNote, type SessionRefusal } from '../../src/client/realtime/tab-hub.js';
 import type { SessionView } from '../../src/shared/session.js';
+import { eventually } from '../support/eventually.js';
 import { after } from '../support/subscription.js';
 
 /** The server side of the leader's subscriptions: what was asked, and a way to end them. */
@@ -23,13 +24,6 @@ class ScriptedSource {
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await after(20, null);
-  }
-}
 
 function note(createdAt: string): SessionNote {
   const session: SessionView = { sessionId: randomUUID(), status: 'active', createdAt, lastSeenAt: createdAt, expiresAt: createdAt, version: 1 };
@@ -56,10 +50,10 @@ describe('TabHub: how subscriptions end', () => {
     const sessionId = randomUUID();
     const tabs = openTabs(3, server);
     for (const { hub } of tabs) hub.setSession(sessionId);
-    await until(() => server.open.size === 1);
+    await eventually(() => server.open.size === 1);
 
     server.each((handlers) => { handlers.onEnd({ kind: 'denied', reason: 'expired', message: 'This session has expired.' }); });
-    await until(() => tabs.every(({ refusals }) => refusals.length === 1));
+    await eventually(() => tabs.every(({ refusals }) => refusals.length === 1));
     for (const { refusals } of tabs) expect(refusals).toEqual([{ sessionId, refusal: { kind: 'denied', reason: 'expired', message: 'This session has expired.' } }]);
     await after(200, null);
     expect(server.requests).toHaveLength(1);
@@ -70,11 +64,11 @@ describe('TabHub: how subscriptions end', () => {
     const sessionId = randomUUID();
     const [tab] = openTabs(1, server);
     tab?.hub.setSession(sessionId);
-    await until(() => server.open.size === 1);
+    await eventually(() => server.open.size === 1);
     server.each((handlers) => { handlers.onEvent('1700000000000-4', { type: 'file.removed', fileId: randomUUID() }); });
 
     server.each((handlers) => { handlers.onEnd({ kind: 'interrupted', retryAfterMs: 30, message: 'Too many subscriptions.' }); });
-    await until(() => server.requests.length === 2);
+    await eventually(() => server.requests.length === 2);
     expect(server.requests[1]).toEqual({ sessionId, lastEventId: '1700000000000-4' });
     expect(tab?.refusals).toEqual([]);
   });
@@ -89,7 +83,7 @@ describe('TabHub: how subscriptions end', () => {
     // This tab's start-up finished only now, with the session it found before the other moved on.
     late?.hub.setSession(older.session.sessionId, older);
 
-    await until(() => late?.hub.currentSessionId === newer.session.sessionId);
+    await eventually(() => late?.hub.currentSessionId === newer.session.sessionId);
     expect(ahead?.hub.currentSessionId).toBe(newer.session.sessionId);
   });
 
@@ -98,11 +92,11 @@ describe('TabHub: how subscriptions end', () => {
     const sessionId = randomUUID();
     const tabs = openTabs(2, server);
     for (const { hub } of tabs) hub.setSession(sessionId);
-    await until(() => tabs.some(({ hub }) => hub.isLeader) && server.open.size === 1);
+    await eventually(() => tabs.some(({ hub }) => hub.isLeader) && server.open.size === 1);
     const follower = tabs.find(({ hub }) => !hub.isLeader);
 
     follower?.hub.reconnect();
-    await until(() => server.requests.length === 2);
+    await eventually(() => server.requests.length === 2);
     expect(server.open.size).toBe(1);
   });
 });
@@ -118,13 +112,13 @@ describe('TabHub: a tab that opens late', () => {
     const first = new TabHub({ source: server.source, channelName, channelOptions: { type: 'simulate' } });
     hubs.push(first);
     first.setSession(sessionId);
-    await until(() => first.isLeader && server.open.size === 1);
+    await eventually(() => first.isLeader && server.open.size === 1);
 
     const late = new TabHub({ source: server.source, channelName, channelOptions: { type: 'simulate' } });
     hubs.push(late);
     const statuses: string[] = [];
     late.onStatus((status) => statuses.push(status));
-    await until(() => statuses.includes('connected'));
+    await eventually(() => statuses.includes('connected'));
     expect(late.isLeader).toBe(false);
     expect(server.open.size).toBe(1);
   });

@@ -1,24 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServerEventSource } from '../../src/client/realtime/event-source.js';
 import { TabHub } from '../../src/client/realtime/tab-hub.js';
 import type { SessionEvent } from '../../src/shared/events.js';
+import { eventually } from '../support/eventually.js';
 import { after } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } }); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await after(20, null);
-  }
-}
 
 it('keeps one WebSocket for all tabs of a browser against the real server, and hands it over on close', async () => {
   const http = createTestClient(t.url);
@@ -39,19 +31,19 @@ it('keeps one WebSocket for all tabs of a browser against the real server, and h
     hub.setSession(session.sessionId);
     return { hub, texts };
   });
-  await until(() => t.app.websockets.connections === 1 && t.app.services.events.localSubscriptions === 1);
+  await eventually(() => t.app.websockets.connections === 1 && t.app.services.events.localSubscriptions === 1);
   await after(300, null);
   expect(t.app.websockets.connections).toBe(1);
 
   await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'hello tabs' });
-  await until(() => tabs.every(({ texts }) => texts.length === 1));
+  await eventually(() => tabs.every(({ texts }) => texts.length === 1));
 
   const leader = tabs.find(({ hub }) => hub.isLeader);
   await leader?.hub.close();
   await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'while nobody leads' });
   const rest = tabs.filter((tab) => tab !== leader);
-  await until(() => rest.every(({ texts }) => texts.length === 2));
+  await eventually(() => rest.every(({ texts }) => texts.length === 2));
   for (const { texts } of rest) expect(texts).toEqual(['hello tabs', 'while nobody leads']);
-  await until(() => t.app.websockets.connections === 1);
+  await eventually(() => t.app.websockets.connections === 1);
   await Promise.all(rest.map(({ hub }) => hub.close()));
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventHandlers, EventSource } from '../../src/client/realtime/event-source.js';
 import { TabHub } from '../../src/client/realtime/tab-hub.js';
 import type { SessionEvent } from '../../src/shared/events.js';
+import { eventually } from '../support/eventually.js';
 import { after } from '../support/subscription.js';
 
 /**
@@ -37,13 +38,6 @@ class InMemoryEventServer {
 
 const textsOf = (events: { event: SessionEvent }[]) => events.map(({ event }) => (event.type === 'chat.message' ? event.message.text : event.type));
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await after(20, null);
-  }
-}
 
 describe('TabHub (simulated tabs of one browser)', () => {
   const hubs: TabHub[] = [];
@@ -67,13 +61,13 @@ describe('TabHub (simulated tabs of one browser)', () => {
     const sessionId = randomUUID();
     const tabs = openTabs(4, server, `hub-${randomUUID()}`);
     for (const { hub } of tabs) hub.setSession(sessionId);
-    await until(() => tabs.some(({ hub }) => hub.isLeader));
+    await eventually(() => tabs.some(({ hub }) => hub.isLeader));
     await after(300, null);
     expect(tabs.filter(({ hub }) => hub.isLeader)).toHaveLength(1);
     expect(server.open.size).toBe(1);
 
     for (const text of ['a', 'b', 'c']) server.publish(sessionId, text);
-    await until(() => tabs.every(({ seen }) => seen.length === 3));
+    await eventually(() => tabs.every(({ seen }) => seen.length === 3));
     await after(100, null);
     for (const { seen } of tabs) expect(textsOf(seen)).toEqual(['a', 'b', 'c']);
   });
@@ -83,9 +77,9 @@ describe('TabHub (simulated tabs of one browser)', () => {
     const sessionId = randomUUID();
     const tabs = openTabs(3, server, `hub-${randomUUID()}`);
     for (const { hub } of tabs) hub.setSession(sessionId);
-    await until(() => server.open.size === 1);
+    await eventually(() => server.open.size === 1);
     server.publish(sessionId, 'before');
-    await until(() => tabs.every(({ seen }) => seen.length === 1));
+    await eventually(() => tabs.every(({ seen }) => seen.length === 1));
 
     const leader = tabs.find(({ hub }) => hub.isLeader);
     expect(leader).toBeDefined();
@@ -93,9 +87,9 @@ describe('TabHub (simulated tabs of one browser)', () => {
     // Published while no tab leads: the next leader must replay it.
     server.publish(sessionId, 'during hand-over');
     const rest = tabs.filter((tab) => tab !== leader);
-    await until(() => rest.some(({ hub }) => hub.isLeader), 10_000);
+    await eventually(() => rest.some(({ hub }) => hub.isLeader), 10_000);
     server.publish(sessionId, 'after');
-    await until(() => rest.every(({ seen }) => seen.length === 3));
+    await eventually(() => rest.every(({ seen }) => seen.length === 3));
     await after(100, null);
     for (const { seen } of rest) expect(textsOf(seen)).toEqual(['before', 'during hand-over', 'after']);
     expect(server.open.size).toBe(1);
@@ -109,17 +103,17 @@ describe('TabHub (simulated tabs of one browser)', () => {
     const changes: (string | null)[][] = tabs.map(() => []);
     tabs.forEach(({ hub }, i) => hub.onSessionChange((id) => changes[i]?.push(id)));
     for (const { hub } of tabs) hub.setSession(first);
-    await until(() => server.open.size === 1);
+    await eventually(() => server.open.size === 1);
 
     tabs[2]?.hub.setSession(second);
-    await until(() => tabs.every(({ hub }) => hub.currentSessionId === second));
+    await eventually(() => tabs.every(({ hub }) => hub.currentSessionId === second));
     expect(changes[0]).toEqual([second]);
     expect(changes[1]).toEqual([second]);
     expect(changes[2]).toEqual([]);
-    await until(() => [...server.open].every((s) => s.sessionId === second) && server.open.size === 1);
+    await eventually(() => [...server.open].every((s) => s.sessionId === second) && server.open.size === 1);
     server.publish(first, 'old session');
     server.publish(second, 'new session');
-    await until(() => tabs.every(({ seen }) => seen.length === 1));
+    await eventually(() => tabs.every(({ seen }) => seen.length === 1));
     for (const { seen } of tabs) expect(textsOf(seen)).toEqual(['new session']);
   });
 
@@ -129,7 +123,7 @@ describe('TabHub (simulated tabs of one browser)', () => {
     const statuses: string[][] = tabs.map(() => []);
     tabs.forEach(({ hub }, i) => hub.onStatus((status) => statuses[i]?.push(status)));
     for (const { hub } of tabs) hub.setSession(randomUUID());
-    await until(() => statuses.every((list) => list.includes('connected')));
+    await eventually(() => statuses.every((list) => list.includes('connected')));
     expect(statuses.map((list) => list[0])).toEqual(['connecting', 'connecting']);
   });
 
@@ -142,10 +136,10 @@ describe('TabHub (simulated tabs of one browser)', () => {
     tabs[0]?.hub.shareFiles({ kind: 'state-wanted' });
     const sessionId = randomUUID();
     tabs[0]?.hub.setSession(sessionId);
-    await until(() => tabs.every(({ hub }) => hub.currentSessionId === sessionId));
+    await eventually(() => tabs.every(({ hub }) => hub.currentSessionId === sessionId));
 
     tabs[0]?.hub.shareFiles({ kind: 'refusals-dismissed', fileIds: [randomUUID()] });
-    await until(() => heard.slice(1).every((kinds) => kinds.length === 1));
+    await eventually(() => heard.slice(1).every((kinds) => kinds.length === 1));
     await after(100, null);
     expect(heard).toEqual([[], ['refusals-dismissed'], ['refusals-dismissed']]);
   });

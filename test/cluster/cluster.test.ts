@@ -7,7 +7,9 @@ import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { startFilesHarness, uploadedFileId, uploadRaw, newBrowser, settledFile, PNG, type FilesHarness } from '../files/harness.js';
+import { newBrowser } from '../support/browsers.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { settledFile, startFilesApp, type FilesApp } from '../support/files-app.js';
 
 /** The run's cluster (`npm run test:cluster` starts it); these tests run only there. */
 function clusterSeeds(): { host: string; port: number }[] {
@@ -27,7 +29,7 @@ describe('two instances on a Redis Cluster (3 masters, 3 replicas)', () => {
   let database: TestDatabase;
   let a: TestApp;
   let b: TestApp;
-  let files: FilesHarness;
+  let files: FilesApp;
   let admin: Cluster;
   let crossSlotBefore: number;
 
@@ -39,7 +41,7 @@ describe('two instances on a Redis Cluster (3 masters, 3 replicas)', () => {
     const env = { RATE_LIMIT_PER_MINUTE: '3' };
     a = await startTestApp({ sharedDatabase: database, env, overrides: { redisPrefix } });
     b = await startTestApp({ sharedDatabase: database, env, overrides: { redisPrefix } });
-    files = await startFilesHarness({ database: 'sqlite', store: 'local' });
+    files = await startFilesApp({ database: 'sqlite', store: 'local' });
   });
   afterAll(async () => {
     await files.close();

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type Browser, type FilesHarness } from '../files/harness.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { settledFile, startFilesApp, type FilesApp } from '../support/files-app.js';
 import { startRedisCluster, type RedisClusterProcess } from '../support/redis-cluster.js';
 import { recordEvents } from '../support/subscription.js';
 import { createWsTestClient } from '../support/ws-client.js';
@@ -24,11 +26,11 @@ async function within<T>(ms: number, what: string, attempt: () => Promise<T | un
 describe('a Redis Cluster losing a master (SIGKILL) while a tab is subscribed', () => {
   // A cluster of its own: killing a node of the run's shared one would disturb the other files.
   let cluster: RedisClusterProcess;
-  let h: FilesHarness;
+  let h: FilesApp;
 
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    h = await startFilesHarness({
+    h = await startFilesApp({
       database: 'sqlite',
       store: 'local',
       env: { REDIS_CLUSTER_NODES: cluster.nodes, RATE_LIMIT_PER_MINUTE: '10000', CHAT_RATE_LIMIT_PER_MINUTE: '10000', SESSION_MESSAGES_PER_MINUTE: '10000' },

@@ -1,43 +1,27 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AppServer } from './support/app-server.js';
-import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
-import { ConsoleWatch } from './support/console-watch.js';
-import { sessionIdOf } from './support/tab.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, useBrowserApp } from './support/browser-app.js';
+import { sessionIdOf } from './support/tab-actions.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
 /** What Chromium logs for the refused call a wrong token makes. */
 const REFUSED_TOKEN = /status of 401/;
 
 describe('the admin page in a real browser', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = useBrowserApp('admin', { dataDirPrefix: 'tabsync-admin-e2e-', env: { ADMIN_TOKEN }, build: 'normal' });
   let admin: Page;
-  const consoleWatch = new ConsoleWatch();
-  const app = new BrowserApp();
 
   beforeAll(async () => {
-    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-admin-e2e-', env: { ADMIN_TOKEN }, build: 'normal' }));
-    admin = consoleWatch.watch(await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage(), 'admin');
-  }, 120_000);
-
-  afterAll(() => app.stop());
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') {
-      await admin.screenshot({ path: path.join(ARTIFACTS, 'failed-admin.png') });
-      console.error(`The server's last lines:\n${server.log()}`);
-    }
-    expect(consoleWatch.take(), 'console errors').toEqual([]);
+    admin = await app.watchedPage(await app.browser.newContext({ viewport: { width: 1280, height: 800 } }), 'admin');
   });
 
   it('asks for the token, refuses a wrong one and opens with the right one', async () => {
-    await admin.goto(`${server.url}/admin`);
+    await admin.goto(`${app.server.url}/admin`);
     const input = admin.getByTestId('admin-token-input');
     // Chromium reports each refused request in the console, sometimes after the page has shown the
     // refusal: the 401s are allowed for the whole test, which ends long after the last of them.
-    await consoleWatch.allowing(REFUSED_TOKEN, async () => {
+    await app.consoleWatch.allowing(REFUSED_TOKEN, async () => {
       await input.fill('a-wrong-token-for-this-server');
       await admin.getByTestId('admin-token-submit').click();
       await admin.getByTestId('admin-error').filter({ hasText: 'admin token is wrong' }).waitFor();
@@ -55,9 +39,9 @@ describe('the admin page in a real browser', () => {
 
   it('shows the audit row of a session generated in another browser as it happens', async () => {
     await admin.getByTestId('admin-tail-status').filter({ hasText: 'Live' }).waitFor();
-    const visitor = consoleWatch.watch(await (await browser.newContext()).newPage(), 'visitor');
+    const visitor = await app.watchedPage(await app.browser.newContext(), 'visitor');
     try {
-      await visitor.goto(server.url);
+      await visitor.goto(app.server.url);
       const sessionId = await sessionIdOf(visitor);
       const row = admin.locator(`[data-testid="audit-row"][data-event="session.generated"][data-session-id="${sessionId}"]`);
       await row.waitFor();

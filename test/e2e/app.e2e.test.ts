@@ -1,11 +1,10 @@
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AppServer } from './support/app-server.js';
-import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
-import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, useBrowserApp } from './support/browser-app.js';
+import { NETWORK_FAILURE } from './support/console-watch.js';
 import { CHAT_PAGE_SIZE, CHAT_TEXT_MAX } from '../../src/shared/limits.js';
-import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab.js';
+import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage, waitForNewSession } from './support/tab-actions.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 /** A small upload limit for this run, so that a file over it is quick to make. */
@@ -20,62 +19,31 @@ async function saveScreenshot(page: Page, name: string, fullPage = false): Promi
 }
 
 describe('the app in a real browser', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = useBrowserApp('app', {
+    dataDirPrefix: 'tabsync-e2e-',
+    // Some tests read the connection's inner state (which tab leads) in the developer controls.
+    build: 'dev-controls',
+    env: {
+      CHAT_RATE_LIMIT_PER_MINUTE: '1000',
+      SESSION_MESSAGES_PER_MINUTE: '1000',
+      MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+    },
+  });
   let home: BrowserContext;
   let tabOne: Page;
   let tabTwo: Page;
-  const consoleWatch = new ConsoleWatch();
-  /** The pages a test opened, named, so that a failure leaves a picture of each. */
-  const openedPages = new Map<string, Page>();
-
-  async function newWatchedPage(context: BrowserContext, name: string): Promise<Page> {
-    const page = consoleWatch.watch(await context.newPage(), name);
-    openedPages.set(name, page);
-    return page;
-  }
-
-  async function openTab(context: BrowserContext, name: string): Promise<Page> {
-    const page = await newWatchedPage(context, name);
-    await page.goto(server.url);
-    return page;
-  }
-
-  const app = new BrowserApp();
 
   beforeAll(async () => {
-    ({ server, browser } = await app.start({
-      dataDirPrefix: 'tabsync-e2e-',
-      // Some tests read the connection's inner state (which tab leads) in the developer controls.
-      build: 'dev-controls',
-      env: {
-        CHAT_RATE_LIMIT_PER_MINUTE: '1000',
-        SESSION_MESSAGES_PER_MINUTE: '1000',
-        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-      },
-    }));
-    home = await browser.newContext({ viewport: LAPTOP });
-  }, 120_000);
-
-  afterAll(() => app.stop());
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const [name, page] of openedPages) {
-        if (!page.isClosed()) await saveScreenshot(page, `failed-${task.name.slice(0, 40)}-${name}`.replaceAll(/[^\w-]+/g, '-'));
-      }
-      console.error(`The server's last lines:\n${server.log()}`);
-    }
-    expect(consoleWatch.take(), 'console errors').toEqual([]);
+    home = await app.browser.newContext({ viewport: LAPTOP });
   });
 
   it('gives two tabs one session, and shows a message and a file from one in the other', async () => {
-    tabOne = await openTab(home, 'tab one');
+    tabOne = await app.openTab(home, 'tab one');
     const sessionId = await sessionIdOf(tabOne);
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
     await waitForConnection(tabOne, 'connected');
     // A tab opened later joins the session, and learns that the connection is up.
-    tabTwo = await openTab(home, 'tab two');
+    tabTwo = await app.openTab(home, 'tab two');
     expect(await sessionIdOf(tabTwo)).toBe(sessionId);
     await waitForConnection(tabTwo, 'connected');
 
@@ -91,7 +59,7 @@ describe('the app in a real browser', () => {
     await tabOne.getByTestId('file-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Notes shared between tabs.\n') });
     await waitForFile(tabTwo, 'notes.txt', 'stored');
     const href = await tabTwo.getByRole('link', { name: 'Download notes.txt' }).getAttribute('href');
-    const download = await home.request.get(new URL(href ?? '', server.url).toString());
+    const download = await home.request.get(new URL(href ?? '', app.server.url).toString());
     expect(await download.text()).toBe('Notes shared between tabs.\n');
 
     // A file picked in the composer travels with the message and shows on it in every tab.
@@ -121,7 +89,7 @@ describe('the app in a real browser', () => {
   });
 
   it('says why a file was not taken, in every tab, until it is dismissed in one', async () => {
-    await consoleWatch.allowing(/status of 413/, async () => {
+    await app.consoleWatch.allowing(/status of 413/, async () => {
       await tabOne.getByTestId('file-input').setInputFiles([
         { name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(MAX_UPLOAD_BYTES + 1) },
         { name: 'install.sh', mimeType: 'text/x-sh', buffer: Buffer.from('#!/bin/sh\necho installing\n') },
@@ -150,7 +118,7 @@ describe('the app in a real browser', () => {
   });
 
   it('lays the session out on a 360 px phone without horizontal scrolling', async () => {
-    const phone = await openTab(home, 'phone');
+    const phone = await app.openTab(home, 'phone');
     await phone.setViewportSize(PHONE);
     await waitForMessage(phone, 'The plan is attached');
     // The files are one tap away, in place of the conversation.
@@ -241,11 +209,11 @@ describe('the app in a real browser', () => {
   });
 
   it('shows the outage in both tabs while the server restarts, then recovers and keeps syncing', async () => {
-    await consoleWatch.allowing(NETWORK_FAILURE, async () => {
-      await server.stop();
+    await app.consoleWatch.allowing(NETWORK_FAILURE, async () => {
+      await app.server.stop();
       await Promise.all([waitForConnection(tabOne, 'offline'), waitForConnection(tabTwo, 'offline')]);
       await saveScreenshot(tabOne, 'laptop-offline');
-      await server.start();
+      await app.server.start();
       await Promise.all([waitForConnection(tabOne, 'connected'), waitForConnection(tabTwo, 'connected')]);
     });
     await sendMessage(tabTwo, 'Back after the restart');
@@ -255,11 +223,11 @@ describe('the app in a real browser', () => {
   }, 60_000);
 
   it('holds one WebSocket for three tabs of a browser', async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
+    const context = await app.browser.newContext({ viewport: LAPTOP });
     const openSockets = new Set<string>();
     const tabs: Page[] = [];
     for (const name of ['first', 'second', 'third']) {
-      const page = await newWatchedPage(context, `${name} of three`);
+      const page = await app.watchedPage(context, `${name} of three`);
       // Chromium's own record of the page's sockets, attached before the page loads.
       const devtools = await context.newCDPSession(page);
       devtools.on('Network.webSocketCreated', ({ requestId }) => openSockets.add(`${name}:${requestId}`));
@@ -268,7 +236,7 @@ describe('the app in a real browser', () => {
       tabs.push(page);
     }
     // All at once, as a browser restoring its tabs opens them: they must settle on one session.
-    await Promise.all(tabs.map((tab) => tab.goto(server.url)));
+    await Promise.all(tabs.map((tab) => tab.goto(app.server.url)));
     const sessionIds = await Promise.all(tabs.map(sessionIdOf));
     expect(new Set(sessionIds).size).toBe(1);
     for (const tab of tabs) await waitForConnection(tab, 'connected');
@@ -285,8 +253,8 @@ describe('the app in a real browser', () => {
   });
 
   it('loads older messages as the conversation is scrolled up', async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
-    const page = await openTab(context, 'long conversation');
+    const context = await app.browser.newContext({ viewport: LAPTOP });
+    const page = await app.openTab(context, 'long conversation');
     await waitForConnection(page, 'connected');
     const count = CHAT_PAGE_SIZE + 2;
     for (let n = 1; n <= count; n += 1) {
@@ -303,7 +271,7 @@ describe('the app in a real browser', () => {
   });
 
   it('works when the browser refuses storage', async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
+    const context = await app.browser.newContext({ viewport: LAPTOP });
     await context.addInitScript(() => {
       for (const name of ['localStorage', 'sessionStorage']) {
         Object.defineProperty(window, name, {
@@ -314,7 +282,7 @@ describe('the app in a real browser', () => {
         });
       }
     });
-    const page = await openTab(context, 'no storage');
+    const page = await app.openTab(context, 'no storage');
     expect(await sessionIdOf(page)).toMatch(/^[0-9a-f-]{36}$/);
     await waitForConnection(page, 'connected');
     await sendMessage(page, 'No storage, no problem');

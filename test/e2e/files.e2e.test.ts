@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AppServer } from './support/app-server.js';
-import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
-import { ConsoleWatch } from './support/console-watch.js';
-import { waitForConnection, waitForFile } from './support/tab.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, useBrowserApp } from './support/browser-app.js';
+import { waitForConnection, waitForFile } from './support/tab-actions.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
@@ -18,19 +16,13 @@ const PNG = Buffer.from(
 );
 
 describe('files in a real browser', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = useBrowserApp('files', { dataDirPrefix: 'tabsync-e2e-files-', build: 'normal', env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
   let home: BrowserContext;
   let tabOne: Page;
   let tabTwo: Page;
-  const consoleWatch = new ConsoleWatch();
-  const openedPages = new Map<string, Page>();
-  const app = new BrowserApp();
 
   async function openTab(name: string): Promise<Page> {
-    const page = consoleWatch.watch(await home.newPage(), name);
-    openedPages.set(name, page);
-    await page.goto(server.url);
+    const page = await app.openTab(home, name);
     await waitForConnection(page, 'connected');
     return page;
   }
@@ -41,22 +33,9 @@ describe('files in a real browser', () => {
   const fileRow = (page: Page, name: string) => page.getByTestId('file-list').locator('li', { hasText: name });
 
   beforeAll(async () => {
-    ({ server, browser } = await app.start({ dataDirPrefix: 'tabsync-e2e-files-', build: 'normal', env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } }));
-    home = await browser.newContext({ viewport: LAPTOP });
+    home = await app.browser.newContext({ viewport: LAPTOP });
     tabOne = await openTab('tab one');
     tabTwo = await openTab('tab two');
-  }, 120_000);
-
-  afterAll(() => app.stop());
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const [name, page] of openedPages) {
-        if (!page.isClosed()) await page.screenshot({ path: path.join(ARTIFACTS, `failed-files-${task.name.slice(0, 40)}-${name}`.replaceAll(/[^\w/.-]+/g, '-') + '.png') });
-      }
-      console.error(`The server's last lines:\n${server.log()}`);
-    }
-    expect(consoleWatch.take(), 'console errors').toEqual([]);
   });
 
   it('shows an upload’s progress in the other tab while the bytes travel', async () => {

@@ -1,12 +1,11 @@
 import path from 'node:path';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page, Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { chatPageSchema } from '../../src/shared/chat.js';
 import { TRPC_PATH } from '../../src/shared/paths.js';
-import type { AppServer } from './support/app-server.js';
-import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
-import { ConsoleWatch, NETWORK_FAILURE } from './support/console-watch.js';
-import { sendMessage, sessionIdOf, waitForConnection } from './support/tab.js';
+import { ARTIFACTS, useBrowserApp } from './support/browser-app.js';
+import { NETWORK_FAILURE } from './support/console-watch.js';
+import { sendMessage, sessionIdOf, waitForConnection } from './support/tab-actions.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 const SYNC_TIMEOUT_MS = 20_000;
@@ -48,44 +47,16 @@ async function keepPageCopies(context: BrowserContext): Promise<void> {
 }
 
 describe('reloads and the outbox in a real browser', () => {
-  let server: AppServer;
-  let browser: Browser;
-  const consoleWatch = new ConsoleWatch();
-  const openedPages = new Map<string, Page>();
-  const app = new BrowserApp();
-
-  async function openTab(context: BrowserContext, name: string): Promise<Page> {
-    const page = consoleWatch.watch(await context.newPage(), name);
-    openedPages.set(name, page);
-    await page.goto(server.url);
-    return page;
-  }
-
-  beforeAll(async () => {
-    ({ server, browser } = await app.start({
-      dataDirPrefix: 'tabsync-e2e-outbox-',
-      build: 'normal',
-      // The documented default, which 30 reloads would have spent three times over.
-      env: { RATE_LIMIT_PER_MINUTE: '10' },
-    }));
-  }, 120_000);
-
-  afterAll(() => app.stop());
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const [name, page] of openedPages) {
-        if (!page.isClosed()) await page.screenshot({ path: path.join(ARTIFACTS, `failed-outbox-${name}.png`.replaceAll(/[^\w.-]+/g, '-')) });
-      }
-      console.error(`The server's last lines:\n${server.log()}`);
-    }
-    openedPages.clear();
-    expect(consoleWatch.take(), 'console errors').toEqual([]);
+  const app = useBrowserApp('outbox', {
+    dataDirPrefix: 'tabsync-e2e-outbox-',
+    build: 'normal',
+    // The documented default, which 30 reloads would have spent three times over.
+    env: { RATE_LIMIT_PER_MINUTE: '10' },
   });
 
   it('stays in the session through 30 reloads in a minute, from one address', async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
-    const page = await openTab(context, 'reloading');
+    const context = await app.browser.newContext({ viewport: LAPTOP });
+    const page = await app.openTab(context, 'reloading');
     const sessionId = await sessionIdOf(page);
     await waitForConnection(page, 'connected');
     for (let reload = 1; reload <= 30; reload += 1) {
@@ -99,17 +70,17 @@ describe('reloads and the outbox in a real browser', () => {
 
   it('keeps a message written while the server is down across a reload, and delivers it exactly once when the server is back', async () => {
     // A page Playwright serves counts as a public one to Chromium, which asks before it lets such a page reach 127.0.0.1.
-    const context = await browser.newContext({ viewport: LAPTOP, permissions: ['local-network-access'] });
+    const context = await app.browser.newContext({ viewport: LAPTOP, permissions: ['local-network-access'] });
     await keepPageCopies(context);
-    const tabOne = await openTab(context, 'outbox tab one');
+    const tabOne = await app.openTab(context, 'outbox tab one');
     const sessionId = await sessionIdOf(tabOne);
-    const tabTwo = await openTab(context, 'outbox tab two');
+    const tabTwo = await app.openTab(context, 'outbox tab two');
     expect(await sessionIdOf(tabTwo)).toBe(sessionId);
     await Promise.all([waitForConnection(tabOne, 'connected'), waitForConnection(tabTwo, 'connected')]);
     const text = 'Written while the server was down';
 
-    await consoleWatch.allowing(NETWORK_FAILURE, async () => {
-      await server.stop();
+    await app.consoleWatch.allowing(NETWORK_FAILURE, async () => {
+      await app.server.stop();
       await Promise.all([waitForConnection(tabOne, 'offline'), waitForConnection(tabTwo, 'offline')]);
 
       await sendMessage(tabOne, text);
@@ -121,13 +92,13 @@ describe('reloads and the outbox in a real browser', () => {
       await pendingMessage(tabOne, text).waitFor({ timeout: SYNC_TIMEOUT_MS });
       await tabOne.screenshot({ path: path.join(ARTIFACTS, 'laptop-offline-pending.png'), animations: 'disabled' });
 
-      await server.start();
+      await app.server.start();
       await storedMessage(tabOne, text).waitFor({ timeout: SYNC_TIMEOUT_MS });
       await storedMessage(tabTwo, text).waitFor({ timeout: SYNC_TIMEOUT_MS });
     });
 
     const input = encodeURIComponent(JSON.stringify({ sessionId }));
-    const answer: unknown = await (await context.request.get(`${server.url}${TRPC_PATH}/chat.list?input=${input}`)).json();
+    const answer: unknown = await (await context.request.get(`${app.server.url}${TRPC_PATH}/chat.list?input=${input}`)).json();
     const { messages } = chatPageSchema.parse((answer as { result: { data: unknown } }).result.data);
     expect(messages.filter((message) => message.text === text)).toHaveLength(1);
     for (const tab of [tabOne, tabTwo]) {

@@ -1,12 +1,10 @@
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AppServer } from './support/app-server.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seriousFindings } from './support/axe.js';
-import { ARTIFACTS, BrowserApp } from './support/browser-app.js';
-import { ConsoleWatch } from './support/console-watch.js';
-import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage } from './support/tab.js';
+import { ARTIFACTS, useBrowserApp } from './support/browser-app.js';
+import { openSessionMenu, sendMessage, sessionIdOf, waitForConnection, waitForFile, waitForMessage } from './support/tab-actions.js';
 
 /** Waits until the files list shows a file of this name, in any state. */
 const waitFor = (page: Page, name: string) => page.getByTestId('file-list').locator('li', { hasText: name }).first().waitFor();
@@ -71,43 +69,26 @@ function scrollingAreas(page: Page): Promise<string[]> {
 }
 
 describe('the app as a visitor gets it (the normal build), on a laptop and a 360 × 740 phone', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = useBrowserApp('phone', {
+    dataDirPrefix: 'tabsync-phone-e2e-',
+    build: 'normal',
+    env: { CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000' },
+  });
   let laptop: BrowserContext;
   let phone: BrowserContext;
   let laptopTab: Page;
   let phoneTab: Page;
-  const consoleWatch = new ConsoleWatch();
-  const pages = new Map<string, Page>();
-  const app = new BrowserApp();
 
   async function open(context: BrowserContext, name: string): Promise<Page> {
-    const page = consoleWatch.watch(await context.newPage(), name);
-    pages.set(name, page);
-    await page.goto(server.url);
+    const page = await app.openTab(context, name);
     await waitForConnection(page, 'connected');
     return page;
   }
 
   beforeAll(async () => {
-    ({ server, browser } = await app.start({
-      dataDirPrefix: 'tabsync-phone-e2e-',
-      build: 'normal',
-      env: { CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000' },
-    }));
-    laptop = await browser.newContext({ viewport: LAPTOP });
-    await laptop.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    phone = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true });
-  }, 120_000);
-
-  afterAll(() => app.stop());
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') {
-      for (const [name, page] of pages) if (!page.isClosed()) await screenshot(page, `failed-${task.name.slice(0, 30)}-${name}`.replaceAll(/[^\w-]+/g, '-'));
-      console.error(`The server's last lines:\n${server.log()}`);
-    }
-    expect(consoleWatch.take(), 'console errors').toEqual([]);
+    laptop = await app.browser.newContext({ viewport: LAPTOP });
+    await laptop.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.server.url });
+    phone = await app.browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true });
   });
 
   it('has no developer controls, and keeps the session id in the session menu, whole, with its copy button and feedback', async () => {
@@ -251,7 +232,7 @@ describe('the app as a visitor gets it (the normal build), on a laptop and a 360
     const page = await phone.newPage();
     // No script ever arrives: what shows is the page's own.
     await page.route('**/assets/*.js', (route) => route.abort());
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page.locator('.skeleton-chat').waitFor();
     expect(await page.locator('.brand').innerText()).toBe('Tabsync');
     expect(await page.locator('.skeleton-chat').evaluate((element) => element.getBoundingClientRect().height)).toBeGreaterThan(200);
@@ -259,7 +240,7 @@ describe('the app as a visitor gets it (the normal build), on a laptop and a 360
   });
 
   it('takes the README pictures from this build: one session on a laptop and on a phone', async () => {
-    const context = await browser.newContext({ viewport: LAPTOP });
+    const context = await app.browser.newContext({ viewport: LAPTOP });
     const desk = await open(context, 'readme laptop');
     await desk.getByTestId('file-input').setInputFiles([
       { name: 'meeting-notes.md', mimeType: 'text/markdown', buffer: Buffer.from('# Notes\n\n- Ship the phone layout\n') },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from './support/app-server.js';
 import { BrowserApp } from './support/browser-app.js';
 import { SLOW_LINE } from './support/slow-line.js';
-import { waitForConnection } from './support/tab.js';
+import { waitForConnection } from './support/tab-actions.js';
 
 /** The goal for the scripts a first visit needs before the page is live, compressed as they travel. */
 const FIRST_SCRIPT_MAX_BYTES = 120_000;

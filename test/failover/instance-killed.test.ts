@@ -1,41 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { newBrowser } from '../support/browsers.js';
+import { DATABASE_KINDS } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { after, recordEvents } from '../support/subscription.js';
-import { createTestClient } from '../support/trpc-client.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
-import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support.js';
-import { openTab } from './tab.js';
+import { after } from '../support/subscription.js';
+import { eventually } from '../support/eventually.js';
+import { chatMessages, chatSender, expectExactly, firstRunning, useScenario } from './support/failover-scenario.js';
+import { openRecordingTabs } from './support/failover-tab.js';
 
 describe.each(DATABASE_KINDS)('a server instance killed with SIGKILL under subscribed tabs, on %s', (kind) => {
-  let redis: RedisProcess;
-  let database: TestDatabase;
+  const scenario = useScenario(kind);
   let a: ServerProcess;
   let b: ServerProcess;
 
   beforeAll(async () => {
-    redis = await startRedisProcess();
-    database = await createTestDatabase(kind);
-    const env = scenarioEnv(database, redis.url);
-    a = await startServerProcess(env);
+    a = await startServerProcess(scenario.env);
     // The second starts once the first has migrated the shared database.
-    b = await startServerProcess(env);
+    b = await startServerProcess(scenario.env);
   });
   afterAll(async () => {
     await Promise.all([a.stop('SIGKILL'), b.stop()]);
-    await database.drop();
-    await redis.dispose();
   });
 
   it('moves the tabs to the other instance, and they miss no event published before, during or after the kill', { timeout: 90_000 }, async () => {
-    const http = createTestClient(b.url);
-    const session = await http.client.session.generate.mutate();
-    const chat = chatSender(http, session.sessionId);
+    const http = await newBrowser(b.url);
+    const { sessionId, cookie } = http;
+    const chat = chatSender(http, sessionId);
     // The load balancer: the first instance while it lives, then the other.
-    const alive = () => (a.child.exitCode === null && a.child.signalCode === null ? a.url : b.url);
-    const tabs = [1, 2, 3].map(() => openTab(alive, http.jar.header()));
-    const recorders = tabs.map((tab) => recordEvents(tab, { sessionId: session.sessionId }));
-    await Promise.all(recorders.map((recorder) => recorder.started));
+    const { tabs, recorders } = await openRecordingTabs(3, firstRunning(a, b), cookie, sessionId);
 
     for (let i = 0; i < 5; i += 1) await chat.send(`before ${i}`);
     await eventually(() => recorders.every((recorder) => chatMessages(recorder.events).length === 5), 20_000, 'the first messages arriving');

@@ -1,54 +1,35 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullPrefix } from '../../src/server/queues/job-queues.js';
-import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { PNG, uploadedFileId, uploadRaw } from '../files/harness.js';
-import { startWorkerProcess, type WorkerProcess } from '../jobs/worker-processes.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { newBrowser } from '../support/browsers.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { DATABASE_KINDS } from '../support/databases.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { after, recordEvents } from '../support/subscription.js';
-import { createTestClient } from '../support/trpc-client.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
-import { chatMessages, chatSender, eventually, expectExactly, scenarioEnv } from './support.js';
-import { openTab } from './tab.js';
+import { after } from '../support/subscription.js';
+import { eventually } from '../support/eventually.js';
+import { chatMessages, chatSender, expectExactly, SERVER_PREFIX, storedEverywhere, useScenario, withUploadQueue } from './support/failover-scenario.js';
+import { openRecordingTabs } from './support/failover-tab.js';
 
-/** The key prefix of server processes started without one (the default). */
-const SERVER_PREFIX = 'tabsync';
 const OUTAGE_MS = 10_000;
 
 describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started again, on %s', (kind) => {
-  let redis: RedisProcess;
-  let database: TestDatabase;
+  const scenario = useScenario(kind);
   let server: ServerProcess;
   let worker: WorkerProcess | undefined;
-  let env: Record<string, string>;
 
-  beforeAll(async () => {
-    redis = await startRedisProcess();
-    database = await createTestDatabase(kind);
-    env = scenarioEnv(database, redis.url);
-    server = await startServerProcess(env);
-  });
+  beforeAll(async () => { server = await startServerProcess(scenario.env); });
   afterAll(async () => {
-    await redis.start().catch(() => undefined);
+    await scenario.redis.start().catch(() => undefined);
     await worker?.kill('SIGTERM');
     await server.stop();
-    await database.drop();
-    await redis.dispose();
   });
 
   it('keeps validating, says not ready, keeps the subscriptions going with no event missed and loses no queued job', { timeout: 120_000 }, async () => {
-    const http = createTestClient(server.url);
-    const session = await http.client.session.generate.mutate();
-    const { sessionId } = session;
-    const cookie = http.jar.header();
+    const http = await newBrowser(server.url);
+    const { sessionId, cookie } = http;
     const chat = chatSender(http, sessionId);
-    const tabs = [1, 2].map(() => openTab(() => server.url, cookie));
     // Plain subscriptions, which tRPC's client never starts again after an error: the server holds
     // them while its subscriber connection is down and catches them up from the log once it is back.
-    const recorders = tabs.map((tab) => recordEvents(tab, { sessionId }));
-    await Promise.all(recorders.map((recorder) => recorder.started));
+    const { tabs, recorders } = await openRecordingTabs(2, () => server.url, cookie, sessionId);
 
     // Jobs queued before the stop, with no worker running yet: they must outlive it.
     const fileIds: string[] = [];
@@ -56,7 +37,7 @@ describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started aga
     for (let i = 0; i < 3; i += 1) await chat.send(`before ${i}`);
     await eventually(() => recorders.every((recorder) => chatMessages(recorder.events).length === 3), 20_000, 'the first messages arriving');
 
-    await redis.stop();
+    await scenario.redis.stop();
     const stoppedAt = Date.now();
     // Load while Redis is away: validations (the session lives in the database; the rate limiter
     // falls back to its in-memory insurance) and messages, whose events are logged as lost by design.
@@ -73,7 +54,7 @@ describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started aga
     expect(validations.every((answer) => answer !== null && typeof answer === 'object' && 'valid' in answer && answer.valid === true)).toBe(true);
     expect(readiness).toContain(503);
 
-    await redis.start();
+    await scenario.redis.start();
     await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, 30_000, '/readyz answering 200 again');
     for (let i = 0; i < 5; i += 1) await chat.send(`after ${i}`);
     const kept = chat.sent.filter((message) => !message.text.startsWith('during'));
@@ -88,24 +69,10 @@ describe.each(DATABASE_KINDS)('Redis stopped for 10 s under load and started aga
     for (const recorder of recorders) expect(recorder.isOpen()).toBe(true);
 
     // The jobs queued before the stop come back from the append-only file and are processed.
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const uploads = new Queue(QUEUE_NAMES.upload, { connection, prefix: bullPrefix(SERVER_PREFIX, QUEUE_NAMES.upload) });
-    try {
-      expect((await uploads.getJobs(['waiting'])).map((job) => job.id).sort()).toEqual([...fileIds].sort());
-    } finally {
-      await uploads.close();
-      await connection.quit();
-    }
-    worker = await startWorkerProcess(env, { redisPrefix: SERVER_PREFIX, lockDuration: 5000, stalledInterval: 1000 });
-    await eventually(async () => {
-      const files = await http.client.files.list.query({ sessionId });
-      return fileIds.every((fileId) => files.find((file) => file.fileId === fileId)?.status === 'stored');
-    }, 30_000, 'every upload queued before the stop being stored');
-    await eventually(
-      () => recorders.every((recorder) => fileIds.every((fileId) => recorder.events.some((entry) => entry.data.type === 'file.stored' && entry.data.file.fileId === fileId))),
-      20_000,
-      'the tabs hearing of every stored file',
-    );
+    const waiting = await withUploadQueue(scenario.redis.url, (uploads) => uploads.getJobs(['waiting']));
+    expect(waiting.map((job) => job.id).sort()).toEqual([...fileIds].sort());
+    worker = await startWorkerProcess(scenario.env, { redisPrefix: SERVER_PREFIX, lockDuration: 5000, stalledInterval: 1000 });
+    await storedEverywhere(http, sessionId, fileIds, recorders);
     await Promise.all(tabs.map((tab) => tab.close()));
   });
 });

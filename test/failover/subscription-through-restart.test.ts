@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { after, recordEvents } from '../support/subscription.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
-import { eventually } from './support.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
+import { eventually } from '../support/eventually.js';
 
 type Recorder = ReturnType<typeof recordEvents>;
 
@@ -25,9 +25,9 @@ describe('a plain tRPC subscription while Redis is stopped for a few seconds and
   async function subscribed(persist: boolean) {
     redis = await startRedisProcess({ persist });
     t = await startTestApp({ env: { REDIS_URL: redis.url } });
-    const http = createTestClient(t.url);
-    const { sessionId } = await http.client.session.generate.mutate();
-    const ws = createWsTestClient(t.url, { cookie: http.jar.header() });
+    const http = await newBrowser(t.url);
+    const { sessionId } = http;
+    const ws = createWsTestClient(t.url, { cookie: http.cookie });
     const tab = recordEvents(ws, { sessionId });
     const app = t;
     await eventually(() => app.app.services.events.localSubscriptions === 1, 10_000, 'the subscription starting');

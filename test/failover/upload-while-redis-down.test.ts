@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { eventually, newBrowser, PNG, startFilesHarness, uploadRaw, type FilesHarness } from '../files/harness.js';
-import { startRedisProcess, type RedisProcess } from './redis-process.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { PNG, uploadRaw } from '../support/file-uploads.js';
+import { startFilesApp, type FilesApp } from '../support/files-app.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 
 let redis: RedisProcess;
-let h: FilesHarness;
+let h: FilesApp;
 
 beforeAll(async () => {
   redis = await startRedisProcess();
-  h = await startFilesHarness({ database: 'sqlite', store: 'local', workers: false, env: { REDIS_URL: redis.url } });
+  h = await startFilesApp({ database: 'sqlite', store: 'local', workers: false, env: { REDIS_URL: redis.url } });
 });
 afterAll(async () => {
   await redis.start().catch(() => undefined); // the app closes its connections more quickly with Redis there

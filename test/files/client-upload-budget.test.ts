@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../api/helpers.js';
+import { expectActionableMessage } from '../support/api-errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp } from '../support/test-app.js';
-import { allKeys, eventually, MiB, newBrowser, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from './harness.js';
-import { connectRaw, uploadHead } from './raw-http.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { MiB, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
+import { allKeys, settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** UPLOAD_BYTES_PER_CLIENT_PER_DAY for these tests: small, so that a few uploads spend it. */
 const BUDGET = 3 * MiB;
@@ -15,16 +18,12 @@ const DAY_WAIT = 'try again in 24 h';
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('the per-client upload budget on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({
-      database,
-      store,
-      // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.
-      env: { TRUST_PROXY: 'loopback', UPLOAD_BYTES_PER_CLIENT_PER_DAY: String(BUDGET) },
-    });
+  const h = useFilesApp({
+    database,
+    store,
+    // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.
+    env: { TRUST_PROXY: 'loopback', UPLOAD_BYTES_PER_CLIENT_PER_DAY: String(BUDGET) },
   });
-  afterAll(async () => { await h.close(); });
 
   let lastOctet = 0;
   const freshIp = () => `203.0.113.${String((lastOctet += 1))}`;

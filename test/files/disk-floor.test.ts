@@ -1,11 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../api/helpers.js';
+import { expectActionableMessage } from '../support/api-errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, MiB, newBrowser, settledFile, startFilesHarness, uploadedFileId, uploadForm, uploadRaw, type Browser, type FilesHarness } from './harness.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { MiB, uploadedFileId, uploadForm, uploadRaw } from '../support/file-uploads.js';
+import { allKeys, settledFile, useFilesApp } from '../support/files-app.js';
 
 /** STORAGE_MIN_FREE_BYTES for these tests. */
 const FLOOR = 100 * MiB;
@@ -13,18 +15,14 @@ const FLOOR = 100 * MiB;
 const FREE = FLOOR + 2 * MiB;
 
 describe.each(DATABASE_KINDS)('the local disk\'s free-space floor on %s (fault injection: a fake free-space reading)', (database) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({
-      database,
-      store: 'local',
-      // Behind a trusted proxy each test speaks from an address of its own, so the refusal gate never mixes them.
-      env: { TRUST_PROXY: 'loopback', STORAGE_MIN_FREE_BYTES: String(FLOOR) },
-      // The disk the tests run on has plenty free: the reading says it is nearly full instead.
-      appOverrides: { readFreeBytes: () => Promise.resolve(FREE) },
-    });
+  const h = useFilesApp({
+    database,
+    store: 'local',
+    // Behind a trusted proxy each test speaks from an address of its own, so the refusal gate never mixes them.
+    env: { TRUST_PROXY: 'loopback', STORAGE_MIN_FREE_BYTES: String(FLOOR) },
+    // The disk the tests run on has plenty free: the reading says it is nearly full instead.
+    appOverrides: { readFreeBytes: () => Promise.resolve(FREE) },
   });
-  afterAll(async () => { await h.close(); });
 
   let lastOctet = 0;
   const freshIp = () => `192.0.2.${String((lastOctet += 1))}`;
@@ -62,16 +60,12 @@ describe.each(DATABASE_KINDS)('the local disk\'s free-space floor on %s (fault i
 });
 
 describe.each(DATABASE_KINDS)('a disk already below its floor on %s (fault injection: a fake free-space reading)', (database) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({
-      database,
-      store: 'local',
-      env: { STORAGE_MIN_FREE_BYTES: String(FLOOR) },
-      appOverrides: { readFreeBytes: () => Promise.resolve(FLOOR - 1) },
-    });
+  const h = useFilesApp({
+    database,
+    store: 'local',
+    env: { STORAGE_MIN_FREE_BYTES: String(FLOOR) },
+    appOverrides: { readFreeBytes: () => Promise.resolve(FLOOR - 1) },
   });
-  afterAll(async () => { await h.close(); });
 
   it('refuses even an upload of unknown length with 507', async () => {
     const browser = await newBrowser(h.url);
@@ -83,16 +77,12 @@ describe.each(DATABASE_KINDS)('a disk already below its floor on %s (fault injec
 });
 
 describe.each(DATABASE_KINDS)('S3 on %s has no free-space floor (fault injection: a fake free-space reading)', (database) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({
-      database,
-      store: 's3',
-      env: { STORAGE_MIN_FREE_BYTES: String(FLOOR) },
-      appOverrides: { readFreeBytes: () => Promise.resolve(0) },
-    });
+  const h = useFilesApp({
+    database,
+    store: 's3',
+    env: { STORAGE_MIN_FREE_BYTES: String(FLOOR) },
+    appOverrides: { readFreeBytes: () => Promise.resolve(0) },
   });
-  afterAll(async () => { await h.close(); });
 
   it('takes uploads whatever the local disk has free', async () => {
     const browser = await newBrowser(h.url);

@@ -1,21 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/server/db/database.js';
 import { createMigrator } from '../../src/server/db/migrator.js';
 import { toFileView } from '../../src/server/services/files/file.view.js';
 import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
-import { download, eventsOnce, eventually, newBrowser, PE, PNG, readAll, settledFile, startFilesHarness, uploadedFileId, uploadRaw, uploadUrl, type FilesHarness } from './harness.js';
-import { connectRaw, uploadHead } from './raw-http.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { download, PE, PNG, readAll, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
+import { eventsOnce, settledFile, useFilesApp } from '../support/files-app.js';
+import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** A GIF (1×1) and an SVG whose script would run if the page showed it. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>\n');
 
 describe.each(DATABASE_KINDS)('what became of an upload, kept with the file, on %s', (database) => {
-  let h: FilesHarness;
-  beforeAll(async () => { h = await startFilesHarness({ database, store: 'local' }); });
-  afterAll(async () => { await h.close(); });
+  const h = useFilesApp({ database, store: 'local' });
 
   it('keeps a refused file’s specific reason: a later files.list (a reload) says what its event said', async () => {
     const browser = await newBrowser(h.url);

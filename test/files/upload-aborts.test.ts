@@ -2,10 +2,13 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, newBrowser, startFilesHarness, STORE_KINDS, uploadUrl, type Browser, type FilesHarness } from './harness.js';
-import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './raw-http.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { uploadUrl } from '../support/file-uploads.js';
+import { allKeys, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './support/raw-http.js';
 
 /** Small enough that busboy's own cut-off can fire before the store reads a byte (the old crash). */
 const MAX_UPLOAD_BYTES = 4096;
@@ -21,18 +24,14 @@ const ERROR_LEVEL = 50;
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('uploads cut short on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
   const logged: LogLine[] = [];
-  beforeAll(async () => {
-    const log = pino({ level: 'debug' }, { write: (line: string) => { logged.push(JSON.parse(line) as LogLine); } });
-    h = await startFilesHarness({
-      database,
-      store,
-      env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), UPLOAD_IDLE_TIMEOUT: `${IDLE_TIMEOUT_MS}ms` },
-      appOverrides: { log },
-    });
+  const log = pino({ level: 'debug' }, { write: (line: string) => { logged.push(JSON.parse(line) as LogLine); } });
+  const h = useFilesApp({
+    database,
+    store,
+    env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), UPLOAD_IDLE_TIMEOUT: `${IDLE_TIMEOUT_MS}ms` },
+    appOverrides: { log },
   });
-  afterAll(async () => { await h.close(); });
 
   const rowsOf = async (sessionId: string) => (await h.t.app.db.models.SessionFile.findAll({ where: { sessionId } })).map((row) => row.get({ plain: true }));
   const interruptions = () => logged.filter((line) => line.msg === 'upload interrupted');

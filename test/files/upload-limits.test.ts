@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { expectActionableMessage } from '../api/helpers.js';
+import { expectActionableMessage } from '../support/api-errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { sendInsistently } from '../support/insistent-client.js';
-import { newBrowser, PNG, settledFile, startFilesHarness, STORE_KINDS, uploadedFileId, uploadRaw, uploadUrl, type Browser, type FilesHarness } from './harness.js';
-import { BOUNDARY, multipartParts, uploadHead } from './raw-http.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { PNG, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
+import { settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { BOUNDARY, multipartParts, uploadHead } from './support/raw-http.js';
 
 const BUDGET = 3;
 const QUOTA = 10_000;
@@ -17,16 +19,12 @@ const HUGE_UPLOAD = 30 * 1000 * 1000;
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('upload budgets and quotas on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({
-      database,
-      store,
-      // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.
-      env: { TRUST_PROXY: 'loopback', UPLOAD_RATE_LIMIT_PER_MINUTE: String(BUDGET), SESSION_MAX_STORED_BYTES: String(QUOTA), MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) },
-    });
+  const h = useFilesApp({
+    database,
+    store,
+    // Behind a trusted proxy each test speaks from addresses of its own, so budgets never meet.
+    env: { TRUST_PROXY: 'loopback', UPLOAD_RATE_LIMIT_PER_MINUTE: String(BUDGET), SESSION_MAX_STORED_BYTES: String(QUOTA), MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) },
   });
-  afterAll(async () => { await h.close(); });
 
   let lastOctet = 0;
   const freshIp = () => `198.51.100.${String((lastOctet += 1))}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLOORS, SUITE_FLOOR } from './floors.js';
+import { FLOORS, SUITE_FLOOR } from './support/floors.js';
 
 describe('fuzz floors', () => {
   it('add up to the 10,000 requests the suite promises', () => {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe } from 'vitest';
-import { cookieHeader, hostileJson, hostileString, objectOf, originHeader, percentEncode, sessionIdField, urlValue, uuidLike } from './arbitraries.js';
-import type { HttpRequest } from './exchange.js';
-import { FLOORS } from './floors.js';
-import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget } from './fuzz-target.js';
-import { LIVE, long } from './macros.js';
+import { cookieHeader, hostileJson, hostileString, objectOf, originHeader, percentEncode, sessionIdField, urlValue, uuidLike } from './support/arbitraries.js';
+import type { HttpRequest } from './support/exchange.js';
+import { FLOORS } from './support/floors.js';
+import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget } from './support/fuzz-target.js';
+import { LIVE, long } from './support/macros.js';
 
 /** The headers every route request may carry: a cookie (often the live one) and, rarely, an Origin. */
 const commonHeaders: fc.Arbitrary<Record<string, string>> = fc.record({ cookie: cookieHeader, origin: originHeader }).map(({ cookie, origin }) => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe } from 'vitest';
 import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { FLOORS } from './floors.js';
-import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget, type RawRequest } from './fuzz-target.js';
-import { LIVE, long } from './macros.js';
+import { FLOORS } from './support/floors.js';
+import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget, type RawRequest } from './support/fuzz-target.js';
+import { LIVE, long } from './support/macros.js';
 
 /**
  * Requests written byte by byte on raw TCP connections: what fetch and node:http refuse to send.

@@ -1,14 +1,13 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { eventually } from '../support/eventually.js';
+import { newBrowser } from '../support/browsers.js';
+import { holdsWithin } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { FUZZ_ENV, fuzzParameters } from './fuzz-target.js';
+import { FUZZ_ENV, fuzzParameters } from './support/fuzz-target.js';
 
 /**
  * How a hostile socket holds on: it subscribes, then stops reading, and may write pongs nobody
@@ -51,21 +50,16 @@ async function stall(url: string, cookie: string, sessionId: string, spec: Stall
 }
 
 describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      env: { ...FUZZ_ENV, WS_MAX_BUFFERED_BYTES: '262144' },
-      overrides: { timeouts: { webSocketPingMs: PING_MS, webSocketPongWaitMs: PING_MS } },
-    });
+  const t = useTestApp({
+    env: { ...FUZZ_ENV, WS_MAX_BUFFERED_BYTES: '262144' },
+    overrides: { timeouts: { webSocketPingMs: PING_MS, webSocketPongWaitMs: PING_MS } },
   });
-  afterAll(async () => { await t.close(); });
 
   it('cuts every one of them off, and a tab that reads still gets every event, in order, once', async () => {
     await fc.assert(
       fc.asyncProperty(stallRun, async (run) => {
-        const http = createTestClient(t.url);
-        const { sessionId } = await http.client.session.generate.mutate();
-        const cookie = `${CREDENTIAL_COOKIE}=${http.jar.get(CREDENTIAL_COOKIE) ?? ''}`;
+        const http = await newBrowser(t.url);
+        const { sessionId, cookie } = http;
         const reader = createWsTestClient(t.url, { cookie });
         const tab = recordEvents(reader, { sessionId });
         await tab.started;
@@ -79,12 +73,12 @@ describe('fuzz: sockets that stop reading, or answer pings nobody sent', () => {
           await tab.received(sent.length);
           const delivered = tab.events.flatMap((event) => (event.data.type === 'chat.message' ? [event.data.message.messageId] : []));
           expect(delivered).toEqual(sent);
-          expect(await eventually(() => t.app.websockets.connections === 1, CUT_OFF_MS), 'every stalled socket was cut off').toBe(true);
+          expect(await holdsWithin(() => t.app.websockets.connections === 1, CUT_OFF_MS), 'every stalled socket was cut off').toBe(true);
           expect(tab.isOpen()).toBe(true);
         } finally {
           for (const socket of stalled) socket.stop();
           await reader.close();
-          await eventually(() => t.app.websockets.connections === 0, CUT_OFF_MS);
+          await holdsWithin(() => t.app.websockets.connections === 0, CUT_OFF_MS);
         }
       }),
       fuzzParameters(12),

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cookieHeader, hostileJson, originHeader, urlValue, type JsonText } from './arbitraries.js';
-import type { HttpRequest } from './exchange.js';
+import { cookieHeader, hostileJson, originHeader, urlValue, type JsonText } from './support/arbitraries.js';
+import type { HttpRequest } from './support/exchange.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { ADMIN_FUZZ_ENV, authorizationHeader } from './admin-access.js';
-import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget } from './fuzz-target.js';
-import { pathSegment, procedureCall, type ProcedureCall } from './procedure-calls.js';
-import { FLOORS } from './floors.js';
+import { ADMIN_FUZZ_ENV, authorizationHeader } from './support/admin-access.js';
+import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget } from './support/fuzz-target.js';
+import { pathSegment, procedureCall, type ProcedureCall } from './support/procedure-calls.js';
+import { FLOORS } from './support/floors.js';
 
 /** How the calls travel: one per request or a batch, in the query (GET) or the body (POST). */
 type Transport = 'get' | 'post' | 'batch-get' | 'batch-post';

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { describe } from 'vitest';
-import { cookieHeader, eventIdField, eventIdString, hostileJson, hostileString, objectOf, originHeader, type JsonText } from './arbitraries.js';
+import { cookieHeader, eventIdField, eventIdString, hostileJson, hostileString, objectOf, originHeader, type JsonText } from './support/arbitraries.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { ADMIN_FUZZ_ENV, adminConnectionParams, authorizationHeader } from './admin-access.js';
-import { auditRowIdString } from './admin-inputs.js';
-import { ANSWER_TIMEOUT_MS } from './exchange.js';
-import { FLOORS } from './floors.js';
-import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget, type FuzzTarget } from './fuzz-target.js';
-import { long } from './macros.js';
-import { leaksIn, problemsWithErrors, serverFailuresIn } from './oracle.js';
-import { procedureCall, type ProcedureCall } from './procedure-calls.js';
+import { ADMIN_FUZZ_ENV, adminConnectionParams, authorizationHeader } from './support/admin-access.js';
+import { auditRowIdString } from './support/admin-inputs.js';
+import { ANSWER_TIMEOUT_MS } from './support/exchange.js';
+import { FLOORS } from './support/floors.js';
+import { batchOf, itEndsHealthy, itFuzzes, useFuzzTarget, type FuzzTarget } from './support/fuzz-target.js';
+import { long } from './support/macros.js';
+import { leaksIn, problemsWithErrors, serverFailuresIn } from './support/oracle.js';
+import { procedureCall, type ProcedureCall } from './support/procedure-calls.js';
 
 /**
  * A WebSocket message, in tRPC's JSON-RPC-like shape or not: a well-formed call (whose answer the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { exchangeRaw } from './exchange.js';
-import { useFuzzTarget } from './fuzz-target.js';
-import { firstBody, problemsWithErrors } from './oracle.js';
+import { exchangeRaw } from './support/exchange.js';
+import { useFuzzTarget } from './support/fuzz-target.js';
+import { firstBody, problemsWithErrors } from './support/oracle.js';
 
 /**
  * Found by the route fuzz: a REST alias refused a body over its limit with 413 but kept the

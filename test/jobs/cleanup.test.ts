@@ -2,24 +2,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 import { OrphanCleanupService, type CleanupReport } from '../../src/server/services/files/orphan-cleanup.service.js';
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { allKeys, eventually, startFilesHarness, STORE_KINDS, type FilesHarness } from '../files/harness.js';
-import { HookedStore } from './store-wrappers.js';
+import { eventually } from '../support/eventually.js';
+import { allKeys, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { HookedStore } from '../support/store-wrappers.js';
 
 const HOUR = 3_600_000;
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('cleanup-orphans on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    h = await startFilesHarness({ database, store, workers: false, env: { ORPHAN_GRACE: '1h' } });
-  });
-  afterAll(async () => { await h.close(); });
+  const h = useFilesApp({ database, store, workers: false, env: { ORPHAN_GRACE: '1h' } });
 
   const models = () => h.t.app.db.models;
 
@@ -201,7 +198,7 @@ describe.each(combos)('cleanup-orphans on %s with the %s store', (database, stor
   });
 });
 
-function servicesFor(h: FilesHarness) {
+function servicesFor(h: FilesApp) {
   const { db } = h.t.app;
   return {
     db,

@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventsOnce, eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { eventsOnce, useFilesApp } from '../support/files-app.js';
 
 describe.each(DATABASE_KINDS)('expire-sessions and the job schedulers on %s', (database) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    // Workers upsert the schedulers at start: cleanup every hour here, expiry every 300 ms.
-    h = await startFilesHarness({ database, store: 'local', env: { CLEANUP_EVERY: '1h' }, workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300 } });
-  });
-  afterAll(async () => { await h.close(); });
+  // Workers upsert the schedulers at start: cleanup every hour here, expiry every 300 ms.
+  const h = useFilesApp({ database, store: 'local', env: { CLEANUP_EVERY: '1h' }, workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300 } });
 
   it('registers one scheduler per periodic job, and upserting again keeps one', async () => {
     await h.t.app.queues.scheduleMaintenance({ cleanupOrphansMs: 3_600_000, expireSessionsMs: 300, archiveAuditMs: 3_600_000 });

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bullPrefix, SCHEDULER_IDS } from '../../src/server/queues/job-queues.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { eventually, newBrowser, startFilesHarness, type FilesHarness } from '../files/harness.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { useFilesApp } from '../support/files-app.js';
 
 /**
  * Redis losing its data, as a restart without persistence does: every BullMQ key of this test's
@@ -47,21 +49,15 @@ async function loseNextJob(redis: Redis, redisPrefix: string, queue: Queue, sche
 }
 
 describe.each(DATABASE_KINDS)('job schedulers lost with Redis data on %s', (database) => {
-  let h: FilesHarness;
+  const h = useFilesApp({
+    database,
+    store: 'local',
+    env: { CLEANUP_EVERY: '1h' },
+    workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300, schedulerCheckEveryMs: 200 },
+  });
   let redis: Redis;
-  beforeAll(async () => {
-    h = await startFilesHarness({
-      database,
-      store: 'local',
-      env: { CLEANUP_EVERY: '1h' },
-      workerOverrides: { scheduleMaintenance: true, expireEveryMs: 300, schedulerCheckEveryMs: 200 },
-    });
-    redis = new Redis(inject('redisUrl'));
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await h.close();
-  });
+  beforeAll(() => { redis = new Redis(inject('redisUrl')); });
+  afterAll(() => { redis.disconnect(); });
 
   it('come back while the same workers run, and the periodic jobs run again', async () => {
     const { queues } = h.t.app;

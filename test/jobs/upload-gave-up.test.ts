@@ -1,12 +1,14 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, inject, it, onTestFinished } from 'vitest';
+import { expect, inject, it, onTestFinished } from 'vitest';
 import { UPLOAD_GAVE_UP_REASON } from '../../jobs/processors/upload-failures.js';
 import { bullPrefix } from '../../src/server/queues/job-queues.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { QUEUE_NAMES, type UploadJob, type UploadJobResult } from '../../src/shared/jobs.js';
-import { eventsOnce, newBrowser, PNG, settledFile, startFilesHarness, uploadedFileId, uploadRaw, type FilesHarness } from '../files/harness.js';
-import { HookedStore } from './store-wrappers.js';
+import { newBrowser } from '../support/browsers.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { eventsOnce, settledFile, useFilesApp } from '../support/files-app.js';
+import { HookedStore } from '../support/store-wrappers.js';
 
 /**
  * Short stalled checks for every worker here: the first check of a queue holds off the others for
@@ -14,11 +16,7 @@ import { HookedStore } from './store-wrappers.js';
  */
 const WORKER_TIMINGS = { stalledInterval: 300, maxStalledCount: 0, lockDuration: 5000 };
 
-let h: FilesHarness;
-beforeAll(async () => {
-  h = await startFilesHarness({ database: 'sqlite', store: 'local', workers: false });
-});
-afterAll(async () => { await h.close(); });
+const h = useFilesApp({ database: 'sqlite', store: 'local', workers: false });
 
 /** A fresh upload whose job waits for a worker (none runs yet). */
 async function stagedUpload(): Promise<{ sessionId: string; fileId: string }> {

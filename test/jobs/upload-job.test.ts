@@ -1,46 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import {
-  allKeys,
-  eventually,
-  newBrowser,
-  PNG,
-  settledFile,
-  startFilesHarness,
-  STORE_KINDS,
-  uploadedFileId,
-  uploadRaw,
-  type Browser,
-  type FilesHarness,
-} from '../files/harness.js';
-import { failingFirst } from './store-wrappers.js';
-import { startWorkerProcess, type WorkerProcess } from './worker-processes.js';
+import { newBrowser, type Browser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
+import { allKeys, settledFile, startFilesApp, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { failingFirst } from '../support/store-wrappers.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
 const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
 
 describe.each(combos)('the upload job on %s with the %s store', (database, store) => {
-  let h: FilesHarness;
-  beforeAll(async () => {
-    // No workers yet: each test starts the ones it needs.
-    h = await startFilesHarness({ database, store, workers: false });
-  });
-  afterAll(async () => { await h.close(); });
+  // No workers yet: each test starts the ones it needs.
+  const h = useFilesApp({ database, store, workers: false });
 
-  async function auditCount(sessionId: string, event: string, harness: FilesHarness = h): Promise<number> {
+  async function auditCount(sessionId: string, event: string, harness: FilesApp = h): Promise<number> {
     return (await harness.t.app.services.audit.forSession(sessionId)).filter((entry) => entry.event === event).length;
   }
 
-  async function storedEvents(sessionId: string, harness: FilesHarness = h): Promise<string[]> {
+  async function storedEvents(sessionId: string, harness: FilesApp = h): Promise<string[]> {
     const entries = await harness.t.app.services.events.since(sessionId, null);
     return entries.flatMap(({ event }) => (event.type === 'file.stored' ? [event.file.fileId] : []));
   }
 
-  async function uploadMany(browser: Browser, count: number, harness: FilesHarness = h): Promise<string[]> {
+  async function uploadMany(browser: Browser, count: number, harness: FilesApp = h): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const body = Buffer.concat([PNG, randomBytes(64)]); // a PNG with trailing bytes: a distinct file each time
@@ -131,7 +118,7 @@ describe.each(combos)('the upload job on %s with the %s store', (database, store
   it('survives a worker process killed with SIGKILL mid-queue: a second process finishes, every upload stored exactly once', { timeout: 120_000 }, async () => {
     // A queue of its own: a worker's stalled check holds off the others for its own stalledInterval, and the
     // in-process workers of the tests above check every 30 s.
-    const own = await startFilesHarness({ database, store, workers: false });
+    const own = await startFilesApp({ database, store, workers: false });
     onTestFinished(() => own.close());
     const browser = await newBrowser(own.url);
     const fileIds = await uploadMany(browser, 24, own);

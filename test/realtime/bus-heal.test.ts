@@ -6,9 +6,9 @@ import type { BusEvent } from '../../src/server/realtime/bus-event.js';
 import { EventBus } from '../../src/server/realtime/event-bus.js';
 import { singleLiveChannel } from '../../src/server/redis/live-channels.js';
 import type { SessionEvent } from '../../src/shared/events.js';
-import { startRedisProcess, type RedisProcess } from '../failover/redis-process.js';
-import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
-import { until } from './support.js';
+import { eventually } from '../support/eventually.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
+import { startTcpGate, type TcpGate } from './support/tcp-gate.js';
 
 const removed = (): SessionEvent => ({ type: 'file.removed', fileId: randomUUID() });
 
@@ -50,7 +50,7 @@ describe('the event bus when its subscriber connection drops (fault injected: co
     subscriber = new Redis(`redis://127.0.0.1:${subscriberGate.port}`);
     // Expected while their gates are shut; the app's connections log these the same way.
     for (const connection of [commands, subscriber]) connection.on('error', () => undefined);
-    await until(() => commands.status === 'ready' && subscriber.status === 'ready', 'both connections ready');
+    await eventually(() => commands.status === 'ready' && subscriber.status === 'ready', 10_000, 'both connections ready');
     const log = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(line); } });
     bus = new EventBus({ redis: commands, live: singleLiveChannel(subscriber), prefix: `heal-${randomUUID()}`, log, retentionMs: 60_000 });
   });
@@ -65,7 +65,7 @@ describe('the event bus when its subscriber connection drops (fault injected: co
   async function dropSubscriber(): Promise<void> {
     subscriberGate.shut();
     await admin.client('KILL', 'TYPE', 'pubsub');
-    await until(() => subscriber.status !== 'ready', 'the bus noticing');
+    await eventually(() => subscriber.status !== 'ready', 10_000, 'the bus noticing');
   }
 
   it('keeps a feed held while its catch-up read fails, and gives it what it missed once the read succeeds', async () => {
@@ -78,11 +78,11 @@ describe('the event bus when its subscriber connection drops (fault injected: co
     const missed = await bus.append(sessionId, removed());
     commandsGate.shut();
     await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
-    await until(() => commands.status !== 'ready', 'the command connection down');
+    await eventually(() => commands.status !== 'ready', 10_000, 'the command connection down');
 
     const next = feed.next();
     subscriberGate.open();
-    await until(() => warnings.some((line) => line.includes('could not catch up')), 'a catch-up read failing');
+    await eventually(() => warnings.some((line) => line.includes('could not catch up')), 10_000, 'a catch-up read failing');
     expect(await settled(next)).toBe(false);
 
     commandsGate.open();

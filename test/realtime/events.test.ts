@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import { newBrowser } from '../support/browsers.js';
+import { startTestApp, useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 import { after, recordEvents } from '../support/subscription.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '5', WS_MAX_PER_IP: '40' } });
-});
-afterAll(async () => { await t.close(); });
-
-async function newSession() {
-  const http = createTestClient(t.url);
-  const session = await http.client.session.generate.mutate();
-  return { http, session, cookie: http.jar.header() };
-}
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '5', WS_MAX_PER_IP: '40' } });
 
 describe('session.events', () => {
   it('delivers chat messages, in order, to every subscribed tab', async () => {
-    const { http, session, cookie } = await newSession();
+    const { client, session, cookie } = await newBrowser(t.url);
     const tabs = [createWsTestClient(t.url, { cookie }), createWsTestClient(t.url, { cookie })];
     const recorders = tabs.map((tab) => recordEvents(tab, { sessionId: session.sessionId }));
     await Promise.all(recorders.map((r) => r.started));
-    for (const text of ['one', 'two', 'three']) await http.client.chat.send.mutate({ sessionId: session.sessionId, text });
+    for (const text of ['one', 'two', 'three']) await client.chat.send.mutate({ sessionId: session.sessionId, text });
     await Promise.all(recorders.map((r) => r.received(3)));
     for (const recorder of recorders) {
       expect(recorder.events.map((e) => (e.data.type === 'chat.message' ? e.data.message.text : e.data.type))).toEqual(['one', 'two', 'three']);
@@ -33,20 +23,20 @@ describe('session.events', () => {
   });
 
   it('replays exactly the missed events, in order, to a tab that returns with lastEventId', async () => {
-    const { http, session, cookie } = await newSession();
+    const { client, session, cookie } = await newBrowser(t.url);
     const tab = createWsTestClient(t.url, { cookie });
     const first = recordEvents(tab, { sessionId: session.sessionId });
     await first.started;
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'seen' });
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'seen' });
     await first.received(1);
     first.unsubscribe();
     const lastEventId = first.events[0]?.id;
     expect(lastEventId).toBeDefined();
 
-    for (const text of ['missed 1', 'missed 2', 'missed 3']) await http.client.chat.send.mutate({ sessionId: session.sessionId, text });
+    for (const text of ['missed 1', 'missed 2', 'missed 3']) await client.chat.send.mutate({ sessionId: session.sessionId, text });
     const back = recordEvents(tab, { sessionId: session.sessionId, lastEventId });
     await back.started;
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'live' });
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'live' });
     await back.received(4);
     await after(200, null);
     const texts = back.events.map((e) => (e.data.type === 'chat.message' ? e.data.message.text : e.data.type));
@@ -56,11 +46,11 @@ describe('session.events', () => {
   });
 
   it('sends the final event when the session is reset, then completes', async () => {
-    const { http, session, cookie } = await newSession();
+    const { client, session, cookie } = await newBrowser(t.url);
     const tab = createWsTestClient(t.url, { cookie });
     const recorder = recordEvents(tab, { sessionId: session.sessionId });
     await recorder.started;
-    const replacement = await http.client.session.reset.mutate({ sessionId: session.sessionId });
+    const replacement = await client.session.reset.mutate({ sessionId: session.sessionId });
     await recorder.completed;
     expect(recorder.events.map((e) => e.data)).toEqual([
       expect.objectContaining({ type: 'session.reset', sessionId: session.sessionId, newSessionId: replacement.sessionId }),
@@ -69,8 +59,8 @@ describe('session.events', () => {
   });
 
   it('completes a subscription to an ended session after its final event', async () => {
-    const { http, session, cookie } = await newSession();
-    await http.client.session.reset.mutate({ sessionId: session.sessionId });
+    const { client, session, cookie } = await newBrowser(t.url);
+    await client.session.reset.mutate({ sessionId: session.sessionId });
     const tab = createWsTestClient(t.url, { cookie });
     const recorder = recordEvents(tab, { sessionId: session.sessionId });
     await recorder.completed;
@@ -79,15 +69,15 @@ describe('session.events', () => {
   });
 
   it('gives nothing to a socket without a credential, or with another session’s credential', async () => {
-    const owner = await newSession();
-    const stranger = await newSession();
+    const owner = await newBrowser(t.url);
+    const stranger = await newBrowser(t.url);
     const anonymous = createWsTestClient(t.url);
     const foreign = createWsTestClient(t.url, { cookie: stranger.cookie });
     const a = recordEvents(anonymous, { sessionId: owner.session.sessionId });
     const b = recordEvents(foreign, { sessionId: owner.session.sessionId });
     expect((await a.failed).data?.code).toBe('UNAUTHORIZED');
     expect((await b.failed).data?.code).toBe('FORBIDDEN');
-    await owner.http.client.chat.send.mutate({ sessionId: owner.session.sessionId, text: 'private' });
+    await owner.client.chat.send.mutate({ sessionId: owner.session.sessionId, text: 'private' });
     await after(200, null);
     expect(a.events).toEqual([]);
     expect(b.events).toEqual([]);
@@ -95,7 +85,7 @@ describe('session.events', () => {
   });
 
   it('refuses the upgrade from a foreign origin before any tRPC message, and audits it', async () => {
-    const { cookie } = await newSession();
+    const { cookie } = await newBrowser(t.url);
     const status = await new Promise<number>((resolve, reject) => {
       const socket = new WebSocket(`${t.url.replace('http', 'ws')}/api/trpc`, { headers: { origin: 'https://evil.example', cookie } });
       socket.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); });
@@ -109,7 +99,7 @@ describe('session.events', () => {
   });
 
   it('survives a malformed first message and keeps serving the socket', async () => {
-    const { session, cookie } = await newSession();
+    const { session, cookie } = await newBrowser(t.url);
     const socket = new WebSocket(`${t.url.replace('http', 'ws')}/api/trpc`, { headers: { cookie } });
     await new Promise((resolve) => socket.once('open', resolve));
     const replies: string[] = [];
@@ -129,14 +119,14 @@ describe('session.events', () => {
   });
 
   it('refuses subscriptions past the per-socket budget with a clear error, keeping the others', async () => {
-    const { http, session, cookie } = await newSession();
+    const { client, session, cookie } = await newBrowser(t.url);
     const tab = createWsTestClient(t.url, { cookie });
     const recorders = Array.from({ length: 8 }, () => recordEvents(tab, { sessionId: session.sessionId }));
     const refusals = await Promise.all(recorders.map((r) => Promise.race([r.failed, after(500, undefined)])));
     const refused = refusals.filter((error) => error !== undefined);
     expect(refused.map((error) => error.data?.code)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
     expect(refused[0]?.message).toMatch(/the most it may hold/);
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'still here' });
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'still here' });
     const live = recorders.filter((_, i) => refusals[i] === undefined);
     expect(live).toHaveLength(5);
     await Promise.all(live.map((r) => r.received(1)));

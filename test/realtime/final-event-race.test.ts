@@ -1,16 +1,14 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { newBrowser } from '../support/browsers.js';
 import { after, recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession } from './support.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } }); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 afterEach(() => { vi.restoreAllMocks(); });
 
 it('delivers a reset that lands right after the credential check (injected: the reset runs inside the check) and completes', async () => {
-  const { http, session, cookie } = await newSession(t);
+  const { client, session, cookie } = await newBrowser(t.url);
   const { sessions, events } = t.app.services;
   const check = sessions.authorize.bind(sessions);
   let replacementId: string | undefined;
@@ -18,7 +16,7 @@ it('delivers a reset that lands right after the credential check (injected: the 
   // its final event reaches Redis.
   vi.spyOn(sessions, 'authorize').mockImplementationOnce(async (...args) => {
     const view = await check(...args);
-    replacementId = (await http.client.session.reset.mutate({ sessionId: session.sessionId })).sessionId;
+    replacementId = (await client.session.reset.mutate({ sessionId: session.sessionId })).sessionId;
     await events.flush();
     return view;
   });

@@ -3,21 +3,17 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEventIds } from '../../src/shared/event-id.js';
 import type { SessionEvent } from '../../src/shared/events.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
 import { recordEvents, type TrackedEvent } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { inspectRedis, newSession, until } from './support.js';
+import { inspectRedis } from './support/live-connections.js';
 
-let t: TestApp;
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
 let redis: Redis;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
-  redis = inspectRedis();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await t.close();
-});
+beforeAll(() => { redis = inspectRedis(); });
+afterAll(() => { redis.disconnect(); });
 
 /** More than the ~1,000 entries a session's log keeps, so its oldest ones are trimmed away. */
 const OVERFLOW = 1300;
@@ -37,8 +33,8 @@ async function resume(cookie: string, sessionId: string, lastEventId: string, co
 
 describe('a tab resuming from an event the log no longer holds', () => {
   it('gets session.resync first, then every retained event in order, and can resume from the resync’s id', async () => {
-    const { http, session, cookie } = await newSession(t);
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'seen before going away' });
+    const { client, session, cookie } = await newBrowser(t.url);
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'seen before going away' });
     await t.app.services.events.flush();
     const [seen] = await t.app.services.events.since(session.sessionId, null);
     if (!seen) return expect.unreachable('the first message was not logged');
@@ -62,8 +58,8 @@ describe('a tab resuming from an event the log no longer holds', () => {
   });
 
   it('gets no resync when its lastEventId is still retained, only the events after it', async () => {
-    const { http, session, cookie } = await newSession(t);
-    for (const text of ['a', 'b', 'c']) await http.client.chat.send.mutate({ sessionId: session.sessionId, text });
+    const { client, session, cookie } = await newBrowser(t.url);
+    for (const text of ['a', 'b', 'c']) await client.chat.send.mutate({ sessionId: session.sessionId, text });
     await t.app.services.events.flush();
     const [first, ...after] = await t.app.services.events.since(session.sessionId, null);
     const events = await resume(cookie, session.sessionId, first?.id ?? '', 2);
@@ -71,8 +67,8 @@ describe('a tab resuming from an event the log no longer holds', () => {
   });
 
   it('gets session.resync (history_lost) when the session’s log is gone (injected: its stream key deleted, as a Redis restart would)', async () => {
-    const { http, session, cookie } = await newSession(t);
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'before the loss' });
+    const { client, session, cookie } = await newBrowser(t.url);
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'before the loss' });
     await t.app.services.events.flush();
     const [seen] = await t.app.services.events.since(session.sessionId, null);
     await redis.del(`${t.app.redisPrefix}:events:{${session.sessionId}}`);
@@ -83,8 +79,8 @@ describe('a tab resuming from an event the log no longer holds', () => {
     expect(recorder.events[0]?.data).toEqual({ type: 'session.resync', sessionId: session.sessionId, reason: 'history_lost' });
     expect(compareEventIds(recorder.events[0]?.id ?? '', seen?.id ?? '')).toBeGreaterThan(0);
     // Live events still follow.
-    await until(() => t.app.services.events.localSubscriptions === 1, 'the resumed subscription is live');
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'after the loss' });
+    await eventually(() => t.app.services.events.localSubscriptions === 1, 10_000, 'the resumed subscription is live');
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'after the loss' });
     await recorder.received(2);
     expect(recorder.events[1]?.data).toMatchObject({ type: 'chat.message', message: { text: 'after the loss' } });
     await tab.close();

@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession, openRawSocket, until } from './support.js';
+import { openRawSocket } from './support/live-connections.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '10', WS_MAX_PER_IP: '100' } });
-});
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_SUBSCRIPTIONS: '10', WS_MAX_PER_IP: '100' } });
 
 interface DataFrame {
   text: string;
@@ -33,7 +31,7 @@ const TEXTS = ['one', 'two', 'three', 'four', 'five'];
 
 describe('one event fanned out to many subscriptions, serialised once', () => {
   it('reaches every subscription of every socket in order, with the stream ids and each envelope its own id', async () => {
-    const { http, session, cookie } = await newSession(t);
+    const { client, session, cookie } = await newBrowser(t.url);
     const tabs = Array.from({ length: 4 }, () => createWsTestClient(t.url, { cookie }));
     const recorders = tabs.flatMap((tab) => Array.from({ length: 3 }, () => recordEvents(tab, { sessionId: session.sessionId })));
     const rawSockets = await Promise.all(Array.from({ length: 2 }, () => openRawSocket(t, cookie)));
@@ -43,11 +41,11 @@ describe('one event fanned out to many subscriptions, serialised once', () => {
     }
     await Promise.all(recorders.map((r) => r.started));
     const subscriptions = recorders.length + rawSockets.length * RAW_IDS.length;
-    await until(() => t.app.services.events.localSubscriptions === subscriptions, 'every subscription joined');
+    await eventually(() => t.app.services.events.localSubscriptions === subscriptions, 10_000, 'every subscription joined');
 
-    for (const text of TEXTS) await http.client.chat.send.mutate({ sessionId: session.sessionId, text });
+    for (const text of TEXTS) await client.chat.send.mutate({ sessionId: session.sessionId, text });
     await Promise.all(recorders.map((r) => r.received(TEXTS.length)));
-    await until(() => rawFrames.every((bySubscription) => RAW_IDS.every((id) => bySubscription.get(id)?.length === TEXTS.length)), 'every raw subscription has every event');
+    await eventually(() => rawFrames.every((bySubscription) => RAW_IDS.every((id) => bySubscription.get(id)?.length === TEXTS.length)), 10_000, 'every raw subscription has every event');
 
     const streamIds = (await t.app.services.events.since(session.sessionId, null)).map((entry) => entry.id);
     expect(streamIds).toHaveLength(TEXTS.length);
@@ -69,6 +67,6 @@ describe('one event fanned out to many subscriptions, serialised once', () => {
 
     for (const socket of rawSockets) socket.terminate();
     await Promise.all(tabs.map((tab) => tab.close()));
-    await until(() => t.app.services.events.localSubscriptions === 0, 'every subscription left');
+    await eventually(() => t.app.services.events.localSubscriptions === 0, 10_000, 'every subscription left');
   });
 });

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
-import { GENEROUS_LIMITS } from '../api/helpers.js';
-import { eventually } from '../support/eventually.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
+import { newBrowser } from '../support/browsers.js';
+import { holdsWithin } from '../support/eventually.js';
 import { subscribeRaw } from '../support/raw-subscriber.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
 
 const SUBSCRIPTIONS_PER_SOCKET = 20;
@@ -19,18 +18,13 @@ async function nonReader(url: string, cookie: string, sessionId: string, count: 
 }
 
 describe('WebSocket readers that stop reading', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      env: { ...GENEROUS_LIMITS, CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000', WS_MAX_BUFFERED_BYTES: '262144' },
-    });
+  const t = useTestApp({
+    env: { ...GENEROUS_LIMITS, CHAT_RATE_LIMIT_PER_MINUTE: '1000', SESSION_MESSAGES_PER_MINUTE: '1000', WS_MAX_BUFFERED_BYTES: '262144' },
   });
-  afterAll(async () => { await t.close(); });
 
   it('are closed once they hold their send budget, while a reading tab gets every event', async () => {
-    const http = createTestClient(t.url);
-    const { sessionId } = await http.client.session.generate.mutate();
-    const cookie = `${CREDENTIAL_COOKIE}=${http.jar.get(CREDENTIAL_COOKIE) ?? ''}`;
+    const http = await newBrowser(t.url);
+    const { sessionId, cookie } = http;
 
     const reader = createWsTestClient(t.url, { cookie });
     const tab = recordEvents(reader, { sessionId });
@@ -44,7 +38,7 @@ describe('WebSocket readers that stop reading', () => {
 
     await tab.received(60);
     expect(tab.events.filter((event) => event.data.type === 'chat.message')).toHaveLength(60);
-    expect(await eventually(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
+    expect(await holdsWithin(() => t.app.websockets.connections === 1, 10_000), 'only the reading tab is still connected').toBe(true);
 
     for (const socket of stalled) socket.terminate();
     await reader.close();

@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisProcess, type RedisProcess } from '../failover/redis-process.js';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
+import { startRedisProcess, type RedisProcess } from '../support/redis-process.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
+import { startTcpGate, type TcpGate } from './support/tcp-gate.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { newSession, until } from './support.js';
 
 type Recorder = ReturnType<typeof recordEvents>;
 
@@ -57,23 +58,23 @@ describe('the instance loses its Redis subscriber connection (fault injected: co
   }
 
   it('keeps a plain tRPC subscription open and gives it what was published meanwhile, once and in order, then the live events', async () => {
-    const { http, session, cookie } = await newSession(t);
+    const { client, session, cookie } = await newBrowser(t.url);
     const { sessionId } = session;
     const sockets = [createWsTestClient(t.url, { cookie }), createWsTestClient(t.url, { cookie })];
     // Plain subscriptions, as docs/api.md shows them: tRPC's client does not resubscribe after an error.
     const tabs = sockets.map((ws) => recordEvents(ws, { sessionId }));
-    await until(async () => t.app.services.events.localSubscriptions === 2 && (await listeners(sessionId)) === 1, 'both subscriptions to join');
-    await http.client.chat.send.mutate({ sessionId, text: 'before' });
+    await eventually(async () => t.app.services.events.localSubscriptions === 2 && (await listeners(sessionId)) === 1, 10_000, 'both subscriptions to join');
+    await client.chat.send.mutate({ sessionId, text: 'before' });
     await Promise.all(tabs.map((tab) => tab.received(1)));
 
     await dropSubscriber();
-    await http.client.chat.send.mutate({ sessionId, text: 'during 1' });
-    await http.client.chat.send.mutate({ sessionId, text: 'during 2' });
+    await client.chat.send.mutate({ sessionId, text: 'during 1' });
+    await client.chat.send.mutate({ sessionId, text: 'during 2' });
     await expectUnheard(sessionId);
     gate.open();
 
     await Promise.all(tabs.map((tab) => tab.received(3)));
-    await http.client.chat.send.mutate({ sessionId, text: 'after' });
+    await client.chat.send.mutate({ sessionId, text: 'after' });
     await Promise.all(tabs.map((tab) => tab.received(4)));
     for (const tab of tabs) {
       expect(texts(tab)).toEqual(['before', 'during 1', 'during 2', 'after']);
@@ -84,20 +85,20 @@ describe('the instance loses its Redis subscriber connection (fault injected: co
   });
 
   it('gives a subscription that had received nothing yet only what was published after it began', async () => {
-    const { http, session, cookie } = await newSession(t);
+    const { client, session, cookie } = await newBrowser(t.url);
     const { sessionId } = session;
-    await http.client.chat.send.mutate({ sessionId, text: 'earlier' });
+    await client.chat.send.mutate({ sessionId, text: 'earlier' });
     const ws = createWsTestClient(t.url, { cookie });
     const tab = recordEvents(ws, { sessionId });
-    await until(async () => (await listeners(sessionId)) === 1, 'the subscription to join');
+    await eventually(async () => (await listeners(sessionId)) === 1, 10_000, 'the subscription to join');
 
     await dropSubscriber();
-    await http.client.chat.send.mutate({ sessionId, text: 'during' });
+    await client.chat.send.mutate({ sessionId, text: 'during' });
     await expectUnheard(sessionId);
     gate.open();
 
     await tab.received(1);
-    await http.client.chat.send.mutate({ sessionId, text: 'after' });
+    await client.chat.send.mutate({ sessionId, text: 'after' });
     await tab.received(2);
     expect(texts(tab)).toEqual(['during', 'after']);
     expect(tab.isOpen()).toBe(true);

@@ -1,21 +1,17 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
+import { newBrowser } from '../support/browsers.js';
+import { eventually } from '../support/eventually.js';
 import { recordEvents } from '../support/subscription.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import { createWsTestClient } from '../support/ws-client.js';
-import { inspectRedis, liveChannels, newSession, openRawSocket, subscribeRaw, until } from './support.js';
+import { inspectRedis, liveChannels, openRawSocket, subscribeRaw } from './support/live-connections.js';
 
-let t: TestApp;
+const t = useTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_PER_IP: '100' } });
 let redis: Redis;
-beforeAll(async () => {
-  t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000', WS_MAX_PER_IP: '100' } });
-  redis = inspectRedis();
-});
-afterAll(async () => {
-  redis.disconnect();
-  await t.close();
-});
+beforeAll(() => { redis = inspectRedis(); });
+afterAll(() => { redis.disconnect(); });
 
 /**
  * Nothing of a stopped subscription stays: no Redis channel subscribed, no local subscriber. Seen
@@ -24,9 +20,9 @@ afterAll(async () => {
  */
 async function expectNothingLeftSubscribed(): Promise<void> {
   const nothingLeft = async () => (await liveChannels(redis, t)).length === 0 && t.app.services.events.localSubscriptions === 0;
-  await until(nothingLeft, 'every live channel left');
+  await eventually(nothingLeft, 10_000, 'every live channel left');
   await new Promise((resolve) => setTimeout(resolve, 200));
-  await until(nothingLeft, 'every live channel still left');
+  await eventually(nothingLeft, 10_000, 'every live channel still left');
   expect(await liveChannels(redis, t)).toEqual([]);
   expect(t.app.services.events.localSubscriptions).toBe(0);
 }
@@ -38,7 +34,7 @@ describe('a subscription stopped while its credential is being checked', () => {
     ['subscription.stop is sent', (socket: WebSocket, id: number) => { socket.send(JSON.stringify({ id, method: 'subscription.stop' })); }],
     ['the socket is dropped', (socket: WebSocket) => { socket.terminate(); }],
   ])('leaves the Redis channel at once when %s right after "started"', async (_how, stop) => {
-    const sessions = await Promise.all(Array.from({ length: 4 }, () => newSession(t)));
+    const sessions = await Promise.all(Array.from({ length: 4 }, () => newBrowser(t.url)));
     const sockets: WebSocket[] = [];
     await Promise.all(
       Array.from({ length: SUBSCRIPTIONS }, async (_, i) => {
@@ -55,8 +51,8 @@ describe('a subscription stopped while its credential is being checked', () => {
   });
 
   it('leaves the channel also when stopped during the replay of missed events', async () => {
-    const { http, session, cookie } = await newSession(t);
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'seen' });
+    const { client, session, cookie } = await newBrowser(t.url);
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'seen' });
     const [seen] = await t.app.services.events.since(session.sessionId, null);
     const sockets = await Promise.all(Array.from({ length: SUBSCRIPTIONS }, () => openRawSocket(t, cookie)));
     await Promise.all(
@@ -70,7 +66,7 @@ describe('a subscription stopped while its credential is being checked', () => {
   });
 
   it('still delivers to a subscription opened after the stopped ones left', async () => {
-    const { http, session, cookie } = await newSession(t);
+    const { client, session, cookie } = await newBrowser(t.url);
     const socket = await openRawSocket(t, cookie);
     await subscribeRaw(socket, 1, { sessionId: session.sessionId });
     socket.terminate();
@@ -79,8 +75,8 @@ describe('a subscription stopped while its credential is being checked', () => {
     const tab = createWsTestClient(t.url, { cookie });
     const recorder = recordEvents(tab, { sessionId: session.sessionId });
     await recorder.started;
-    await until(() => t.app.services.events.localSubscriptions === 1, 'the new subscription joined');
-    await http.client.chat.send.mutate({ sessionId: session.sessionId, text: 'after the leak' });
+    await eventually(() => t.app.services.events.localSubscriptions === 1, 10_000, 'the new subscription joined');
+    await client.chat.send.mutate({ sessionId: session.sessionId, text: 'after the leak' });
     await recorder.received(1);
     expect(recorder.events.map((e) => e.data.type)).toEqual(['chat.message']);
     await tab.close();

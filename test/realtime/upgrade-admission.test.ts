@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { GENEROUS_LIMITS } from '../api/helpers.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { GENEROUS_LIMITS } from '../support/api-requests.js';
+import { useTestApp } from '../support/test-app.js';
 
 interface UpgradeOutcome {
   status: number;
@@ -24,9 +24,7 @@ function upgrade(url: string): Promise<UpgradeOutcome> {
 }
 
 describe('WebSocket upgrades admitted at a bounded rate (WS_MAX_UPGRADES_PER_SECOND)', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ env: { ...GENEROUS_LIMITS, WS_MAX_UPGRADES_PER_SECOND: '5', WS_MAX_PER_IP: '100' } }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ env: { ...GENEROUS_LIMITS, WS_MAX_UPGRADES_PER_SECOND: '5', WS_MAX_PER_IP: '100' } });
 
   it('answers a wave beyond the rate with 503 and Retry-After, and admits again a second later', async () => {
     const outcomes = await Promise.all(Array.from({ length: 30 }, () => upgrade(t.url)));

@@ -11,11 +11,11 @@ import {
   SECOND,
   sessionRow,
   START,
-  useHarness,
-} from './harness.js';
+  useSessionService,
+} from './support/session-fixtures.js';
 
 describe.each(DATABASE_KINDS)('SessionService.authorize on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('answers the session view to the session own credential', async () => {
     const { session, credential } = await h.service.generate(h.actor);
@@ -104,7 +104,7 @@ describe.each(DATABASE_KINDS)('SessionService.authorize on %s', (kind) => {
 });
 
 describe.each(DATABASE_KINDS)('SessionService.current on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('answers the live session of a credential, and keeps the credential', async () => {
     const { session, credential } = await h.service.generate(h.actor);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 import { SessionGenerationError } from '../../src/server/services/session/session.errors.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { auditRowsOf, IDLE_TTL_MS, MINUTE, rejectionOf, sha256Hex, START, useHarness } from './harness.js';
+import { auditRowsOf, IDLE_TTL_MS, MINUTE, rejectionOf, sha256Hex, START, useSessionService } from './support/session-fixtures.js';
 
 /** Every spelling in which a secret could leak: as given, and its SHA-256 in hex, base64 and base64url. */
 function spellings(secret: string): string[] {
@@ -13,7 +13,7 @@ function spellings(secret: string): string[] {
 }
 
 describe.each(DATABASE_KINDS)('audit trail of SessionService on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('never holds a credential or its hash, in any row, through every kind of event', async () => {
     const secrets: string[] = [];

@@ -12,12 +12,12 @@ import {
   only,
   sessionRow,
   START,
-  useHarness,
+  useSessionService,
   validSession,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 describe.each(DATABASE_KINDS)('SessionService expiry on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('idle expiry: valid 1 ms before the boundary, expired exactly at it', async () => {
     const early = await h.service.generate(h.actor);
@@ -95,7 +95,7 @@ describe.each(DATABASE_KINDS)('SessionService expiry on %s', (kind) => {
 });
 
 describe.each(DATABASE_KINDS)('SessionService.expireDue on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   /** Each test starts from a clean slate: whatever earlier tests left due is expired first. */
   async function settle(): Promise<void> {

@@ -18,8 +18,8 @@ import {
   sha256Hex,
   START,
   storedTokenHash,
-  useHarness,
-} from './harness.js';
+  useSessionService,
+} from './support/session-fixtures.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -40,7 +40,7 @@ function sequence(values: string[]): { next: () => string; readonly calls: numbe
 }
 
 describe.each(DATABASE_KINDS)('SessionService.generate on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('answers a SessionView of a new active session, with ISO 8601 UTC times from the clock', async () => {
     const { session } = await h.service.generate(h.actor);

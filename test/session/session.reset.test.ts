@@ -17,12 +17,12 @@ import {
   sha256Hex,
   START,
   storedTokenHash,
-  useHarness,
+  useSessionService,
   validSession,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 describe.each(DATABASE_KINDS)('SessionService.reset on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('ends the old session and opens a new one with a new credential', async () => {
     const old = await h.service.generate(h.actor);

@@ -6,7 +6,7 @@ import { AuditService } from '../../src/server/services/audit/audit.service.js';
 import { AuditStore } from '../../src/server/services/audit/audit-store.js';
 import { SessionService } from '../../src/server/services/session/session.service.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { IDLE_TTL_MS, MAX_AGE_MS, newActor, sessionRow, useHarness, validSession, type Harness } from './harness.js';
+import { IDLE_TTL_MS, MAX_AGE_MS, newActor, sessionRow, useSessionService, validSession, type SessionServiceFixture } from './support/session-fixtures.js';
 
 /**
  * Fault injection: the database as the audit service sees it, whose transactions wait at a gate
@@ -28,7 +28,7 @@ function gatedDatabase(db: Database) {
   return { db: gated, open, firstReached };
 }
 
-function serviceOn(h: Harness, audit: AuditService): SessionService {
+function serviceOn(h: SessionServiceFixture, audit: AuditService): SessionService {
   return new SessionService({ db: h.db, audit, events: h.events, clock: h.clock.now, idleTtlMs: IDLE_TTL_MS, maxAgeMs: MAX_AGE_MS });
 }
 
@@ -50,7 +50,7 @@ const settled = <T>(promise: Promise<T>) => {
 };
 
 describe.each(DATABASE_KINDS)('session.validate does not wait for its audit row, on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('with the audit commit held (fault injection), validate answers while a reset waits until its rows are durable', async () => {
     const { session, credential } = await h.service.generate(h.actor);

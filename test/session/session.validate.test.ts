@@ -15,9 +15,9 @@ import {
   SECOND,
   sessionRow,
   START,
-  useHarness,
+  useSessionService,
   validSession,
-} from './harness.js';
+} from './support/session-fixtures.js';
 
 /** Strings that are no session id: the API's zod schema refuses them, the service must stay unharmed. */
 const HOSTILE_IDS: readonly string[] = [
@@ -42,7 +42,7 @@ const HOSTILE_IDS: readonly string[] = [
 ];
 
 describe.each(DATABASE_KINDS)('SessionService.validate on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   it('answers valid with the session view for the session own credential', async () => {
     const { session, credential } = await h.service.generate(h.actor);

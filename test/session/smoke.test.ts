@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 
 describe.each(DATABASE_KINDS)('smoke on %s', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ database: kind }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ database: kind });
 
   it('generates a session and reads it back from the cookie', async () => {
     const { client } = createTestClient(t.url);

@@ -5,7 +5,7 @@ import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingKey } from '../../src/server/storage/keys.js';
 import { S3ObjectStore } from '../../src/server/storage/s3-object-store.js';
-import { MiB } from '../files/harness.js';
+import { MiB } from '../support/file-uploads.js';
 import { startS3rver, type S3Server } from '../support/s3rver.js';
 
 const PART = 5 * MiB;

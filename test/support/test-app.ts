@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import { createApp, type App, type AppOverrides } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config/env.js';
+import { useForBlock } from './per-block.js';
 import { testRedisEnv } from './redis-env.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
@@ -53,5 +55,27 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       if (!options.sharedDatabase) await database.drop();
     },
+  };
+}
+
+/** A real app (as startTestApp) for the enclosing describe block (or file): started before its first test, closed after its last. */
+export function useTestApp(options: TestAppOptions = {}): TestApp {
+  return useForBlock('the test app', () => startTestApp(options), (t) => t.close());
+}
+
+/**
+ * Apps that tests start for themselves, each with a fresh budget: `start(options)` starts one on
+ * `defaults` (with `env` merged), and each is closed after its test, newest first, so that an app
+ * on another's database closes before it.
+ */
+export function useTestAppsPerTest(defaults: TestAppOptions = {}): (options?: TestAppOptions) => Promise<TestApp> {
+  const started: TestApp[] = [];
+  afterEach(async () => {
+    for (const app of started.splice(0).reverse()) await app.close();
+  });
+  return async (options = {}) => {
+    const app = await startTestApp({ ...defaults, ...options, env: { ...defaults.env, ...options.env } });
+    started.push(app);
+    return app;
   };
 }

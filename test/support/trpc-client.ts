@@ -36,8 +36,15 @@ export interface TestClientOptions {
   batch?: boolean;
 }
 
+export interface TestClient {
+  client: ReturnType<typeof createTRPCClient<AppRouter>>;
+  jar: CookieJar;
+  /** The response to the client's last call. */
+  readonly lastResponse: Response | undefined;
+}
+
 /** A real @trpc/client over HTTP, with a cookie jar and the last response kept for header checks. */
-export function createTestClient(baseUrl: string, options: TestClientOptions = {}) {
+export function createTestClient(baseUrl: string, options: TestClientOptions = {}): TestClient {
   const jar = options.jar ?? new CookieJar();
   const state: { lastResponse: Response | undefined } = { lastResponse: undefined };
   const linkOptions = {

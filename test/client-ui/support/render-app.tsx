@@ -3,7 +3,7 @@ import { render, within } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { trpc } from '../../../src/client/api/trpc-react.js';
 import { AppProviders, memoryStore, useConnection, useEventLog, useSessionActions, useSessionState, useSessionUUID, type SessionActions, type SessionIdStore } from '../../../src/client/session/index.js';
-import type { FakeApiServer } from './fake-api-server.js';
+import type { FakeApiServer } from '../../support/fake-api-server.js';
 import type { FakeEventSource } from './fake-event-source.js';
 
 export const BASE_URL = 'http://tabsync.test';

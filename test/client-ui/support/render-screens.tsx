@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { App } from '../../../src/client/App.js';
 import { AppErrorBoundary } from '../../../src/client/components/AppErrorBoundary.js';
 import { AppProviders, memoryStore, type SessionIdStore } from '../../../src/client/session/index.js';
-import { FakeApiServer } from './fake-api-server.js';
+import { FakeApiServer } from '../../support/fake-api-server.js';
 import { FakeEventSource } from './fake-event-source.js';
 import { BASE_URL, newChannelName } from './render-app.js';
 

@@ -1,7 +1,7 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../../src/server/api/root.js';
 import { ADMIN_TOKEN_PARAM } from '../../src/shared/admin.js';
-import { createWsTestClient } from '../support/ws-client.js';
+import { createWsTestClient } from './ws-client.js';
 
 /** The token the admin tests configure (ADMIN_TOKEN needs 24 characters at least). */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';

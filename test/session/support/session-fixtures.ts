@@ -1,17 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import { createDatabase, type Database } from '../../src/server/db/database.js';
-import type { AuditLogAttributes } from '../../src/server/db/models/audit-log.js';
-import type { UserSessionAttributes } from '../../src/server/db/models/user-session.js';
-import type { Actor } from '../../src/server/services/actor.js';
-import { AuditService } from '../../src/server/services/audit/audit.service.js';
-import type { EventPublisher } from '../../src/server/services/event-publisher.js';
-import { SessionService, type SessionServiceOptions, type ValidateOutcome } from '../../src/server/services/session/session.service.js';
-import type { InvalidReason, SessionView } from '../../src/shared/session.js';
-import { SessionAccessError, type SessionDenial } from '../../src/server/services/session/session.errors.js';
-import type { SessionEvent, SessionEventType } from '../../src/shared/events.js';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/databases.js';
+import { createDatabase, type Database } from '../../../src/server/db/database.js';
+import type { AuditLogAttributes } from '../../../src/server/db/models/audit-log.js';
+import type { UserSessionAttributes } from '../../../src/server/db/models/user-session.js';
+import type { Actor } from '../../../src/server/services/actor.js';
+import { AuditService } from '../../../src/server/services/audit/audit.service.js';
+import type { EventPublisher } from '../../../src/server/services/event-publisher.js';
+import { SessionService, type SessionServiceOptions, type ValidateOutcome } from '../../../src/server/services/session/session.service.js';
+import type { InvalidReason, SessionView } from '../../../src/shared/session.js';
+import { SessionAccessError, type SessionDenial } from '../../../src/server/services/session/session.errors.js';
+import type { SessionEvent, SessionEventType } from '../../../src/shared/events.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases.js';
 
 export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;
@@ -84,7 +84,7 @@ export function newActor(): Actor {
 
 export type ServiceOverrides = Partial<Omit<SessionServiceOptions, 'db' | 'audit' | 'events' | 'clock'>>;
 
-export interface Harness {
+export interface SessionServiceFixture {
   readonly kind: DatabaseKind;
   readonly db: Database;
   readonly audit: AuditService;
@@ -97,7 +97,7 @@ export interface Harness {
   makeService(overrides?: ServiceOverrides): SessionService;
 }
 
-interface HarnessState {
+interface FixtureState {
   db?: Database;
   testDb?: TestDatabase;
   audit?: AuditService;
@@ -108,7 +108,7 @@ interface HarnessState {
 }
 
 function defined<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is not ready: use the harness inside a test`);
+  if (value === undefined) throw new Error(`${what} is not ready: use it inside a test`);
   return value;
 }
 
@@ -117,8 +117,8 @@ function defined<T>(value: T | undefined, what: string): T {
  * PostgreSQL database), and for each test a new clock at START, a new publisher, a new actor and
  * a new SessionService.
  */
-export function useHarness(kind: DatabaseKind, defaults: ServiceOverrides = {}): Harness {
-  const state: HarnessState = {};
+export function useSessionService(kind: DatabaseKind, defaults: ServiceOverrides = {}): SessionServiceFixture {
+  const state: FixtureState = {};
 
   beforeAll(async () => {
     state.testDb = await createTestDatabase(kind);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { ADMIN_TOKEN_PARAM } from '../../src/shared/admin.js';
-import { ADMIN_TOKEN, basic, bearer } from '../admin/support.js';
+import { ADMIN_TOKEN_PARAM } from '../../../src/shared/admin.js';
+import { ADMIN_TOKEN, basic, bearer } from '../../support/admin-clients.js';
 import type { JsonText } from './arbitraries.js';
 
 /** The fuzz targets of the procedures turn the admin API on, so that fuzzed input gets past its gate. */

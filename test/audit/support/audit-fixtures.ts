@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll } from 'vitest';
-import { createDatabase, type Database } from '../../src/server/db/database.js';
-import type { Actor, Clock } from '../../src/server/services/actor.js';
-import { AuditService, type AuditServiceOptions } from '../../src/server/services/audit/audit.service.js';
-import { AuditStore } from '../../src/server/services/audit/audit-store.js';
-import type { ObjectStore } from '../../src/server/storage/object-store.js';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../support/databases.js';
+import { createDatabase, type Database } from '../../../src/server/db/database.js';
+import type { Actor, Clock } from '../../../src/server/services/actor.js';
+import { AuditService, type AuditServiceOptions } from '../../../src/server/services/audit/audit.service.js';
+import { AuditStore } from '../../../src/server/services/audit/audit-store.js';
+import type { ObjectStore } from '../../../src/server/storage/object-store.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases.js';
 
 export interface ChainDatabase {
   readonly testDb: TestDatabase;

@@ -15,9 +15,9 @@ export interface WorkerProcessOptions {
   slowMoveMs?: number;
 }
 
-/** Starts test/jobs/worker-process.ts and waits for its "workers started" log line. */
+/** Starts test/support/worker-process-entry.ts and waits for its "workers started" log line. */
 export function startWorkerProcess(env: Record<string, string>, options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/jobs/worker-process.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process-entry.ts'], {
     env: { ...process.env, ...env, NODE_ENV: 'test', LOG_LEVEL: 'info', TABSYNC_TEST_WORKER: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 import { QueryTypes } from 'sequelize';
-import type { Database } from '../../src/server/db/database.js';
-import { chainAfter } from '../../src/server/services/audit/audit-chain.js';
-import { AuditStore } from '../../src/server/services/audit/audit-store.js';
+import type { Database } from '../../../src/server/db/database.js';
+import { chainAfter } from '../../../src/server/services/audit/audit-chain.js';
+import { AuditStore } from '../../../src/server/services/audit/audit-store.js';
 
 /**
  * What someone with write access to the database (and no key) can do to the audit chain, each

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { chatListInputSchema, chatSendInputSchema, type ChatPage, type ChatSendInput, type MessageView } from '../../../src/shared/chat.js';
-import type { ApiErrorData } from '../../../src/shared/errors.js';
-import { filesListInputSchema, filesRemoveInputSchema, type FileView } from '../../../src/shared/files.js';
-import { TRPC_PATH } from '../../../src/shared/paths.js';
-import { sessionInputSchema, type InvalidReason, type SessionView, type ValidateResult } from '../../../src/shared/session.js';
+import { chatListInputSchema, chatSendInputSchema, type ChatPage, type ChatSendInput, type MessageView } from '../../src/shared/chat.js';
+import type { ApiErrorData } from '../../src/shared/errors.js';
+import { filesListInputSchema, filesRemoveInputSchema, type FileView } from '../../src/shared/files.js';
+import { TRPC_PATH } from '../../src/shared/paths.js';
+import { sessionInputSchema, type InvalidReason, type SessionView, type ValidateResult } from '../../src/shared/session.js';
 
 /** A refusal as the real server words it: its code, and the fields it adds to `error.data`. */
 export interface Refusal {

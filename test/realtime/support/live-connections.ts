@@ -1,25 +1,7 @@
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
-import { after } from '../support/subscription.js';
-import type { TestApp } from '../support/test-app.js';
-import { createTestClient } from '../support/trpc-client.js';
-
-/** Waits for an eventual state, failing with `what` once the deadline passes. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Still not true after ${timeoutMs} ms: ${what}`);
-    await after(25, null);
-  }
-}
-
-/** A browser's new session over HTTP, with the cookie header its sockets carry. */
-export async function newSession(t: TestApp) {
-  const http = createTestClient(t.url);
-  const session = await http.client.session.generate.mutate();
-  return { http, session, cookie: http.jar.header() };
-}
+import type { TestApp } from '../../support/test-app.js';
 
 /** A plain Redis connection to the one the app uses, for looking at what the app left behind. */
 export function inspectRedis(): Redis {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CREDENTIAL_COOKIE } from '../../src/shared/limits.js';
+import { CREDENTIAL_COOKIE } from '../../../src/shared/limits.js';
 import { LIVE, long, nested, TOKEN } from './macros.js';
 
 /**

@@ -1,6 +1,7 @@
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
-import type { AppRouter } from '../../src/server/api/root.js';
+import type { AppRouter } from '../../../src/server/api/root.js';
+import { recordEvents } from '../../support/subscription.js';
 
 export interface FailoverTab {
   client: ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -15,7 +16,7 @@ export interface FailoverTab {
  * the URL asked again on every (re)connection, so that it can follow a load balancer to the
  * instance that is still up. Subscriptions resume through tRPC's own `lastEventId`.
  */
-export function openTab(url: () => string, cookie: string): FailoverTab {
+function openTab(url: () => string, cookie: string): FailoverTab {
   let notices = 0;
   class Tab extends WebSocket {
     constructor(address: string | URL, protocols?: string | string[]) {
@@ -33,4 +34,12 @@ export function openTab(url: () => string, cookie: string): FailoverTab {
   });
   const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
   return { client, wsClient, reconnectNotices: () => notices, close: () => wsClient.close() };
+}
+
+/** `count` tabs of one browser, each with a plain subscription to the session's events, once all have started. */
+export async function openRecordingTabs(count: number, url: () => string, cookie: string, sessionId: string) {
+  const tabs = Array.from({ length: count }, () => openTab(url, cookie));
+  const recorders = tabs.map((tab) => recordEvents(tab, { sessionId }));
+  await Promise.all(recorders.map((recorder) => recorder.started));
+  return { tabs, recorders };
 }
