@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/database.js';
 import { SessionService } from '../../src/server/services/session/session.service.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { expectInvalid, IDLE_TTL_MS, MAX_AGE_MS, useHarness, validSession } from './harness.js';
+import { expectInvalid, IDLE_TTL_MS, MAX_AGE_MS, useSessionService, validSession } from './support/session-fixtures.js';
 
 /** The same database, counting the plain reads (every session lookup on a request's path is one). */
 function countingReads(db: Database): { db: Database; readonly reads: number } {
@@ -23,7 +23,7 @@ function countingReads(db: Database): { db: Database; readonly reads: number } {
 }
 
 describe.each(DATABASE_KINDS)('SessionService.prepareValidation on %s', (kind) => {
-  const h = useHarness(kind);
+  const h = useSessionService(kind);
 
   function serviceCountingReads() {
     const counter = countingReads(h.db);

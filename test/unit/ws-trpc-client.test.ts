@@ -30,7 +30,7 @@ describe.each([
     expect(server.clients).toBe(0);
     await expect(trpc.hello.query()).resolves.toEqual({ text: 'hi', who: 'anonymous' });
     expect(server.clients).toBe(1);
-    expect(await eventually(() => server.clients === 0, 3000), 'closed when idle').toBe(true);
+    await eventually(() => server.clients === 0, 3000, 'closed when idle');
     await expect(trpc.hello.query()).resolves.toEqual({ text: 'hi', who: 'anonymous' });
   });
 
@@ -73,7 +73,7 @@ describe.each([
     const subscription = trpc.idle.subscribe(name, { onStarted: () => { started(); } });
     await isStarted;
     subscription.unsubscribe();
-    expect(await eventually(() => iteratorLog.includes(`${name}: return`), 3000)).toBe(true);
+    await eventually(() => iteratorLog.includes(`${name}: return`), 3000);
     await wsClient.close();
   });
 
@@ -81,10 +81,10 @@ describe.each([
     const { wsClient, trpc } = connect();
     const seen: number[] = [];
     const subscription = trpc.stream.subscribe(undefined, { onData: (event) => { seen.push(event.data); } });
-    expect(await eventually(() => seen.length >= 3, 5000)).toBe(true);
+    await eventually(() => seen.length >= 3, 5000);
     const resumed = server.received.length;
     server.askToReconnect();
-    expect(await eventually(() => seen.length >= 8, 5000)).toBe(true);
+    await eventually(() => seen.length >= 8, 5000);
     subscription.unsubscribe();
     // Every event once, in order, none lost across the reconnection.
     expect(seen).toEqual(seen.map((_, index) => index + 1));

@@ -29,12 +29,12 @@ class ScriptedSocket {
 
   /** Waits until `count` frames in all have come, then a little longer for any that should not. */
   async received(count: number): Promise<void> {
-    expect(await eventually(() => this.frames.length >= count, 5000), `${count} frames (got ${JSON.stringify(this.frames)})`).toBe(true);
+    await eventually(() => this.frames.length >= count, 5000, `${count} frames`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   async closed(): Promise<void> {
-    expect(await eventually(() => this.closeCode !== undefined, 5000), 'the server closed the socket').toBe(true);
+    await eventually(() => this.closeCode !== undefined, 5000, 'the server closed the socket');
   }
 
   /**
@@ -180,7 +180,7 @@ describe('the WebSocket handler answers as tRPC’s adapter does', () => {
     const started = (socket: ScriptedSocket, id: number) => socket.frames.some((frame) => frame === `{"id":${id},"result":{"type":"started"}}`);
     await expectSameAnswers(async (socket) => {
       socket.send(call(7, 'subscription', 'idle', { input: 'live' }));
-      expect(await eventually(() => started(socket, 7), 5000)).toBe(true);
+      await eventually(() => started(socket, 7), 5000);
       socket.send(call(7, 'subscription', 'idle', { input: 'again' }));
       await socket.received(2);
       socket.send('{"id":7,"method":"subscription.stop"}');
@@ -248,7 +248,7 @@ describe('the WebSocket handler, where it does better than tRPC’s adapter', ()
     socket.send(call(1, 'subscription', 'late', { input: 'orphan' }));
     await new Promise((resolve) => setTimeout(resolve, 20));
     socket.close();
-    expect(await eventually(() => iteratorLog.includes('orphan: return'), 5000)).toBe(true);
+    await eventually(() => iteratorLog.includes('orphan: return'), 5000);
     expect(iteratorLog.filter((entry) => entry.startsWith('orphan'))).toEqual(['orphan: made', 'orphan: return']);
   });
 
