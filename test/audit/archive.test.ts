@@ -1,40 +1,23 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/server/config/env.js';
+import { describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../src/server/services/audit/audit-archive-format.js';
 import { AuditArchiveStore } from '../../src/server/services/audit/audit-archive-store.js';
 import { AuditArchiver } from '../../src/server/services/audit/audit-archiver.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
-import { createObjectStore } from '../../src/server/storage/create-object-store.js';
-import type { ObjectStore } from '../../src/server/storage/object-store.js';
-import { DATABASE_KINDS } from '../support/databases.js';
-import { startS3rver, type S3Server } from '../support/s3rver.js';
-import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support/audit-fixtures.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { bytesOf, recordMany, runAuditVerify, useArchiveStore, useChainDatabase } from './support/audit-fixtures.js';
 import { rewriteChainFrom } from './support/chain-tampering.js';
 
 const DAY = 86_400_000;
-const STORES = ['local', 's3'] as const;
 
-describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, store] as const)))('archive-audit on %s with the %s store', (kind, storeKind) => {
+describe.each(DATABASE_AND_STORE_KINDS)('archive-audit on %s with the %s store', (kind, storeKind) => {
   const c = useChainDatabase(kind);
-  let s3: S3Server | undefined;
-  let objects: ObjectStore;
-  let env: Record<string, string>;
+  const store = useArchiveStore(c, storeKind);
 
-  beforeAll(async () => {
-    s3 = storeKind === 's3' ? await startS3rver() : undefined;
-    env = cliEnv(c.testDb, s3?.env);
-    objects = createObjectStore(loadConfig({ NODE_ENV: 'test', ...env }));
-  });
-  afterAll(async () => {
-    await objects.close();
-    await s3?.stop();
-  });
-
-  const archives = () => new AuditArchiveStore(objects);
-  const verify = () => verifyAuditChain(auditChainParts(c.db, objects, null));
+  const archives = () => new AuditArchiveStore(store.objects);
+  const verify = () => verifyAuditChain(auditChainParts(c.db, store.objects, null));
 
   it('moves rows past retention to gzip NDJSON archives with manifests, and the chain verifies across the boundary', async () => {
     const now = Date.now();
@@ -53,13 +36,13 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
     expect(manifests.map((m) => [m?.fromId, m?.toId, m?.rows])).toEqual([[1, 10, 10], [11, 20, 10], [21, 25, 5]]);
     expect(manifests[0]?.key).toBe('audit/00000000000000000001-00000000000000000010.ndjson.gz');
     expect(manifests.at(-1)?.head.hash).toBe(remaining[0]?.prevHash);
-    const data = await bytesOf(objects, manifests[1]?.key ?? '');
+    const data = await bytesOf(store.objects, manifests[1]?.key ?? '');
     expect(manifests[1]?.sha256).toBe(createHash('sha256').update(data).digest('hex'));
     const lines = gunzipSync(data).toString().trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { id: number }).id)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
 
     expect(await verify()).toMatchObject({ ok: true, rows: 30, archivedRows: 25, archives: 3 });
-    const run = await runAuditVerify(env);
+    const run = await runAuditVerify(store.env);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^audit chain OK: 30 rows \(25 of them in 3 archives\), head row 30 /);
 
@@ -70,7 +53,7 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
     const kept = await c.rows.page(0, 100);
     // An archiver stopped after writing the data of rows 26–28, before their manifest (and so before deleting them).
     await archives().write(kept.slice(0, 3), new Date());
-    await objects.deleteMany([archiveKeys(26, 28).manifest]);
+    await store.objects.deleteMany([archiveKeys(26, 28).manifest]);
     expect(await verify()).toMatchObject({ ok: true, rows: 30, archivedRows: 28, archives: 4 });
 
     // Rows 27–30 rewritten in the database, hashes and head included: the archived copy of row 27 still tells.
@@ -90,11 +73,11 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
 
   it('detects a row edited inside an archive', async () => {
     const key = archiveKeys(11, 20).data;
-    const lines = gunzipSync(await bytesOf(objects, key)).toString().split('\n');
+    const lines = gunzipSync(await bytesOf(store.objects, key)).toString().split('\n');
     lines[4] = (lines[4] ?? '').replace('"outcome":"success"', '"outcome":"failure"');
-    await objects.put(key, Readable.from([gzipSync(lines.join('\n'))]));
+    await store.objects.put(key, Readable.from([gzipSync(lines.join('\n'))]));
 
-    const run = await runAuditVerify(env);
+    const run = await runAuditVerify(store.env);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`BROKEN at row 15: row 15 was edited: its hash does not match its content (archived in ${key})`);
   });

@@ -1,40 +1,30 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/server/config/env.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_KEY } from '../../src/server/services/audit/audit-archive-format.js';
 import { AuditCheckpoints, checkpointKeyFrom, type Checkpoint } from '../../src/server/services/audit/audit-checkpoint.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
-import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { LocalObjectStore } from '../../src/server/storage/local-object-store.js';
-import type { ObjectStore } from '../../src/server/storage/object-store.js';
-import { DATABASE_KINDS } from '../support/databases.js';
-import { startS3rver, type S3Server } from '../support/s3rver.js';
-import { bytesOf, cliEnv, recordMany, runAuditVerify, useChainDatabase } from './support/audit-fixtures.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { bytesOf, recordMany, runAuditVerify, useArchiveStore, useChainDatabase } from './support/audit-fixtures.js';
 import { rewriteChainFrom, truncateChain } from './support/chain-tampering.js';
 
-const STORES = ['local', 's3'] as const;
 const KEY = 'checkpoint-test-key-0123456789abcdef0123456789';
 const ADMIN_TOKEN = 'checkpoint-test-admin-token-0123456789';
 
-describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, store] as const)))('the audit checkpoint on %s with the %s store', (kind, storeKind) => {
+describe.each(DATABASE_AND_STORE_KINDS)('the audit checkpoint on %s with the %s store', (kind, storeKind) => {
   const c = useChainDatabase(kind);
-  let s3: S3Server | undefined;
-  let objects: ObjectStore;
-  let env: Record<string, string>;
+  const store = useArchiveStore(c, storeKind);
   let checkpoint: Checkpoint | null;
   /** Undoes what a test did to the database. */
   let restore: (() => Promise<void>) | undefined;
 
-  const checkpoints = (settings: { auditCheckpointKey?: string; adminToken?: string } = { auditCheckpointKey: KEY }) => new AuditCheckpoints(objects, checkpointKeyFrom(settings));
-  const verifyWithKey = () => runAuditVerify({ ...env, AUDIT_CHECKPOINT_KEY: KEY });
+  const checkpoints = (settings: { auditCheckpointKey?: string; adminToken?: string } = { auditCheckpointKey: KEY }) => new AuditCheckpoints(store.objects, checkpointKeyFrom(settings));
+  const verifyWithKey = () => runAuditVerify({ ...store.env, AUDIT_CHECKPOINT_KEY: KEY });
   /** What verification saw before checkpoints: the database (and an empty store). */
   const verifyWithoutCheckpoint = () => verifyAuditChain(auditChainParts(c.db, new LocalObjectStore(path.join(c.testDb.dataDir, 'no-checkpoint')), null));
 
   beforeAll(async () => {
-    s3 = storeKind === 's3' ? await startS3rver() : undefined;
-    env = cliEnv(c.testDb, s3?.env);
-    objects = createObjectStore(loadConfig({ NODE_ENV: 'test', ...env }));
     await recordMany(c.audit(), 20);
   });
   afterEach(async () => {
@@ -42,14 +32,10 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
     restore = undefined;
     checkpoint = await checkpoints().write(await c.rows.head(), new Date());
   });
-  afterAll(async () => {
-    await objects.close();
-    await s3?.stop();
-  });
 
   it('verifies with the checkpoint at the head, and names it in the summary', async () => {
     checkpoint = await checkpoints().write(await c.rows.head(), new Date());
-    expect(JSON.parse((await bytesOf(objects, CHECKPOINT_KEY)).toString())).toEqual(checkpoint);
+    expect(JSON.parse((await bytesOf(store.objects, CHECKPOINT_KEY)).toString())).toEqual(checkpoint);
 
     const run = await verifyWithKey();
     expect(run.code).toBe(0);
@@ -83,7 +69,7 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
 
     // The genuine signature of row 20's checkpoint over a head moved back to row 18.
     const moved = { ...checkpoint, head: { id: 18, hash: (await c.rows.head()).hash } };
-    await objects.put(CHECKPOINT_KEY, Readable.from([JSON.stringify(moved)]));
+    await store.objects.put(CHECKPOINT_KEY, Readable.from([JSON.stringify(moved)]));
     const edited = await verifyWithKey();
     expect(edited.code).toBe(1);
     expect(edited.stderr).toContain('audit chain BROKEN: the signature of audit/checkpoint.json does not match the key from AUDIT_CHECKPOINT_KEY: it was forged or edited');
@@ -99,7 +85,7 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
   });
 
   it('exits 2 when the checkpoint is signed but audit:verify has no key to check it with', async () => {
-    const run = await runAuditVerify(env);
+    const run = await runAuditVerify(store.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('audit:verify could not read the chain: audit/checkpoint.json is signed (with the key from AUDIT_CHECKPOINT_KEY), but no key is set here');
   });
@@ -107,10 +93,10 @@ describe.each(DATABASE_KINDS.flatMap((kind) => STORES.map((store) => [kind, stor
   it('signs with a key derived from ADMIN_TOKEN when AUDIT_CHECKPOINT_KEY is unset, which only that token checks', async () => {
     await checkpoints({ adminToken: ADMIN_TOKEN }).write(await c.rows.head(), new Date());
 
-    const run = await runAuditVerify({ ...env, ADMIN_TOKEN });
+    const run = await runAuditVerify({ ...store.env, ADMIN_TOKEN });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/at row 20, signed with the key from ADMIN_TOKEN$/m);
-    const other = await verifyAuditChain(auditChainParts(c.db, objects, checkpointKeyFrom({ adminToken: `${ADMIN_TOKEN}-other` })));
+    const other = await verifyAuditChain(auditChainParts(c.db, store.objects, checkpointKeyFrom({ adminToken: `${ADMIN_TOKEN}-other` })));
     expect(other).toMatchObject({ ok: false, broken: { message: expect.stringContaining('does not match the key from ADMIN_TOKEN') as string } });
   });
 });

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-errors.js';
-import { DATABASE_KINDS } from '../support/databases.js';
 import { startTestApp } from '../support/test-app.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
 import { MiB, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
-import { allKeys, settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { allKeys, settledFile, useFilesApp } from '../support/files-app.js';
 import { connectRaw, uploadHead } from './support/raw-http.js';
 
 /** UPLOAD_BYTES_PER_CLIENT_PER_DAY for these tests: small, so that a few uploads spend it. */
@@ -15,9 +15,7 @@ const BUDGET = 3 * MiB;
 /** The wait a freshly spent day-long budget names ("try again in 24 h"). */
 const DAY_WAIT = 'try again in 24 h';
 
-const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
-
-describe.each(combos)('the per-client upload budget on %s with the %s store', (database, store) => {
+describe.each(DATABASE_AND_STORE_KINDS)('the per-client upload budget on %s with the %s store', (database, store) => {
   const h = useFilesApp({
     database,
     store,

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
 import { uploadUrl } from '../support/file-uploads.js';
-import { allKeys, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { allKeys, useFilesApp } from '../support/files-app.js';
 import { BOUNDARY, connectRaw, multipartParts, statusOf, uploadHead, type RawConnection } from './support/raw-http.js';
 
 /** Small enough that busboy's own cut-off can fire before the store reads a byte (the old crash). */
@@ -21,9 +21,7 @@ interface LogLine {
 }
 const ERROR_LEVEL = 50;
 
-const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
-
-describe.each(combos)('uploads cut short on %s with the %s store', (database, store) => {
+describe.each(DATABASE_AND_STORE_KINDS)('uploads cut short on %s with the %s store', (database, store) => {
   const logged: LogLine[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => { logged.push(JSON.parse(line) as LogLine); } });
   const h = useFilesApp({

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
 import { expectActionableMessage } from '../support/api-errors.js';
-import { DATABASE_KINDS } from '../support/databases.js';
 import { sendInsistently } from '../support/insistent-client.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { PNG, uploadedFileId, uploadRaw, uploadUrl } from '../support/file-uploads.js';
-import { settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { settledFile, useFilesApp } from '../support/files-app.js';
 import { BOUNDARY, multipartParts, uploadHead } from './support/raw-http.js';
 
 const BUDGET = 3;
@@ -16,9 +16,7 @@ const MAX_UPLOAD_BYTES = 8000;
 const INSISTENT_CLIENTS = 25;
 const HUGE_UPLOAD = 30 * 1000 * 1000;
 
-const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
-
-describe.each(combos)('upload budgets and quotas on %s with the %s store', (database, store) => {
+describe.each(DATABASE_AND_STORE_KINDS)('upload budgets and quotas on %s with the %s store', (database, store) => {
   const h = useFilesApp({
     database,
     store,

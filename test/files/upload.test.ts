@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { restErrorBodySchema } from '../../src/shared/errors.js';
-import { DATABASE_KINDS } from '../support/databases.js';
 import { isTrpcError } from '../support/trpc-client.js';
 import { newBrowser } from '../support/browsers.js';
 import { download, ELF, MiB, PE, PNG, readAll, uploadedFileId, uploadForm, uploadRaw } from '../support/file-uploads.js';
-import { allKeys, eventsOnce, settledFile, STORE_KINDS, useFilesApp } from '../support/files-app.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { allKeys, eventsOnce, settledFile, useFilesApp } from '../support/files-app.js';
 
 const MAX_UPLOAD_BYTES = 22 * MiB;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -16,9 +16,7 @@ async function errorOf(response: Response) {
   return body.error;
 }
 
-const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
-
-describe.each(combos)('uploads and downloads on %s with the %s store', (database, store) => {
+describe.each(DATABASE_AND_STORE_KINDS)('uploads and downloads on %s with the %s store', (database, store) => {
   const h = useFilesApp({ database, store, env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
 
   const sessionKeys = (sessionId: string) => allKeys(h.storage, `sessions/${sessionId}/`);

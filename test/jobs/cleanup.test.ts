@@ -7,15 +7,13 @@ import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 import { OrphanCleanupService, type CleanupReport } from '../../src/server/services/files/orphan-cleanup.service.js';
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { DATABASE_KINDS } from '../support/databases.js';
 import { eventually } from '../support/eventually.js';
-import { allKeys, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { allKeys, useFilesApp, type FilesApp } from '../support/files-app.js';
 import { HookedStore } from '../support/store-wrappers.js';
 
 const HOUR = 3_600_000;
-const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
-
-describe.each(combos)('cleanup-orphans on %s with the %s store', (database, store) => {
+describe.each(DATABASE_AND_STORE_KINDS)('cleanup-orphans on %s with the %s store', (database, store) => {
   const h = useFilesApp({ database, store, workers: false, env: { ORPHAN_GRACE: '1h' } });
 
   const models = () => h.t.app.db.models;

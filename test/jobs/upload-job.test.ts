@@ -4,17 +4,15 @@ import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 import { createObjectStore } from '../../src/server/storage/create-object-store.js';
 import { sessionFileKey, stagingKey } from '../../src/server/storage/keys.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs.js';
-import { DATABASE_KINDS } from '../support/databases.js';
 import { newBrowser, type Browser } from '../support/browsers.js';
 import { eventually } from '../support/eventually.js';
 import { PNG, uploadedFileId, uploadRaw } from '../support/file-uploads.js';
-import { allKeys, settledFile, startFilesApp, STORE_KINDS, useFilesApp, type FilesApp } from '../support/files-app.js';
+import { DATABASE_AND_STORE_KINDS } from '../support/store-kinds.js';
+import { allKeys, settledFile, startFilesApp, useFilesApp, type FilesApp } from '../support/files-app.js';
 import { failingFirst } from '../support/store-wrappers.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 
-const combos = DATABASE_KINDS.flatMap((database) => STORE_KINDS.map((store) => [database, store] as const));
-
-describe.each(combos)('the upload job on %s with the %s store', (database, store) => {
+describe.each(DATABASE_AND_STORE_KINDS)('the upload job on %s with the %s store', (database, store) => {
   // No workers yet: each test starts the ones it needs.
   const h = useFilesApp({ database, store, workers: false });
 

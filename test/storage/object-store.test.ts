@@ -18,7 +18,8 @@ import {
 } from '../../src/server/storage/object-store.js';
 import { S3ObjectStore } from '../../src/server/storage/s3-object-store.js';
 import { MiB } from '../support/file-uploads.js';
-import { allKeys, STORE_KINDS, type StoreKind } from '../support/files-app.js';
+import { STORE_KINDS, type StoreKind } from '../support/store-kinds.js';
+import { allKeys } from '../support/files-app.js';
 import { startS3rver, type S3Server } from '../support/s3rver.js';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -10,11 +10,8 @@ import { eventually } from './eventually.js';
 import { useForBlock } from './per-block.js';
 import { testRedisEnv } from './redis-env.js';
 import { startS3rver, type S3Server } from './s3rver.js';
+import type { StoreKind } from './store-kinds.js';
 import { startTestApp, type TestApp } from './test-app.js';
-
-export type StoreKind = 'local' | 's3';
-/** Every storage and upload test runs on both adapters. */
-export const STORE_KINDS: StoreKind[] = ['local', 's3'];
 
 export interface FilesAppOptions {
   database: DatabaseKind;

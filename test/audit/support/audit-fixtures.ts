@@ -3,12 +3,17 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll } from 'vitest';
+import { loadConfig } from '../../../src/server/config/env.js';
 import { createDatabase, type Database } from '../../../src/server/db/database.js';
 import type { Actor, Clock } from '../../../src/server/services/actor.js';
 import { AuditService, type AuditServiceOptions } from '../../../src/server/services/audit/audit.service.js';
 import { AuditStore } from '../../../src/server/services/audit/audit-store.js';
+import { createObjectStore } from '../../../src/server/storage/create-object-store.js';
 import type { ObjectStore } from '../../../src/server/storage/object-store.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../support/databases.js';
+import { useForBlock } from '../../support/per-block.js';
+import { startS3rver } from '../../support/s3rver.js';
+import type { StoreKind } from '../../support/store-kinds.js';
 
 export interface ChainDatabase {
   readonly testDb: TestDatabase;
@@ -90,4 +95,23 @@ export async function bytesOf(store: ObjectStore, key: string): Promise<Buffer> 
 /** The environment that points the CLI at a test database (its object store under the same data dir). */
 export function cliEnv(testDb: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
   return { DATABASE_URL: testDb.url, DATA_DIR: testDb.dataDir, ...extra };
+}
+
+export interface ArchiveStore {
+  /** What the archiver writes to and audit:verify reads: the local disk under the data dir, or s3rver. */
+  readonly objects: ObjectStore;
+  /** The environment of an audit:verify run on the database and this store. */
+  readonly env: Record<string, string>;
+}
+
+/** The object store of `c`'s database for the enclosing describe block (declare it after `c`). */
+export function useArchiveStore(c: ChainDatabase, kind: StoreKind): ArchiveStore {
+  return useForBlock('the archive store', async () => {
+    const s3 = kind === 's3' ? await startS3rver() : undefined;
+    const env = cliEnv(c.testDb, s3?.env);
+    return { objects: createObjectStore(loadConfig({ NODE_ENV: 'test', ...env })), env, stopS3: () => s3?.stop() };
+  }, async ({ objects, stopS3 }) => {
+    await objects.close();
+    await stopS3();
+  });
 }
