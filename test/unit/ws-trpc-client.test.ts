@@ -2,7 +2,7 @@ import { createTRPCClient, createWSClient, wsLink, type TRPCClientError, type We
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../support/eventually.js';
-import { iteratorLog, startOwnHandler, startTrpcAdapter, testRouter, type TestServer } from '../support/ws-trpc-servers.js';
+import { iteratorLog, startOwnHandler, startTrpcAdapter, testRouter, type TestServer } from './support/ws-trpc-servers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

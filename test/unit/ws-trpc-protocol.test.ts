@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../support/eventually.js';
-import { encodings, iteratorLog, startOwnHandler, startTrpcAdapter, TEST_MAX_BATCH, type TestServer } from '../support/ws-trpc-servers.js';
+import { encodings, iteratorLog, startOwnHandler, startTrpcAdapter, TEST_MAX_BATCH, type TestServer } from './support/ws-trpc-servers.js';
 
 /** A raw socket that keeps every frame it is sent, to compare what two servers answer to one script. */
 class ScriptedSocket {

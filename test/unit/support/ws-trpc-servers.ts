@@ -3,7 +3,7 @@ import { initTRPC, tracked, TRPCError } from '@trpc/server';
 import { applyWSSHandler, jsonEncoder } from '@trpc/server/adapters/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { z } from 'zod';
-import { createTrpcWsHandler, type TrpcSocket } from '../../src/server/http/ws-trpc-handler.js';
+import { createTrpcWsHandler, type TrpcSocket } from '../../../src/server/http/ws-trpc-handler.js';
 
 /** What a test server's context holds: who the connection parameters say the client is. */
 export interface Who {
