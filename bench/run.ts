@@ -13,7 +13,7 @@ import { locateRedis } from '../src/server/redis/locate-redis.js';
 import { capacityFigure } from './figures/capacity.js';
 import { cleanupFigure, cleanupS3Figure } from './figures/cleanup.js';
 import { clusterFanoutFigure } from './figures/cluster-fanout.js';
-import { fanoutFigure, fanoutTwoInstancesFigure } from './figures/fanout.js';
+import { fanoutFigure, fanoutTenThousandFigure, fanoutTwoInstancesFigure } from './figures/fanout.js';
 import { pageLoadFigure } from './figures/page-load.js';
 import { slowReadersFigure } from './figures/slow-readers.js';
 import { stormFigure } from './figures/storm.js';
@@ -30,7 +30,7 @@ import { QUICK } from './lib/settings.js';
 // talks to S3, says nothing about the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, clusterFanoutFigure, wsMemoryFigure, slowReadersFigure, uploadFigure, cleanupFigure, cleanupS3Figure, pageLoadFigure, capacityFigure, stormFigure];
+const FIGURES: Figure[] = [validateFigure, validatePostgresFigure, fanoutFigure, fanoutTwoInstancesFigure, fanoutTenThousandFigure, clusterFanoutFigure, wsMemoryFigure, slowReadersFigure, uploadFigure, cleanupFigure, cleanupS3Figure, pageLoadFigure, capacityFigure, stormFigure];
 
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const picked = wanted.length === 0 ? FIGURES : FIGURES.filter((figure) => wanted.some((name) => figure.name === name || figure.name.startsWith(`${name}-`)));

@@ -1,11 +1,13 @@
 /**
- * fanout.p99_ratio / fanout2.p99_ratio: one chat.send to a session with many subscribed tabs
- * (WebSocket subscriptions of session.events, all on that session with its cookie), timed from
- * the send until the last tab has the event; on one instance, then with the tabs spread over two
- * instances on one Redis. The floor is raw `ws` broadcasting the very same message bytes to as
- * many sockets from one process (the two-instance goal allows for the Redis hop in between).
- * Both sets of tabs stay open together and take turns round by round: on a shared machine a
- * burst of someone else's work then falls on both alike, not on whichever happened to run then.
+ * fanout.p99_ratio / fanout2.p99_ratio / fanout10k.p99_ratio: one chat.send to a session with
+ * many subscribed tabs (WebSocket subscriptions of session.events, all on that session with its
+ * cookie), timed from the send until the last tab has the event: 1,000 tabs on one instance, the
+ * same spread over two instances on one Redis, and 10,000 tabs on one instance. The floor is raw
+ * `ws` broadcasting the very same message bytes to as many sockets from one process (the
+ * two-instance goal allows for the Redis hop in between). Each set of tabs is held by a load
+ * process of its own (10,000 sockets is half of one process's file descriptors here); both stay
+ * open together and take turns round by round: on a shared machine a burst of someone else's
+ * work then falls on both alike, not on whichever happened to run then.
  */
 import type { FanoutRounds, FanoutSeries, OpenTabs } from '../load/tabs.js';
 import type { Figure, FigureContext, Results } from '../lib/figure.js';
@@ -15,19 +17,27 @@ import { dropRedisPrefix, freshDataDir, freshPrefix } from '../lib/resources.js'
 import { generateSession } from '../lib/sessions.js';
 import { LIMITS_LIFTED, QUICK } from '../lib/settings.js';
 import { percentile, round } from '../lib/stats.js';
+import { takeTurns } from '../lib/take-turns.js';
 import type { TabsyncReady } from '../servers/tabsync.js';
 
-const TABS = QUICK ? 200 : 1000;
-/** 200 rounds make p99 the second-slowest round rather than the slowest alone. */
-const ROUNDS = QUICK ? 20 : 200;
-const WARMUP_ROUNDS = QUICK ? 5 : 20;
+interface Shape {
+  key: 'fanout' | 'fanout2' | 'fanout10k';
+  instances: 1 | 2;
+  tabs: number;
+  /** 200 rounds make p99 the second-slowest round rather than the slowest alone. */
+  rounds: number;
+  warmupRounds: number;
+}
+
 const PAUSE_MS = 20;
+const THOUSAND: Omit<Shape, 'key' | 'instances'> = { tabs: QUICK ? 200 : 1000, rounds: QUICK ? 20 : 200, warmupRounds: QUICK ? 5 : 20 };
+// A round to 10,000 tabs takes about ten times as long: 100 rounds keep the figure to minutes.
+const TEN_THOUSAND: Omit<Shape, 'key' | 'instances'> = { tabs: QUICK ? 500 : 10_000, rounds: QUICK ? 10 : 100, warmupRounds: QUICK ? 3 : 10 };
 
 const summary = (series: FanoutSeries) =>
   `p50 ${round(percentile(series.samplesMs, 50))} ms, p90 ${round(percentile(series.samplesMs, 90))} ms, p99 ${round(percentile(series.samplesMs, 99))} ms`;
 
-async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
-  const key = instances === 1 ? 'fanout' : 'fanout2';
+async function run({ key, instances, tabs: count, rounds, warmupRounds }: Shape, ctx: FigureContext): Promise<Results> {
   const data = freshDataDir(key);
   const prefix = freshPrefix(key);
   const children: BenchChild<unknown>[] = [];
@@ -53,11 +63,13 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
     const [first] = servers;
     if (!first) throw new Error('no server');
     const session = await generateSession(first.ready.url);
-    const tabs = await forkChild('load/tabs.ts');
-    children.push(tabs);
+    const oursTabs = await forkChild('load/tabs.ts');
+    children.push(oursTabs);
+    const rawTabs = await forkChild('load/tabs.ts');
+    children.push(rawTabs);
 
-    await tabs.call('open', { group: 'ours', protocol: 'trpc', wsUrls: servers.map((server) => server.ready.url), count: TABS, sessions: [session] } satisfies OpenTabs);
-    await tabs.call('open', { group: 'raw', protocol: 'raw', wsUrls: [raw.ready.url], count: TABS, sessions: [session] } satisfies OpenTabs);
+    await oursTabs.call('open', { group: 'ours', protocol: 'trpc', wsUrls: servers.map((server) => server.ready.url), count, sessions: [session] } satisfies OpenTabs);
+    await rawTabs.call('open', { group: 'raw', protocol: 'raw', wsUrls: [raw.ready.url], count, sessions: [session] } satisfies OpenTabs);
     const oursSeries: FanoutRounds['series'][number] = {
       group: 'ours',
       trigger: {
@@ -67,7 +79,7 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
       },
     };
     // Tabsync's warm-up rounds alone first: they also yield the message the floor will send.
-    const [warm] = await tabs.call<FanoutSeries[]>('rounds', { series: [oursSeries], rounds: 1, warmupRounds: WARMUP_ROUNDS, pauseMs: PAUSE_MS } satisfies FanoutRounds);
+    const [warm] = await oursTabs.call<FanoutSeries[]>('rounds', { series: [oursSeries], rounds: 1, warmupRounds, pauseMs: PAUSE_MS } satisfies FanoutRounds);
     if (!warm) throw new Error('no warm-up round');
     const rawSeries: FanoutRounds['series'][number] = {
       group: 'raw',
@@ -78,10 +90,10 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
         body: warm.payload.replace(warm.marker, '%MARKER%'),
       },
     };
-    const [ours, floor] = await tabs.call<FanoutSeries[]>('rounds', { series: [oursSeries, rawSeries], rounds: ROUNDS, warmupRounds: WARMUP_ROUNDS, pauseMs: PAUSE_MS } satisfies FanoutRounds);
+    const [ours, floor] = await takeTurns([{ tabs: oursTabs, series: oursSeries }, { tabs: rawTabs, series: rawSeries }], rounds, warmupRounds, PAUSE_MS);
     if (!ours || !floor) throw new Error('a series is missing');
-    ctx.log(`${key} Tabsync, ${TABS} tabs on ${instances} instance(s): ${summary(ours)}`);
-    ctx.log(`${key} raw ws, ${TABS} sockets, the same ${warm.payload.length}-byte message: ${summary(floor)}`);
+    ctx.log(`${key} Tabsync, ${count} tabs on ${instances} instance(s): ${summary(ours)}`);
+    ctx.log(`${key} raw ws, ${count} sockets, the same ${warm.payload.length}-byte message: ${summary(floor)}`);
     return { [`${key}.p99_ratio`]: measure(percentile(ours.samplesMs, 99), percentile(floor.samplesMs, 99), 'ms p99') };
   } finally {
     await stopAll(children);
@@ -90,5 +102,6 @@ async function run(instances: 1 | 2, ctx: FigureContext): Promise<Results> {
   }
 }
 
-export const fanoutFigure: Figure = { name: 'fanout', run: (ctx) => run(1, ctx) };
-export const fanoutTwoInstancesFigure: Figure = { name: 'fanout2', run: (ctx) => run(2, ctx) };
+export const fanoutFigure: Figure = { name: 'fanout', run: (ctx) => run({ key: 'fanout', instances: 1, ...THOUSAND }, ctx) };
+export const fanoutTwoInstancesFigure: Figure = { name: 'fanout2', run: (ctx) => run({ key: 'fanout2', instances: 2, ...THOUSAND }, ctx) };
+export const fanoutTenThousandFigure: Figure = { name: 'fanout10k', run: (ctx) => run({ key: 'fanout10k', instances: 1, ...TEN_THOUSAND }, ctx) };

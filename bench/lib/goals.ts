@@ -16,6 +16,7 @@ const GOALS: [RegExp, Goal][] = [
   [/^validate(\.pg)?\.p99_ratio$/, { on: 'ratio', op: '<=', value: 3 }],
   [/^fanout\.p99_ratio$/, { on: 'ratio', op: '<=', value: 1.5 }],
   [/^fanout2\.p99_ratio$/, { on: 'ratio', op: '<=', value: 2 }],
+  [/^fanout10k\.p99_ratio$/, { on: 'ratio', op: '<=', value: 2 }],
   [/^cluster\.fanout\.p99_ratio$/, { on: 'ratio', op: '<=', value: 1.3 }],
   [/^ws\.bytes_per_connection_ratio$/, { on: 'ratio', op: '<=', value: 1.5 }],
   [/^ws\.slow_readers_rss_growth_mb$/, { on: 'ours', op: '<=', value: 64 }],
