@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/server/db/database.js';
 import { chainHash, GENESIS_HASH } from '../../src/server/services/audit/audit-chain.js';
-import { AuditService } from '../../src/server/services/audit/audit.service.js';
+import { AuditService, QUEUED_ROW_MAX_WAIT_MS } from '../../src/server/services/audit/audit.service.js';
 import { auditChainParts, verifyAuditChain } from '../../src/server/services/audit/audit-verifier.js';
 import { LocalObjectStore } from '../../src/server/storage/local-object-store.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -46,6 +46,24 @@ describe.each(DATABASE_KINDS)('the audit chain on %s', (kind) => {
     }
     await Promise.all(recorded);
     expect(batches).toEqual([5]);
+  });
+
+  it('commits a steady stream of queued rows in few writes: rows that arrive during a write wait out their window', async () => {
+    const batches: number[] = [];
+    const audit = c.audit({ onBatch: (size) => batches.push(size) });
+    const started = Date.now();
+    for (let i = 0; i < 300; i += 1) {
+      audit.enqueue({ event: 'session.validated', outcome: 'success', actor: actor('stream') });
+      // A row every millisecond or so, as validations under load arrive, over several windows and many writes' time.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const elapsed = Date.now() - started;
+    await audit.flush();
+
+    expect(batches.reduce((sum, size) => sum + size, 0)).toBe(300);
+    // A write starts when its oldest row has waited QUEUED_ROW_MAX_WAIT_MS (or the batch is full), not as soon as the last one ends.
+    expect(batches.length).toBeLessThanOrEqual(Math.ceil(elapsed / QUEUED_ROW_MAX_WAIT_MS) + 2);
+    expect(await verify()).toMatchObject({ ok: true });
   });
 
   it('resolves record() only once the row has committed: another connection sees it at once', async () => {

@@ -25,9 +25,9 @@ interface Waiter<T> {
   /** Null for a `queue`d item: nobody waits on it. */
   resolve: (() => void) | null;
   reject: ((error: unknown) => void) | null;
+  /** When a `queue`d item arrived (Date.now()): its write starts within `queuedWindowMs` of it. */
+  queuedAt: number;
 }
-
-const NOBODY = { resolve: null, reject: null };
 
 /**
  * A group commit: items added while a write is in flight (or within the window) go out together in
@@ -43,19 +43,22 @@ export class GroupCommit<T> {
   private scheduled: (() => void) | null = null;
   /** Whether the scheduled write is the slow one of queued items only (an awaited item brings it forward). */
   private scheduledLazily = false;
+  /** How many pending items someone awaits. */
+  private awaitedPending = 0;
 
   constructor(private readonly opts: GroupCommitOptions<T>) {}
 
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+      this.pending.push({ item, resolve, reject, queuedAt: 0 });
+      this.awaitedPending += 1;
       this.arrived(false);
     });
   }
 
   /** Adds `item` to the next write without waiting for it; `drain` still waits for it. */
   queue(item: T): void {
-    this.pending.push({ item, ...NOBODY });
+    this.pending.push({ item, resolve: null, reject: null, queuedAt: Date.now() });
     this.arrived(true);
   }
 
@@ -87,11 +90,29 @@ export class GroupCommit<T> {
     this.scheduled = null;
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.opts.maxBatch);
+    for (const waiter of batch) if (waiter.resolve) this.awaitedPending -= 1;
     this.inFlight = this.writeBatch(batch).finally(() => {
       this.inFlight = null;
-      // What arrived meanwhile goes at once: it has waited a whole write already.
-      if (this.pending.length > 0) this.flushNow();
+      this.afterWrite();
     });
+  }
+
+  /**
+   * What arrived during a write: an item someone awaits has waited a whole write already and goes
+   * at once; queued items only keep waiting for company until the oldest has waited its window, so
+   * that a steady stream of them (validations under load) makes a few large commits, not one per write.
+   */
+  private afterWrite(): void {
+    const oldest = this.pending[0];
+    if (!oldest) return;
+    const full = this.pending.length >= this.opts.maxBatch;
+    const left = oldest.queuedAt + (this.opts.queuedWindowMs ?? this.opts.windowMs) - Date.now();
+    if (this.awaitedPending > 0 || full || left <= 0) {
+      this.flushNow();
+      return;
+    }
+    this.scheduledLazily = true;
+    this.scheduled = this.schedule(left);
   }
 
   private schedule(windowMs: number): () => void {
