@@ -9,6 +9,8 @@ export function listen(server: http.Server, config: Pick<Config, 'port' | 'host'
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
+      // Only a failure to listen is this promise's: a later server error must not vanish into it.
+      server.off('error', reject);
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       resolve({ port, url: `http://${host}:${port}` });
