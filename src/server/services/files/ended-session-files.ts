@@ -77,7 +77,8 @@ export class EndedSessionFiles {
 
   /** Deletes the batch's objects whose sessions still ended past the grace period; returns those that are gone. */
   private async deleteBatch(records: FileRecord[], report: CleanupReport): Promise<FileCandidate[]> {
-    // Read again at delete time: whatever changed since the page was read, an active session's object stays.
+    // Read again at delete time: whatever changed since the page was read, an active session's object
+    // stays (and is listed, and counted as kept, by the sweep that follows).
     const states = await readSessionStates(this.opts.db, records.map((record) => record.session_id));
     const cutoff = this.cutoff();
     const confirmed: FileCandidate[] = records
