@@ -57,6 +57,16 @@ describe.each(DATABASE_AND_STORE_KINDS)('cleanup-orphans on %s with the %s store
     return keys;
   }
 
+  /** The store, with `sessionId` made active again (as if its end were undone) as the first delete call begins. */
+  function revivingOnFirstDelete(sessionId: string): HookedStore {
+    let deletes = 0;
+    return new HookedStore(h.storage, async (operation) => {
+      if (operation !== 'deleteMany') return;
+      deletes += 1;
+      if (deletes === 1) await models().UserSession.update({ status: 'active', endedAt: null }, { where: { id: sessionId } });
+    });
+  }
+
   async function runJob(): Promise<CleanupReport> {
     const job = await h.t.app.queues.cleanupOrphans.add(QUEUE_NAMES.cleanupOrphans, {});
     await eventually(async () => ['completed', 'failed'].includes(await job.getState()), 120_000, 'the cleanup job finishing');
@@ -181,18 +191,52 @@ describe.each(DATABASE_AND_STORE_KINDS)('cleanup-orphans on %s with the %s store
   it('reads each session again at delete time: a session active again by then keeps its objects', async () => {
     const revived = await session('reset', 3 * HOUR);
     const keys = await files(revived, 30);
-    let deletes = 0;
     // Between the first batch's re-check and its delete, the session becomes active again (as if its end were undone).
-    const hooked = new HookedStore(h.storage, async (operation) => {
-      if (operation !== 'deleteMany') return;
-      deletes += 1;
-      if (deletes === 1) await models().UserSession.update({ status: 'active', endedAt: null }, { where: { id: revived } });
-    });
-    const report = await new OrphanCleanupService({ ...servicesFor(h), storage: hooked, graceMs: HOUR, batchSize: 10 }).run(SYSTEM_ACTOR);
+    const report = await new OrphanCleanupService({ ...servicesFor(h), storage: revivingOnFirstDelete(revived), graceMs: HOUR, batchSize: 10 }).run(SYSTEM_ACTOR);
     const remaining = await allKeys(h.storage, `sessions/${revived}/`);
     expect(report.endedSessionObjects).toBe(10);
     expect(remaining).toHaveLength(20);
     expect(keys.filter((key) => remaining.includes(key))).toHaveLength(20);
+  });
+
+  it('reads the states again after the database pass has named the files: a session active again by then keeps its files and rows', async () => {
+    // Session order is the pass's order: `first` is deleted first, `revived` after it.
+    const [first, revived] = [randomUUID(), randomUUID()].sort();
+    await session('reset', 3 * HOUR, first);
+    await session('expired', 3 * HOUR, revived);
+    const firstKeys = await files(first ?? '', 10);
+    const revivedKeys = await files(revived ?? '', 10);
+    // Both sessions' rows are read in one page; while the first batch is deleted, the second session becomes active again.
+    const report = await new OrphanCleanupService({ ...servicesFor(h), storage: revivingOnFirstDelete(revived ?? ''), graceMs: HOUR, batchSize: 10 }).run(SYSTEM_ACTOR);
+
+    // (The app is shared by this block's tests: what earlier ones kept is listed and kept again, and counted.)
+    expect(report).toMatchObject({ endedSessionObjects: 10, unknownSessionObjects: 0, failedDeletes: 0 });
+    expect(await allKeys(h.storage, `sessions/${first}/`)).toEqual([]);
+    expect((await allKeys(h.storage, `sessions/${revived}/`)).sort()).toEqual([...revivedKeys].sort());
+    expect(firstKeys).toHaveLength(10);
+    const statuses = await models().SessionFile.findAll({ attributes: ['sessionId', 'status'], where: { sessionId: [first ?? '', revived ?? ''] } });
+    expect(statuses.filter((row) => row.sessionId === first).every((row) => row.status === 'deleted')).toBe(true);
+    expect(statuses.filter((row) => row.sessionId === revived).every((row) => row.status === 'stored')).toBe(true);
+  });
+
+  it('deletes what no row names after the database pass: bare objects of an ended session, unknown sessions and stray keys', async () => {
+    const ended = await session('expired', 3 * HOUR);
+    const live = await session('active');
+    const rowKeys = await files(ended, 3);
+    const liveKeys = await files(live, 2);
+    const bareOfEnded = await bareObjects([sessionFileKey(ended, randomUUID(), 'no-row.bin'), sessionFileKey(ended, randomUUID(), 'no-row-either.bin')]);
+    const unknown = await bareObjects(Array.from({ length: 3 }, () => sessionFileKey(randomUUID(), randomUUID(), 'lost.bin')));
+    const strays = await bareObjects(['sessions/not-a-session/x.bin', `sessions/${live}.bak`]);
+
+    const report = await new OrphanCleanupService({ ...servicesFor(h), graceMs: HOUR }).run(SYSTEM_ACTOR);
+
+    expect(report).toMatchObject({ endedSessionObjects: rowKeys.length + bareOfEnded.length, unknownSessionObjects: unknown.length + strays.length });
+    const remaining = new Set(await allKeys(h.storage, 'sessions/'));
+    expect([...rowKeys, ...bareOfEnded, ...unknown, ...strays].filter((key) => remaining.has(key))).toEqual([]);
+    expect((await allKeys(h.storage, `sessions/${live}/`)).sort()).toEqual([...liveKeys].sort());
+    expect(await models().SessionFile.count({ where: { sessionId: ended, status: 'deleted' } })).toBe(rowKeys.length);
+    const audited = await models().AuditLog.findAll({ where: { event: 'file.deleted', sessionId: ended } });
+    expect(audited.reduce((sum, row) => sum + Number(row.metadata.objects), 0)).toBe(rowKeys.length + bareOfEnded.length);
   });
 });
 

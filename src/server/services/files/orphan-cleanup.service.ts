@@ -1,14 +1,19 @@
 import { Op } from 'sequelize';
 import type { Database } from '../../db/database.js';
 import type { SessionFileRow } from '../../db/models/session-file.js';
-import { isUuid, parseStagingKey, sessionIdOfKey, SESSIONS_PREFIX, STAGING_PREFIX } from '../../storage/keys.js';
+import { parseStagingKey, sessionIdOfKey, SESSIONS_PREFIX, STAGING_PREFIX } from '../../storage/keys.js';
 import { listAll, MAX_DELETE_BATCH, type ObjectStore } from '../../storage/object-store.js';
 import type { Actor, Clock } from '../actor.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { EventPublisher } from '../event-publisher.js';
 import { ABANDONED_REASON, AbandonedUploads } from './abandoned-uploads.js';
+import { CleanupDeletions, type CleanupCandidate, type CleanupReason, type CleanupReport } from './cleanup-deletions.js';
+import { EndedSessionFiles } from './ended-session-files.js';
+import { endedBy, readSessionStates, type SessionState } from './session-states.js';
 import { toFileView } from './file.view.js';
 import { abandonedUploadAfterMs, DEFAULT_HEARTBEAT_MS } from './upload-liveness.js';
+
+export type { CleanupReport };
 
 export interface OrphanCleanupOptions {
   db: Database;
@@ -27,38 +32,6 @@ export interface OrphanCleanupOptions {
   abandonedUploadMs?: number;
   /** Keys per delete call, at most 1000. */
   batchSize?: number;
-}
-
-export interface CleanupReport {
-  /** Objects of sessions that ended more than the grace period ago. */
-  endedSessionObjects: number;
-  /** Objects under `sessions/` that no session owns. */
-  unknownSessionObjects: number;
-  /** Staged uploads that no live upload owns. */
-  stagingObjects: number;
-  /** Uploads marked failed because they never finished (stuck with staged bytes, or with none). */
-  abandonedUploads: number;
-  /** Incomplete multipart uploads aborted; null where the store cannot list them. */
-  incompleteUploadsAborted: number | null;
-  /** Objects listed and kept (active sessions, ended within the grace period, live uploads). */
-  kept: number;
-  /** Deletes the store refused; they are tried again on the next run. */
-  failedDeletes: number;
-  durationMs: number;
-}
-
-type Reason = 'session_ended' | 'session_unknown' | 'staging_orphaned';
-
-interface Candidate {
-  key: string;
-  /** The session the object belongs to, when it names one. */
-  sessionId: string | null;
-  reason: Reason;
-}
-
-interface SessionState {
-  status: string;
-  endedAt: Date | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -89,18 +62,24 @@ async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
  * Deletes what sessions leave behind in the object store: objects of sessions that were reset or
  * expired more than the grace period ago, objects under `sessions/` whose session is unknown,
  * staged bytes with no live upload and incomplete multipart uploads; and fails uploads that died
- * before their bytes arrived. It lists the store page by page, deletes in batches of up to 1000
- * keys, and reads each session's status again right before a batch is deleted: an object of an
- * active session is never deleted.
+ * before their bytes arrived. The files the database names go first, by key with no listing
+ * (EndedSessionFiles); then `sessions/` and `staging/` are listed page by page for what no row
+ * names, which by then is mostly what stays. Deletes go in batches of up to 1000 keys, and each
+ * batch reads its sessions' status again right before it is deleted: an object of an active
+ * session is never deleted.
  */
 export class OrphanCleanupService {
   private readonly staleUploadMs: number;
   private readonly batchSize: number;
   private readonly abandoned: AbandonedUploads;
+  private readonly deletions: CleanupDeletions;
+  private readonly endedSessionFiles: EndedSessionFiles;
 
   constructor(private readonly opts: OrphanCleanupOptions) {
     this.staleUploadMs = opts.staleUploadMs ?? DAY_MS;
     this.batchSize = Math.min(opts.batchSize ?? MAX_DELETE_BATCH, MAX_DELETE_BATCH);
+    this.deletions = new CleanupDeletions(opts);
+    this.endedSessionFiles = new EndedSessionFiles({ ...opts, deletions: this.deletions, batchSize: this.batchSize });
     this.abandoned = new AbandonedUploads({ ...opts, abandonedAfterMs: opts.abandonedUploadMs ?? abandonedUploadAfterMs(DEFAULT_HEARTBEAT_MS), batchSize: this.batchSize });
   }
 
@@ -116,6 +95,7 @@ export class OrphanCleanupService {
       failedDeletes: 0,
       durationMs: 0,
     };
+    await this.endedSessionFiles.remove(report, actor);
     await this.sweepSessions(report, actor);
     await this.sweepStaging(report, actor);
     report.abandonedUploads += await this.abandoned.fail(actor);
@@ -133,9 +113,9 @@ export class OrphanCleanupService {
 
   /** Objects under `sessions/`: those of sessions ended past the grace period, or of no session at all. */
   private async sweepSessions(report: CleanupReport, actor: Actor): Promise<void> {
-    const pending: Candidate[] = [];
+    const pending: CleanupCandidate[] = [];
     for await (const page of readAhead(listAll(this.opts.storage, SESSIONS_PREFIX))) {
-      const states = await this.sessionStates(page.map((object) => sessionIdOfKey(object.key) ?? null));
+      const states = await readSessionStates(this.opts.db, page.map((object) => sessionIdOfKey(object.key) ?? null));
       for (const object of page) {
         const sessionId = sessionIdOfKey(object.key) ?? null;
         const reason = this.verdict(sessionId, states);
@@ -148,31 +128,21 @@ export class OrphanCleanupService {
   }
 
   /** Why the object of `sessionId` may go, or null if it stays. */
-  private verdict(sessionId: string | null, states: Map<string, SessionState>): Reason | null {
+  private verdict(sessionId: string | null, states: Map<string, SessionState>): CleanupReason | null {
     const state = sessionId ? states.get(sessionId) : undefined;
     if (!state) return 'session_unknown';
-    if (state.status === 'active' || state.endedAt === null) return null;
-    return state.endedAt.getTime() <= this.opts.clock().getTime() - this.opts.graceMs ? 'session_ended' : null;
+    return endedBy(state, this.opts.clock().getTime() - this.opts.graceMs) ? 'session_ended' : null;
   }
 
-  private async sessionStates(ids: readonly (string | null)[]): Promise<Map<string, SessionState>> {
-    const wanted = [...new Set(ids.filter((id): id is string => id !== null && isUuid(id)))];
-    const states = new Map<string, SessionState>();
-    if (wanted.length === 0) return states;
-    const rows = await this.opts.db.models.UserSession.findAll({ attributes: ['id', 'status', 'endedAt'], where: { id: wanted } });
-    for (const row of rows) states.set(row.id, { status: row.status, endedAt: row.endedAt });
-    return states;
-  }
-
-  private async deleteSessionBatch(batch: Candidate[], report: CleanupReport, actor: Actor): Promise<void> {
+  private async deleteSessionBatch(batch: CleanupCandidate[], report: CleanupReport, actor: Actor): Promise<void> {
     // Read again at delete time: whatever changed since the listing, an active session's object stays.
-    const states = await this.sessionStates(batch.map((candidate) => candidate.sessionId));
+    const states = await readSessionStates(this.opts.db, batch.map((candidate) => candidate.sessionId));
     const confirmed = batch.filter((candidate) => {
       const stillGoes = this.verdict(candidate.sessionId, states) !== null;
       if (!stillGoes) report.kept += 1;
       return stillGoes;
     });
-    const deleted = await this.deleteObjects(confirmed, report);
+    const deleted = await this.deletions.delete(confirmed, report);
     for (const candidate of deleted) {
       if (candidate.reason === 'session_ended') report.endedSessionObjects += 1;
       else report.unknownSessionObjects += 1;
@@ -187,7 +157,7 @@ export class OrphanCleanupService {
         );
       }
     });
-    await this.recordDeletions(deleted, actor);
+    await this.deletions.record(deleted, actor);
   }
 
   /** Staged bytes whose upload is not live: no row, a row past `uploading`, or one stuck past the stale limit. */
@@ -198,7 +168,7 @@ export class OrphanCleanupService {
       const rows = await SessionFile.findAll({ attributes: ['id', 'sessionId', 'status', 'createdAt'], where: { id: fileIds } });
       return new Map(rows.map((row) => [row.id, row]));
     };
-    const pending: (Candidate & { fileId: string | null })[] = [];
+    const pending: (CleanupCandidate & { fileId: string | null })[] = [];
     const flush = async (batch: typeof pending) => {
       const rows = await liveUploads(batch.flatMap((candidate) => (candidate.fileId ? [candidate.fileId] : [])));
       const confirmed = batch.filter((candidate) => {
@@ -207,7 +177,7 @@ export class OrphanCleanupService {
         if (live) report.kept += 1;
         return !live;
       });
-      const deleted = await this.deleteObjects(confirmed, report);
+      const deleted = await this.deletions.delete(confirmed, report);
       report.stagingObjects += deleted.length;
       const abandoned = deleted.flatMap((candidate) => {
         const row = candidate.fileId ? rows.get(candidate.fileId) : undefined;
@@ -224,7 +194,7 @@ export class OrphanCleanupService {
         }
         return marked;
       });
-      await this.recordDeletions(deleted, actor);
+      await this.deletions.record(deleted, actor);
       report.abandonedUploads += failed.length;
       for (const row of failed) {
         this.opts.events.publish(row.sessionId, { type: 'file.failed', file: toFileView(row), reason: ABANDONED_REASON });
@@ -243,31 +213,5 @@ export class OrphanCleanupService {
       while (pending.length >= this.batchSize) await flush(pending.splice(0, this.batchSize));
     }
     if (pending.length > 0) await flush(pending);
-  }
-
-  /** Deletes the candidates' objects in one call; returns those that are gone. */
-  private async deleteObjects<T extends Candidate>(batch: T[], report: CleanupReport): Promise<T[]> {
-    if (batch.length === 0) return [];
-    const { deleted, failed } = await this.opts.storage.deleteMany(batch.map((candidate) => candidate.key));
-    report.failedDeletes += failed.length;
-    const gone = new Set(deleted);
-    return batch.filter((candidate) => gone.has(candidate.key));
-  }
-
-  /** One `file.deleted` row per session and reason in the batch, with the count of its objects. */
-  private async recordDeletions(deleted: readonly Candidate[], actor: Actor): Promise<void> {
-    const groups = new Map<string, { sessionId: string | null; reason: Reason; objects: number }>();
-    for (const candidate of deleted) {
-      const id = `${candidate.sessionId ?? ''}|${candidate.reason}`;
-      const group = groups.get(id) ?? { sessionId: candidate.sessionId, reason: candidate.reason, objects: 0 };
-      group.objects += 1;
-      groups.set(id, group);
-    }
-    // After the change has committed, in one group commit.
-    await Promise.all(
-      [...groups.values()].map((group) =>
-        this.opts.audit.record({ event: 'file.deleted', outcome: 'success', sessionId: group.sessionId, actor, metadata: { reason: group.reason, objects: group.objects } }),
-      ),
-    );
   }
 }
