@@ -54,6 +54,21 @@ describe.each(DATABASE_KINDS)('audit rows of the session API on %s', (kind) => {
     expect(row?.createdAt).toBeInstanceOf(Date);
   });
 
+  it('records chat.sent for a stored message before answering: its id and file count, never its text', async () => {
+    const b = browser('chat');
+    const session = await b.client.session.generate.mutate();
+    b.keepCredential();
+    const text = unique('words only the session may read');
+    const message = await b.client.chat.send.mutate({ sessionId: session.sessionId, text });
+
+    // Read at once, with no flush: a state change answers only once its row is durable.
+    const rows = await t.app.db.models.AuditLog.findAll({ where: { event: 'chat.sent', sessionId: session.sessionId } });
+    expect(rows.map((row) => [row.outcome, row.metadata, row.requestId, row.userAgent])).toEqual([
+      ['success', { messageId: message.messageId, attachments: 0 }, b.requestId(), b.userAgent],
+    ]);
+    expect(JSON.stringify(rows.map((row) => row.toJSON()))).not.toContain(text);
+  });
+
   it('records session.validated for a valid session', async () => {
     const b = browser('validated');
     const session = await b.client.session.generate.mutate();

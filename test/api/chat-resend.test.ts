@@ -6,6 +6,7 @@ import { useTestAppsPerTest, type TestApp } from '../support/test-app.js';
 import { createTestClient } from '../support/trpc-client.js';
 import { expectTrpcCode, trpcFailure } from '../support/api-errors.js';
 import { auditRows } from '../support/api-requests.js';
+import { SYSTEM_ACTOR } from '../../src/server/services/actor.js';
 
 describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: DatabaseKind) => {
   const start = useTestAppsPerTest({ database: kind, env: { RATE_LIMIT_PER_MINUTE: '1000' } });
@@ -30,6 +31,9 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
 
     expect(await rowsOf(t, browser.sessionId)).toHaveLength(1);
     expect(await announced(t, browser.sessionId)).toEqual(['only once']);
+    // Audited once, as stored: the resend changed nothing.
+    const audited = (await auditRows(t, 'chat.sent')).filter((row) => row.sessionId === browser.sessionId);
+    expect(audited.map((row) => row.metadata)).toEqual([{ messageId: first.messageId, attachments: 0 }]);
     const page = await browser.client.chat.list.query({ sessionId: browser.sessionId });
     expect(page.messages).toEqual([first]);
   });
@@ -62,10 +66,11 @@ describe.each(DATABASE_KINDS)('chat.send with a clientMessageId on %s', (kind: D
     const browser = await newBrowser(t.url);
     const clientMessageId = randomUUID();
     // Started in one tick, every send looks for an earlier one before any has stored it.
-    const answers = await Promise.all(Array.from({ length: 5 }, () => t.app.services.chat.send(browser.sessionId, { text: 'raced', clientMessageId })));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => t.app.services.chat.send(browser.sessionId, { text: 'raced', clientMessageId }, SYSTEM_ACTOR)));
     expect(new Set(answers.map((answer) => answer.messageId)).size).toBe(1);
     expect(await rowsOf(t, browser.sessionId)).toHaveLength(1);
     expect(await announced(t, browser.sessionId)).toEqual(['raced']);
+    expect((await auditRows(t, 'chat.sent')).filter((row) => row.sessionId === browser.sessionId)).toHaveLength(1);
   });
 
   it('keeps the ids of different sessions apart: each may use the same one', async () => {

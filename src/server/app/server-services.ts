@@ -49,7 +49,7 @@ export async function createServerServices(deps: ProcessDeps, readFreeBytes?: Fr
     refusalGate,
     rateLimits: new RateLimits({ redis: limitsRedis, keyPrefix: `${redisPrefix}:rl`, perMinute: rateLimitsPerMinute(config) }),
     validationLimits: new SessionValidationLimits(config.sessionValidationsPerMinute),
-    chat: new ChatService({ db, events, clock }),
+    chat: new ChatService({ db, audit, events, clock }),
     files,
   };
 }

@@ -12,6 +12,7 @@ export type AuditEvent =
   | 'session.validation_failed'
   | 'session.reset'
   | 'session.expired'
+  | 'chat.sent'
   | 'rate_limit.exceeded'
   | 'origin.rejected'
   | 'file.uploaded'

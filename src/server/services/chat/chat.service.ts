@@ -4,7 +4,8 @@ import { CHAT_PAGE_SIZE } from '../../../shared/limits.js';
 import type { ChatPage, MessageView } from '../../../shared/chat.js';
 import type { Database } from '../../db/database.js';
 import type { ChatMessageAttributes } from '../../db/models/chat-message.js';
-import type { Clock } from '../actor.js';
+import type { Actor, Clock } from '../actor.js';
+import type { AuditService } from '../audit/audit.service.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EventPublisher } from '../event-publisher.js';
 
@@ -26,14 +27,15 @@ export interface NewMessage {
  * authorize); this service holds the rules of messages themselves.
  */
 export class ChatService {
-  constructor(private readonly deps: { db: Database; events: EventPublisher; clock: Clock }) {}
+  constructor(private readonly deps: { db: Database; audit: AuditService; events: EventPublisher; clock: Clock }) {}
 
   /**
-   * Stores a message (ids are UUIDv7, so they sort by time) and announces it to the session's tabs.
-   * A message whose `clientMessageId` the session already has was sent before: the first one is
-   * returned, and neither stored nor announced again (a resend may differ; the first one stands).
+   * Stores a message (ids are UUIDv7, so they sort by time), announces it to the session's tabs and
+   * audits it (`chat.sent`: its id and how many files it carries, never its text). A message whose
+   * `clientMessageId` the session already has was sent before: the first one is returned, and
+   * neither stored, announced nor audited again (a resend may differ; the first one stands).
    */
-  async send(sessionId: string, { text, fileIds = [], clientMessageId }: NewMessage): Promise<MessageView> {
+  async send(sessionId: string, { text, fileIds = [], clientMessageId }: NewMessage, actor: Actor): Promise<MessageView> {
     const earlier = clientMessageId ? await this.findSent(sessionId, clientMessageId) : null;
     if (earlier) return earlier;
     const attachments = [...new Set(fileIds)];
@@ -61,7 +63,9 @@ export class ChatService {
       throw error;
     }
     const message = toMessageView(row);
+    // Announced while its audit row commits: the tabs wait for neither, and the sender's answer waits for both.
     this.deps.events.publish(sessionId, { type: 'chat.message', message });
+    await this.deps.audit.record({ event: 'chat.sent', outcome: 'success', sessionId, actor, metadata: { messageId: message.messageId, attachments: attachments.length } });
     return message;
   }
 

@@ -13,7 +13,7 @@ export const chatRouter = router({
     .input(chatSendInputSchema)
     .use(sessionQuota('session.messages', { isFree: isResend }))
     .output(messageViewSchema)
-    .mutation(({ ctx, input: { sessionId, ...message } }) => ctx.deps.chat.send(sessionId, message)),
+    .mutation(({ ctx, input: { sessionId, ...message } }) => ctx.deps.chat.send(sessionId, message, ctx.actor)),
   list: ownedSessionProcedure
     .input(chatListInputSchema)
     .output(chatPageSchema)
