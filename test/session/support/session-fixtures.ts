@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createDatabase, type Database } from '../../../src/server/db/database.js';
 import type { AuditLogAttributes } from '../../../src/server/db/models/audit-log.js';
 import type { UserSessionAttributes } from '../../../src/server/db/models/user-session.js';
@@ -124,6 +124,11 @@ export function useSessionService(kind: DatabaseKind, defaults: ServiceOverrides
     state.testDb = await createTestDatabase(kind);
     state.db = createDatabase(state.testDb.url);
     await state.db.migrate();
+  });
+
+  // Each test's queued audit rows commit before the next test reads the log, and before the database closes.
+  afterEach(async () => {
+    await state.audit?.close();
   });
 
   afterAll(async () => {
