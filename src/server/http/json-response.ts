@@ -27,6 +27,14 @@ export class BodyError extends Error {
   }
 }
 
+/** The client went away before its body was in: nobody is left to answer, and nothing of ours failed. */
+export class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+  constructor(options?: ErrorOptions) {
+    super('The client closed the connection before its request body arrived.', options);
+  }
+}
+
 /**
  * Answers a request whose body may not have been read to its end, and then closes the connection
  * if it was not: the bytes left unread would otherwise hold the connection (the next request sent
@@ -53,10 +61,15 @@ export async function readJsonBody(req: IncomingMessage, limitBytes = 16 * 1024)
   const chunks: Buffer[] = [];
   let size = 0;
   // Left undestroyed on a refusal: destroying the request would close the connection before the 413 is sent.
-  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new BodyError(413, `The request body must be at most ${limitBytes} bytes.`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limitBytes) throw new BodyError(413, `The request body must be at most ${limitBytes} bytes.`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof BodyError || req.complete) throw error;
+    throw new ClientGoneError({ cause: error });
   }
   if (size === 0) return undefined;
   if (type && !/^application\/json\b/i.test(type)) throw new BodyError(415, 'Send the body as JSON with Content-Type: application/json.');

@@ -4,7 +4,7 @@ import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { createCaller } from '../api/root.js';
 import { describeError } from '../api/error-shape.js';
 import type { HttpContextFactory } from './api-context.js';
-import { BodyError, readJsonBody, sendJson, sendJsonToRequest } from './json-response.js';
+import { BodyError, ClientGoneError, readJsonBody, sendJson, sendJsonToRequest } from './json-response.js';
 
 type Procedure = 'generate' | 'validate';
 
@@ -24,6 +24,10 @@ export function createRestAlias(procedure: Procedure, makeContext: HttpContextFa
       const output = procedure === 'generate' ? await caller.session.generate() : await caller.session.validate(body as { sessionId: string });
       sendJson(res, 200, output);
     } catch (error) {
+      if (error instanceof ClientGoneError) {
+        ctx.deps.log.debug({ requestId }, 'REST alias: the client left before its body arrived');
+        return;
+      }
       const trpcError = getTRPCErrorFromUnknown(error);
       if (trpcError.code === 'INTERNAL_SERVER_ERROR') ctx.deps.log.error({ err: trpcError.cause ?? trpcError, requestId }, 'REST alias failed');
       const { message, data } = describeError(trpcError, requestId);
