@@ -43,15 +43,12 @@ export class GroupCommit<T> {
   private scheduled: (() => void) | null = null;
   /** Whether the scheduled write is the slow one of queued items only (an awaited item brings it forward). */
   private scheduledLazily = false;
-  /** How many pending items someone awaits. */
-  private awaitedPending = 0;
 
   constructor(private readonly opts: GroupCommitOptions<T>) {}
 
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ item, resolve, reject, queuedAt: 0 });
-      this.awaitedPending += 1;
       this.arrived(false);
     });
   }
@@ -90,7 +87,6 @@ export class GroupCommit<T> {
     this.scheduled = null;
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.opts.maxBatch);
-    for (const waiter of batch) if (waiter.resolve) this.awaitedPending -= 1;
     this.inFlight = this.writeBatch(batch).finally(() => {
       this.inFlight = null;
       this.afterWrite();
@@ -107,7 +103,8 @@ export class GroupCommit<T> {
     if (!oldest) return;
     const full = this.pending.length >= this.opts.maxBatch;
     const left = oldest.queuedAt + (this.opts.queuedWindowMs ?? this.opts.windowMs) - Date.now();
-    if (this.awaitedPending > 0 || full || left <= 0) {
+    const awaited = this.pending.some((waiter) => waiter.resolve !== null);
+    if (awaited || full || left <= 0) {
       this.flushNow();
       return;
     }
