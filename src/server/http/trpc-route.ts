@@ -1,12 +1,15 @@
+import type { TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import { TRPC_MAX_BATCH, TRPC_MAX_BODY_BYTES } from '../../shared/limits.js';
 import type { Logger } from '../logger.js';
 import { TRPC_BODY_TOO_LARGE_MESSAGE } from '../api/error-shape.js';
 import { appRouter } from '../api/root.js';
+import type { ApiContext } from '../api/context.js';
 import type { HttpContextFactory } from './api-context.js';
 import type { RouteHandler } from './host.js';
 import { sendHostError } from './host-error.js';
 import { TRPC_PATH } from './paths.js';
+import { createJsonCalls } from './trpc-json-calls.js';
 
 /** tRPC keeps its procedures flat by dotted path ("session.events") at run time. */
 const SUBSCRIPTION_PATHS = new Set(
@@ -24,8 +27,23 @@ function declaredLength(header: string | undefined): number | undefined {
   return header !== undefined && /^\d+$/.test(header) ? Number(header) : undefined;
 }
 
+/**
+ * tRPC sets its own Vary, replacing the host's `Vary: Origin`; the CORS headers depend on the Origin,
+ * so it goes back. A body tRPC's counter cut off is left unread: the connection closes after the
+ * 413, as it does when the length is declared.
+ */
+export function answerHeaders(errors: readonly TRPCError[]): [string, string][] {
+  const headers: [string, string][] = [['vary', 'Origin']];
+  if (errors.some((error) => error.code === 'PAYLOAD_TOO_LARGE')) headers.push(['connection', 'close']);
+  return headers;
+}
+
 export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): RouteHandler {
-  return (req, res, scope) => {
+  const onError = (error: TRPCError, path: string | undefined, requestId: string) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path, requestId }, 'procedure failed');
+  };
+  const jsonCalls = createJsonCalls<ApiContext>({ router: appRouter, maxBodyBytes: TRPC_MAX_BODY_BYTES, maxBatch: TRPC_MAX_BATCH, headersFor: answerHeaders });
+  return async (req, res, scope) => {
     const path = scope.url.pathname.slice(TRPC_PATH.length + 1);
     if (asksForSubscription(path)) {
       sendHostError(res, scope, 405, 'METHOD_NOT_SUPPORTED', `Subscriptions are served over the WebSocket at ${TRPC_PATH} only. Open a WebSocket there and subscribe.`);
@@ -44,24 +62,19 @@ export function createTrpcRoute(makeContext: HttpContextFactory, log: Logger): R
       sendHostError(res, scope, 413, 'PAYLOAD_TOO_LARGE', TRPC_BODY_TOO_LARGE_MESSAGE);
       return;
     }
-    return nodeHTTPRequestHandler({
+    const createContext = () => makeContext(req, res, scope.requestId);
+    const report = (error: TRPCError, failed: string | undefined) => { onError(error, failed, scope.requestId); };
+    if (await jsonCalls.answer(req, res, { path, url: scope.url, createContext, onError: report })) return;
+    await nodeHTTPRequestHandler({
       req,
       res,
       path,
       router: appRouter,
       maxBodySize: TRPC_MAX_BODY_BYTES,
       maxBatchSize: TRPC_MAX_BATCH,
-      createContext: () => makeContext(req, res, scope.requestId),
-      // tRPC sets its own Vary, replacing the host's `Vary: Origin`; the CORS headers depend on the Origin, so add it back.
-      // A body its counter cut off is left unread: the connection closes after the 413, as it does when the length is declared.
-      responseMeta: ({ errors }) => {
-        const headers = new Headers([['vary', 'Origin']]);
-        if (errors.some((error) => error.code === 'PAYLOAD_TOO_LARGE')) headers.set('connection', 'close');
-        return { headers };
-      },
-      onError: ({ error, path: failed }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path: failed, requestId: scope.requestId }, 'procedure failed');
-      },
+      createContext,
+      responseMeta: ({ errors }) => ({ headers: new Headers(answerHeaders(errors)) }),
+      onError: ({ error, path: failed }) => { report(error, failed); },
     });
   };
 }
