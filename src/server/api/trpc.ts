@@ -21,29 +21,27 @@ const t = initTRPC.context<ApiContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns the services' typed refusals into the API's error codes; everything else stays a 500. */
-const domainErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (result.ok) return result;
-  const mapped = toApiError(result.error.cause);
-  if (mapped instanceof TRPCError) throw mapped;
-  return result;
-});
-
 /**
- * Every subscription counts against its socket's budget (ApiContext.subscriptions), whichever
- * router it is in: it is part of the procedure every other one is built from, so none can skip it.
- * Over HTTP there is no budget, and no subscription either (SSE is off).
+ * What every procedure's outcome goes through, in one middleware (each level of tRPC's chain copies
+ * the call's options, and this runs on every call):
+ * - the services' typed refusals become the API's error codes; everything else stays a 500;
+ * - a subscription counts against its socket's budget (ApiContext.subscriptions), whichever router
+ *   it is in, so none can skip it. Over HTTP there is no budget, and no subscription either (SSE is off).
  */
-const subscriptionBudget = t.middleware(async ({ type, ctx, signal, next }) => {
+const outcomes = t.middleware(async ({ type, ctx, signal, next }) => {
   const result = await next();
-  if (type !== 'subscription' || !result.ok || !ctx.subscriptions) return result;
+  if (!result.ok) {
+    const mapped = toApiError(result.error.cause);
+    if (mapped instanceof TRPCError) throw mapped;
+    return result;
+  }
+  if (type !== 'subscription' || !ctx.subscriptions) return result;
   // An observable would slip past the count: this server's subscriptions are async iterables only.
   if (!isAsyncIterable(result.data)) throw new Error('A subscription must return an async iterable, so that its socket\'s budget can count it.');
   return { ...result, data: new BudgetedSubscription(result.data, ctx.subscriptions, signal) };
 });
 
-export const publicProcedure = t.procedure.use(domainErrors).use(subscriptionBudget);
+export const publicProcedure = t.procedure.use(outcomes);
 
 /** For procedures on one session: the request's credential must own it, and it must be live. */
 export const ownedSessionProcedure = publicProcedure.input(sessionInputSchema).use(async ({ ctx, input, next }) => {
