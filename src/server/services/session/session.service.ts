@@ -105,14 +105,16 @@ export class SessionService {
    */
   async prepareValidation(sessionId: string, credential: string | undefined): Promise<PreparedValidation> {
     const row = credential === undefined ? undefined : await this.findSession(sessionId);
+    const ownCredential = row ? credentialMatches(credential, row.tokenHash) : false;
     return {
-      ownCredential: row ? credentialMatches(credential, row.tokenHash) : false,
-      answer: async (actor) => this.answerValidation(sessionId, row === undefined ? await this.findSession(sessionId) : row, credential, actor),
+      ownCredential,
+      answer: async (actor) => (row === undefined ? this.answerValidation(sessionId, await this.findSession(sessionId), credential, false, actor) : this.answerValidation(sessionId, row, credential, ownCredential, actor)),
     };
   }
 
-  private async answerValidation(sessionId: string, row: UserSessionAttributes | null, credential: string | undefined, actor: Actor): Promise<ValidateOutcome> {
-    const denial = row ? await this.denialFor(row, credential, actor) : 'not_found';
+  /** `owns`: whether `credential` is the session's own, already worked out from `row`. */
+  private async answerValidation(sessionId: string, row: UserSessionAttributes | null, credential: string | undefined, owns: boolean, actor: Actor): Promise<ValidateOutcome> {
+    const denial = row ? await this.denialFor(row, credential, actor, owns) : 'not_found';
     if (!row || denial) {
       await this.opts.audit.record({
         event: 'session.validation_failed',
@@ -122,7 +124,7 @@ export class SessionService {
         metadata: row ? { reason: denial } : { reason: denial, ...requestedIdFacts(sessionId) },
       });
       const reason = denial === 'unauthenticated' || denial === null ? 'forbidden' : denial;
-      const ownEnded = row !== null && reason !== 'forbidden' && credentialMatches(credential, row.tokenHash);
+      const ownEnded = row !== null && reason !== 'forbidden' && owns;
       return { result: { valid: false, reason }, clearCredential: ownEnded };
     }
     // The answer changes nothing, so it does not wait for its row: the row is queued into the chain, in order.
@@ -227,16 +229,17 @@ export class SessionService {
   /**
    * Why `row` cannot be used with `credential`, or null if it can. An ended session says how it
    * ended to anyone holding its id (that grants nothing); a live one is only opened by its credential.
-   * A session found past its expiry is expired on the spot.
+   * A session found past its expiry is expired on the spot. `owns` is the credential's comparison
+   * with the row, when the caller has already made it.
    */
-  private async denialFor(row: UserSessionAttributes, credential: string | undefined, actor: Actor | null) {
+  private async denialFor(row: UserSessionAttributes, credential: string | undefined, actor: Actor | null, owns = credentialMatches(credential, row.tokenHash)) {
     if (row.status === 'active' && row.expiresAt.getTime() <= this.opts.clock().getTime()) {
       await this.expire(row, actor ?? { ip: null, userAgent: null, requestId: null });
       row.status = 'expired';
     }
     if (ENDED.has(row.status)) return row.status as 'reset' | 'expired';
     if (credential === undefined) return 'unauthenticated' as const;
-    if (!credentialMatches(credential, row.tokenHash)) return 'forbidden' as const;
+    if (!owns) return 'forbidden' as const;
     return null;
   }
 
