@@ -168,7 +168,7 @@ class Inputs {
  * `session.validate` itself (a no-op answers ~3.5 times as many calls a second without it). The procedures run as the adapter runs them, and the answer is the same: status, body
  * and error shapes through the router's formatter and transformer, `onError`, the headers its
  * `responseMeta` would add. Anything else (HEAD, form data, octet streams, connection parameters,
- * subscriptions) is left to the adapter; test/api/trpc-json-calls.test.ts holds the two to the
+ * subscriptions) is left to the adapter; test/unit/trpc-json-calls.test.ts holds the two to the
  * same answers.
  */
 export function createJsonCalls<Ctx extends object>(opts: JsonCallsOptions): JsonCalls<Ctx> {
