@@ -114,7 +114,9 @@ describe.each(DATABASE_KINDS)('credential cookie and API headers on %s', (kind) 
       const browser = createTestClient(t.url);
       const session = await browser.client.session.generate.mutate();
       const old = browser.jar.get(CREDENTIAL_COOKIE) ?? '';
-      await browser.client.session.reset.mutate({ sessionId: session.sessionId });
+      // Reset twice: the credential of a reset session is cleared once its replacement has ended too.
+      const replacement = await browser.client.session.reset.mutate({ sessionId: session.sessionId });
+      await browser.client.session.reset.mutate({ sessionId: replacement.sessionId });
 
       const response = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie: cookieHeader(old) } });
       expect(response.status).toBe(200);

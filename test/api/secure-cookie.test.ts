@@ -50,6 +50,14 @@ describe('the credential cookie behind a TLS proxy that TRUST_PROXY names', () =
     expect(rotated.name).toBe(SECURE_NAME);
     expect(rotated.attributes.get('secure')).toBe(true);
     expect(rotated.value).not.toBe(credential);
+    // The first credential is cleared once the session that replaced it has ended too.
+    const replacement = JSON.parse(reset.body) as { result: { data: { sessionId: string } } };
+    const again = await rawRequest(t.url, {
+      path: '/api/trpc/session.reset',
+      headers: { cookie: `${SECURE_NAME}=${rotated.value}`, 'x-forwarded-proto': 'https', 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: replacement.result.data.sessionId }),
+    });
+    expect(again.status).toBe(200);
 
     const stale = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie, 'x-forwarded-proto': 'https' } });
     const cleared = theCredentialCookie(stale.headers);

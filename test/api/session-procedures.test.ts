@@ -11,6 +11,7 @@ import {
   UNKNOWN_SESSION_ID,
   countSessions,
   postJson,
+  rawRequest,
   sha256Hex,
 } from '../support/api-requests.js';
 
@@ -256,9 +257,10 @@ describe.each(DATABASE_KINDS)('session procedures on %s', (kind) => {
       expect(credentialCookies(stranger.lastResponse?.headers)).toEqual([]);
     });
 
-    it("answers null for an ended session's cookie and clears it with Max-Age=0", async () => {
+    it("answers null for a reset session's cookie and clears it with Max-Age=0 once its replacement has ended", async () => {
       const { browser, session, credential } = await browserWithSession();
-      await browser.client.session.reset.mutate({ sessionId: session.sessionId });
+      const replacement = await browser.client.session.reset.mutate({ sessionId: session.sessionId });
+      await endByExpiry(replacement.sessionId);
       const oldCookie = browserWithCookie(credential);
 
       expect(await oldCookie.client.session.current.query()).toBeNull();
@@ -268,6 +270,28 @@ describe.each(DATABASE_KINDS)('session procedures on %s', (kind) => {
       expect(cleared.attributes.get('path')).toBe('/');
       expect(cleared.attributes.get('httponly')).toBe(true);
       expect(oldCookie.jar.get(CREDENTIAL_COOKIE)).toBeUndefined();
+    });
+
+    it('leaves the cookie a reset rotated: a request sent with the old one and answered after the reset does not clear the new one', async () => {
+      // A second tab heard the reset and asked session.current before the reset's answer set the new cookie.
+      const { browser, session, credential } = await browserWithSession();
+      const replacement = await browser.client.session.reset.mutate({ sessionId: session.sessionId });
+      const rotated = browser.jar.get(CREDENTIAL_COOKIE);
+      expect(rotated).not.toBe(credential);
+
+      const late = await rawRequest(t.url, { method: 'GET', path: '/api/trpc/session.current', headers: { cookie: cookieHeader(credential) } });
+      expect(late.status).toBe(200);
+      expect(credentialCookies(late.headers)).toEqual([]);
+      const lateValidate = await rawRequest(t.url, {
+        method: 'POST',
+        path: '/api/trpc/session.validate',
+        headers: { cookie: cookieHeader(credential), 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionId: session.sessionId }),
+      });
+      expect(lateValidate.status).toBe(200);
+      expect(credentialCookies(lateValidate.headers)).toEqual([]);
+      // The browser still holds the new credential, and it opens the new session.
+      expect(await browser.client.session.current.query()).toMatchObject({ sessionId: replacement.sessionId });
     });
 
     it("answers null for an expired session's cookie and clears it", async () => {

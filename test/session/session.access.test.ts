@@ -151,12 +151,14 @@ describe.each(DATABASE_KINDS)('SessionService.current on %s', (kind) => {
     expect(await h.service.current(credential)).toMatchObject({ session: { sessionId: session.sessionId } });
   });
 
-  it('answers null and asks to clear the credential of a reset session', async () => {
+  it('answers null for the credential of a reset session, and asks to clear it only once its replacement has ended', async () => {
     const old = await h.service.generate(h.actor);
     const fresh = await h.service.reset(old.session.sessionId, old.credential, h.actor);
 
-    expect(await h.service.current(old.credential)).toEqual({ session: null, clearCredential: true });
+    expect(await h.service.current(old.credential)).toEqual({ session: null, clearCredential: false });
     expect(await h.service.current(fresh.credential)).toEqual({ session: fresh.session, clearCredential: false });
+    await h.service.reset(fresh.session.sessionId, fresh.credential, h.actor);
+    expect(await h.service.current(old.credential)).toEqual({ session: null, clearCredential: true });
   });
 
   it('answers null and asks to clear the credential of an expired session, expiring it on the spot', async () => {

@@ -142,10 +142,13 @@ describe.each(DATABASE_KINDS)('SessionService.validate on %s', (kind) => {
     expectInvalid(await h.service.validate(session.sessionId, 'garbage', h.actor), 'expired', false);
   });
 
-  it('answers reset for a reset session; only its own credential is told to clear', async () => {
+  it('answers reset for a reset session; only its own credential is told to clear, once its replacement has ended', async () => {
     const old = await h.service.generate(h.actor);
     const replacement = await h.service.reset(old.session.sessionId, old.credential, h.actor);
 
+    expectInvalid(await h.service.validate(old.session.sessionId, old.credential, h.actor), 'reset', false);
+    h.clock.advance(IDLE_TTL_MS);
+    expectInvalid(await h.service.validate(replacement.session.sessionId, replacement.credential, h.actor), 'expired', true);
     expectInvalid(await h.service.validate(old.session.sessionId, old.credential, h.actor), 'reset', true);
     expectInvalid(await h.service.validate(old.session.sessionId, replacement.credential, h.actor), 'reset', false);
     expectInvalid(await h.service.validate(old.session.sessionId, undefined, h.actor), 'reset', false);
@@ -153,7 +156,7 @@ describe.each(DATABASE_KINDS)('SessionService.validate on %s', (kind) => {
     const reasons = (await auditRowsFor(h.db, old.session.sessionId))
       .filter((r) => r.event === 'session.validation_failed')
       .map((r) => r.metadata);
-    expect(reasons).toEqual([{ reason: 'reset' }, { reason: 'reset' }, { reason: 'reset' }]);
+    expect(reasons).toEqual([{ reason: 'reset' }, { reason: 'reset' }, { reason: 'reset' }, { reason: 'reset' }]);
   });
 
   it('answers not_found for ids that are not UUIDs, hostile ones included, and corrupts nothing', async () => {

@@ -124,7 +124,7 @@ export class SessionService {
         metadata: row ? { reason: denial } : { reason: denial, ...requestedIdFacts(sessionId) },
       });
       const reason = denial === 'unauthenticated' || denial === null ? 'forbidden' : denial;
-      const ownEnded = row !== null && reason !== 'forbidden' && owns;
+      const ownEnded = row !== null && reason !== 'forbidden' && owns && !(await this.replacedByLiveSession(row));
       return { result: { valid: false, reason }, clearCredential: ownEnded };
     }
     // The answer changes nothing, so it does not wait for its row: the row is queued into the chain, in order.
@@ -158,14 +158,14 @@ export class SessionService {
     return issued;
   }
 
-  /** The session the credential opens, or null; an ended session's credential is reported for clearing. */
+  /** The session the credential opens, or null; an ended session's credential is reported for clearing (see replacedByLiveSession). */
   async current(credential: string | undefined): Promise<{ session: SessionView | null; clearCredential: boolean }> {
     if (credential === undefined) return { session: null, clearCredential: false };
     if (!isCredentialShaped(credential)) return { session: null, clearCredential: true };
     const row = await findSessionByTokenHash(this.opts.db, hashCredential(credential));
     if (!row) return { session: null, clearCredential: true };
     const denial = await this.denialFor(row, credential, null);
-    if (denial) return { session: null, clearCredential: true };
+    if (denial) return { session: null, clearCredential: !(await this.replacedByLiveSession(row)) };
     await this.touch(row);
     return { session: toSessionView(row), clearCredential: false };
   }
@@ -215,6 +215,19 @@ export class SessionService {
     if (!row.replacedBy) return false;
     const replacement = await findSessionById(this.opts.db, row.replacedBy);
     return replacement !== null && credentialMatches(credential, replacement.tokenHash);
+  }
+
+  /**
+   * Whether `row` was reset into a session that is still live. Its credential is then not cleared:
+   * the reset's answer hands the browser the replacement's credential, and a request that browser
+   * sent before that answer landed (another tab following the reset, a page loading) still carries
+   * the old one; clearing it would clear the new cookie. A browser that missed the answer holds a
+   * credential that opens nothing, which its next session replaces.
+   */
+  private async replacedByLiveSession(row: UserSessionAttributes): Promise<boolean> {
+    if (row.status !== 'reset' || !row.replacedBy) return false;
+    const replacement = await findSessionById(this.opts.db, row.replacedBy);
+    return replacement !== null && replacement.status === 'active' && replacement.expiresAt.getTime() > this.opts.clock().getTime();
   }
 
   /**
