@@ -4,7 +4,7 @@
  * route does (the handler, and the adapter for what it leaves), the other through the adapter alone.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import fc from 'fast-check';
@@ -215,6 +215,33 @@ describe('tRPC JSON calls, answered without the Fetch round trip', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('answers a call whose client left before its body was read, instead of waiting for a body that never comes', async () => {
+    const reported: Reported[] = [];
+    const server = http.createServer((req, res) => {
+      // The procedure asks for its input only after the client has gone.
+      req.once('close', () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        void jsonCalls
+          .answer(req, res, { path: 'm.add', url, createContext: () => ({ requestId: 'gone' }), onError: (error, path) => { reported.push({ code: error.code, path }); } })
+          .then((answered) => { server.emit('answered', answered); });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const answered = new Promise<boolean>((resolve) => server.once('answered', resolve));
+      const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(`POST ${PREFIX}m.add HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":1`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      expect(await answered).toBe(true);
+      expect(reported).toEqual([{ code: 'BAD_REQUEST', path: 'm.add' }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('leaves to the adapter what it does not answer, having written nothing', async () => {

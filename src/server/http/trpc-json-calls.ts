@@ -66,6 +66,11 @@ const utf8 = new TextDecoder();
  */
 function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    // Gone before its body was asked for: neither 'end' nor 'close' would come now.
+    if (req.destroyed && !req.complete) {
+      reject(new ClientGoneError());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = () => {
