@@ -108,7 +108,11 @@ export class SessionService {
     const ownCredential = row ? credentialMatches(credential, row.tokenHash) : false;
     return {
       ownCredential,
-      answer: async (actor) => (row === undefined ? this.answerValidation(sessionId, await this.findSession(sessionId), credential, false, actor) : this.answerValidation(sessionId, row, credential, ownCredential, actor)),
+      answer: async (actor) => {
+        if (row !== undefined) return this.answerValidation(sessionId, row, credential, ownCredential, actor);
+        // No credential: nothing to compare, and the session is read only to answer.
+        return this.answerValidation(sessionId, await this.findSession(sessionId), credential, false, actor);
+      },
     };
   }
 
