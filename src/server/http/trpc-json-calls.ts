@@ -67,7 +67,7 @@ const utf8 = new TextDecoder();
 function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     // Gone before its body was asked for: neither 'end' nor 'close' would come now.
-    if (req.destroyed && !req.complete) {
+    if (req.destroyed) {
       reject(new ClientGoneError());
       return;
     }
