@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getErrorShape, getTRPCErrorFromUnknown, transformTRPCResponse, TRPCError, type AnyTRPCProcedure, type AnyTRPCRouter, type TRPCDefaultErrorShape, type TRPCProcedureType, type TRPCRootConfig } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
+import { isAsyncIterable } from '../api/subscription-budget.js';
 import { ClientGoneError } from './json-response.js';
 
 type CallType = TRPCProcedureType | 'unknown';
@@ -24,8 +25,9 @@ export interface JsonRequest<Ctx extends object> {
 
 export interface JsonCalls<Ctx extends object> {
   /**
-   * Answers the call(s) of `request` when the request is one this answers (see `serves`) and
-   * resolves true once the answer is sent; resolves false, having done nothing, for any other.
+   * Answers the call(s) of `request` when it is a JSON call (a GET with no body type or JSON's, a
+   * POST of JSON; no connection parameters, no subscription) and resolves true once the answer is
+   * sent; resolves false, having done nothing, for any other.
    */
   answer(req: IncomingMessage, res: ServerResponse, request: JsonRequest<Ctx>): Promise<boolean>;
 }
@@ -44,7 +46,6 @@ type Answer = { result: { data: unknown } } | { error: unknown };
 const ACCEPTED_METHODS: Record<TRPCProcedureType, string> = { query: 'GET', mutation: 'POST', subscription: 'GET' };
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isAsyncIterable = (value: unknown) => isObject(value) && Symbol.asyncIterator in value;
 const isThenable = (value: unknown) => (isObject(value) || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 /** tRPC's test for an answer only its streaming link can carry. */
 const isDataStream = (value: unknown) => isObject(value) && (isAsyncIterable(value) || Object.values(value).some((item) => isThenable(item) || isAsyncIterable(item)));
