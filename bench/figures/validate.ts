@@ -1,7 +1,8 @@
 /**
  * validate.*: session.validate with its whole pipeline (credential cookie, rate limiter with a
  * budget too high to refuse, audit row, database) against
- *  - http_ratio / p99_ratio: a no-op procedure on the same tRPC adapter in the same process;
+ *  - http_ratio / p99_ratio: a no-op procedure on tRPC's node-http adapter in the same process
+ *    (Tabsync answers JSON calls without that adapter's Fetch conversion: src/server/http/trpc-json-calls.ts);
  *  - peer_ratio: express 5 + express-session + connect-redis, rolling sessions (load-and-touch);
  *  - ws_ratio: the same procedure over tRPC's WebSocket, against a bare node:http handler doing
  *    the primary-key lookup on the same database;

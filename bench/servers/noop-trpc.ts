@@ -1,8 +1,9 @@
 /**
- * The floor of the validate figures: tRPC's own cost. A router of one no-op procedure, named and
- * shaped like session.validate (same path, same body, same input check) so that the load sends
- * byte-identical requests, mounted by a bare node:http server through the same node-http adapter
- * the app uses. No cookie reading, no rate limit, no audit, no database.
+ * The floor of the validate figures: what a call costs through tRPC as it ships. A router of one
+ * no-op procedure, named and shaped like session.validate (same path, same body, same input check)
+ * so that the load sends byte-identical requests, mounted by a bare node:http server through tRPC's
+ * node-http adapter (the app answers such JSON calls without it, see trpc-json-calls.ts). No cookie
+ * reading, no rate limit, no audit, no database.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
