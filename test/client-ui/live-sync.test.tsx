@@ -317,6 +317,25 @@ describe('a tab back after a drop', () => {
   });
 });
 
+describe('a tab that finds its session while the server cannot be reached', () => {
+  it('asks for the conversation anew once connected: what another tab sent as the server came back reached no event of its', async () => {
+    const { server, events, session, open } = browser();
+    const leader = open();
+    await ready(leader, events, session.sessionId);
+    act(() => { events.setStatus('offline'); });
+
+    // A second tab opens (a reload) while the server cannot be reached; its retry finds the session.
+    server.failNext('session.validate', 'network');
+    const tab = open();
+    await waitFor(() => { expect(tab.status()).toBe('active'); }, { timeout: 10_000 });
+    await waitFor(() => { expect(server.callsOf('chat.list')).toBe(2); });
+    // Sent by the other tab's outbox after this tab read the conversation, before the connection was up.
+    server.addMessage(session.sessionId, 'sent as the server came back');
+    act(() => { events.setStatus('connected'); });
+    await waitFor(() => { expect(texts(tab.tab.getByTestId('messages'))).toEqual(['sent as the server came back']); });
+  });
+});
+
 describe('a refetch that lands late', () => {
   it('keeps a message that arrived while it was on its way', async () => {
     const app = renderScreens();

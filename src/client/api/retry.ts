@@ -14,6 +14,8 @@ export function retryDelayMs(failure: Failure, attempt: number): number | null {
 export interface RetryOptions {
   /** Told before each wait of a 429, so the person hears why nothing happens. */
   onRateLimited?: (retryAfterSeconds: number) => void;
+  /** Told before each wait after an outage (no answer, 5xx). */
+  onOutage?: () => void;
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
@@ -44,6 +46,7 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       const delay = attempt < MAX_RETRIES && retryable ? retryDelayMs(failure, attempt) : null;
       if (delay === null) throw error;
       if (failure.kind === 'rate_limited') options.onRateLimited?.(failure.retryAfterSeconds);
+      else options.onOutage?.();
       await wait(delay, options.signal);
     }
   }

@@ -58,6 +58,12 @@ export class SessionController {
   private dropped = false;
   private heardEvent = false;
   /**
+   * The server could not be reached while this tab was finding its session: the connection is down
+   * as it enters, and what happens before it is up (another tab's outbox sending as the server came
+   * back) is missed by the lists it reads now. It then asks anew once connected, as after a drop.
+   */
+  private reachedThroughOutage = false;
+  /**
    * This tab left its session because it was reset elsewhere, and has not yet said where it went:
    * however it then learns of the replacement (the server, or the other tab's word arriving first),
    * it says that the session was reset in another tab.
@@ -69,7 +75,7 @@ export class SessionController {
 
   constructor(private readonly deps: SessionControllerDeps) {
     const { hub, onConnection } = deps;
-    this.retry = { onRateLimited: deps.notices.rateLimited, signal: this.abort.signal };
+    this.retry = { onRateLimited: deps.notices.rateLimited, onOutage: () => { this.reachedThroughOutage = true; }, signal: this.abort.signal };
     this.stopListening = [
       hub.onEvent((entry) => { this.handleEvent(entry.id, entry.event); }),
       hub.onSessionChange((sessionId, note) => { void this.followOtherTab(sessionId, note); }),
@@ -173,7 +179,8 @@ export class SessionController {
   private switchToSession(session: SessionView): void {
     this.leftByReset = false;
     this.session = session;
-    this.dropped = false;
+    this.dropped = this.reachedThroughOutage;
+    this.reachedThroughOutage = false;
     this.heardEvent = false;
     this.deps.store.write(session.sessionId);
     this.deps.onConnection({ lastEventId: null });
