@@ -3,6 +3,7 @@ import { getErrorShape, getTRPCErrorFromUnknown, transformTRPCResponse, TRPCErro
 import { getHTTPStatusCode } from '@trpc/server/http';
 import { isAsyncIterable } from '../api/subscription-budget.js';
 import { ClientGoneError } from './json-response.js';
+import { proceduresOf } from './trpc-procedures.js';
 
 type CallType = TRPCProcedureType | 'unknown';
 
@@ -179,7 +180,7 @@ class Inputs {
  */
 export function createJsonCalls<Ctx extends object>(opts: JsonCallsOptions): JsonCalls<Ctx> {
   const config = opts.router._def._config as TRPCRootConfig<{ ctx: Ctx; meta: object; errorShape: TRPCDefaultErrorShape; transformer: boolean }>;
-  const procedures = opts.router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
+  const procedures = proceduresOf(opts.router);
 
   /** Writes an answer as the adapter does: its status unless one is set, its headers over the host's. */
   function send(res: ServerResponse, errors: readonly TRPCError[], answers: Answer | Answer[]): void {

@@ -1,10 +1,11 @@
-import { callTRPCProcedure, TRPCError, type AnyTRPCRouter, type TRPCProcedureType } from '@trpc/server';
+import { TRPCError, type TRPCProcedureType } from '@trpc/server';
 import type { Encoder } from '@trpc/server/adapters/ws';
 import { parseConnectionParamsFromUnknown, type TRPCRequestInfo } from '@trpc/server/http';
 import { isObservable } from '@trpc/server/observable';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import { isAsyncIterable } from '../api/subscription-budget.js';
+import type { ProceduresByPath } from './trpc-procedures.js';
 import { WsSubscription, type SubscriptionOwner } from './ws-trpc-subscription.js';
 import { SubscriptionsById } from './ws-trpc-subscriptions.js';
 import type { Call, RequestId, TrpcWire } from './ws-trpc-wire.js';
@@ -16,7 +17,7 @@ export type ConnectionParams = TRPCRequestInfo['connectionParams'];
 
 /** What every connection of one handler shares. */
 export interface ConnectionParts<Ctx extends object> {
-  router: AnyTRPCRouter;
+  procedures: ProceduresByPath;
   wire: TrpcWire<Ctx>;
   encoder: Encoder;
   /** Calls one message may carry: tRPC runs each element of an array message as a call, with no bound of its own. */
@@ -158,7 +159,7 @@ export class TrpcConnection<Ctx extends object> implements SubscriptionOwner<Ctx
 
   private call(request: Request, batchIndex: number): void {
     const { id, jsonrpc, type, path, input } = request;
-    callTRPCProcedure({ router: this.parts.router, path, getRawInput: () => Promise.resolve(input), ctx: this.ctx, type, signal: undefined, batchIndex })
+    this.run(type, path, input, undefined, batchIndex)
       .then((data) => {
         if (isAsyncIterable(data) || isObservable(data)) {
           throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: `Cannot return an async iterable or observable from a ${type} procedure with WebSockets` });
@@ -176,9 +177,16 @@ export class TrpcConnection<Ctx extends object> implements SubscriptionOwner<Ctx
     }
     const subscription = new WsSubscription(this, id, jsonrpc, path, input, this.parts.stopsOnReturn(path) ? undefined : new AbortController());
     this.subscriptions.add(subscription);
-    callTRPCProcedure({ router: this.parts.router, path, getRawInput: () => Promise.resolve(input), ctx: this.ctx, type: 'subscription', signal: subscription.signal, batchIndex })
+    this.run('subscription', path, input, subscription.signal, batchIndex)
       .then((result) => { subscription.started(result); })
       .catch((cause: unknown) => { subscription.refused(cause); });
+  }
+
+  /** Runs a call as `callTRPCProcedure` does, the procedure called straight (see proceduresOf). */
+  private async run(type: TRPCProcedureType, path: string, input: unknown, signal: AbortSignal | undefined, batchIndex: number): Promise<unknown> {
+    const procedure = this.parts.procedures[path];
+    if (procedure?._def.type !== type) throw new TRPCError({ code: 'NOT_FOUND', message: `No "${type}"-procedure on path "${path}"` });
+    return procedure({ path, getRawInput: () => Promise.resolve(input), ctx: this.ctx, type, signal, batchIndex });
   }
 }
 

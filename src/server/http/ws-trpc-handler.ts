@@ -1,5 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
 import { TrpcConnection, type ConnectionParams } from './ws-trpc-connection.js';
+import { proceduresOf } from './trpc-procedures.js';
 import { TrpcWire, type WireOptions } from './ws-trpc-wire.js';
 
 export interface TrpcWsHandlerOptions<Ctx extends object> extends WireOptions<Ctx> {
@@ -40,7 +41,7 @@ export interface TrpcWsHandler<Ctx extends object> {
  */
 export function createTrpcWsHandler<Ctx extends object>(opts: TrpcWsHandlerOptions<Ctx>): TrpcWsHandler<Ctx> {
   const parts = {
-    router: opts.router,
+    procedures: proceduresOf(opts.router),
     wire: new TrpcWire(opts),
     encoder: opts.encoder,
     maxBatch: opts.maxBatch,
