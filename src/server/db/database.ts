@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { QueryTypes, Sequelize, Transaction } from 'sequelize';
+import { Sequelize, Transaction } from 'sequelize';
 import { defineAuditLog } from './models/audit-log.js';
 import { defineChatMessage } from './models/chat-message.js';
 import { defineSessionFile } from './models/session-file.js';
 import { defineUserSession } from './models/user-session.js';
 import { migrationLockFor } from './migration-lock-for.js';
 import { createMigrator } from './migrator.js';
+import { postgresSelectOne } from './postgres-select-one.js';
 import { useLongLivedSqliteConnections, type SelectOne } from './sqlite-connections.js';
 
 export type Models = ReturnType<typeof defineModels>;
@@ -71,12 +72,8 @@ export function createDatabase(url: string, logger?: DatabaseLogger, options: Da
     selectOne = useLongLivedSqliteConnections(sequelize);
   } else {
     // Each request holds a connection for one statement; the pool bounds how many run at once (PostgreSQL's default max_connections is 100 for all instances and workers).
-    const pg = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000 } });
-    sequelize = pg;
-    selectOne = async <T extends object>(sql: string, params: readonly unknown[]): Promise<T | undefined> => {
-      const rows: T[] = await pg.query<T>(sql, { bind: [...params], type: QueryTypes.SELECT });
-      return rows[0];
-    };
+    sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000 } });
+    selectOne = postgresSelectOne(sequelize);
   }
   const models = defineModels(sequelize);
   let writeQueue: Promise<unknown> = Promise.resolve();
