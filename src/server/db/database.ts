@@ -58,6 +58,7 @@ export function createDatabase(url: string, logger?: DatabaseLogger, options: Da
   const dialect = url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
   let sequelize: Sequelize;
   let selectOne: SelectOne;
+  let closeReads = (): Promise<void> => Promise.resolve();
   if (dialect === 'sqlite') {
     const storage = url.slice('sqlite:'.length);
     if (storage !== ':memory:') mkdirSync(path.dirname(storage), { recursive: true });
@@ -69,7 +70,7 @@ export function createDatabase(url: string, logger?: DatabaseLogger, options: Da
       transactionType: Transaction.TYPES.IMMEDIATE,
       retry: { max: 10, match: [/SQLITE_BUSY/] },
     });
-    selectOne = useLongLivedSqliteConnections(sequelize);
+    ({ selectOne, close: closeReads } = useLongLivedSqliteConnections(sequelize));
   } else {
     // Each request holds a connection for one statement; the pool bounds how many run at once (PostgreSQL's default max_connections is 100 for all instances and workers).
     sequelize = new Sequelize(url, { dialect: 'postgres', logging: false, pool: { max: options.poolMax ?? 20, min: 0, idle: 10_000 } });
@@ -103,6 +104,7 @@ export function createDatabase(url: string, logger?: DatabaseLogger, options: Da
       await sequelize.query('SELECT 1');
     },
     async close() {
+      await closeReads();
       await sequelize.close();
     },
   };

@@ -1,9 +1,9 @@
 import type { Sequelize } from 'sequelize';
+import { PreparedReads, type PreparingHandle } from './sqlite-prepared-reads.js';
 
 /** The parts of a `sqlite3` Database handle used here. */
-interface SqliteHandle {
+interface SqliteHandle extends PreparingHandle {
   exec(sql: string, callback: (error: Error | null) => void): void;
-  get(sql: string, params: readonly unknown[], callback: (error: Error | null, row: unknown) => void): void;
   close(callback?: (error: Error | null) => void): void;
 }
 
@@ -21,6 +21,13 @@ interface SqliteConnectionManager {
  * table and format a stack trace for every query.
  */
 export type SelectOne = <T extends object>(sql: string, params: readonly unknown[]) => Promise<T | undefined>;
+
+/** The plain reads of a SQLite database, and what must go before its connections close. */
+export interface SqliteReads {
+  selectOne: SelectOne;
+  /** Finalizes the statements the reads keep (see PreparedReads). */
+  close: () => Promise<void>;
+}
 
 /** Plain queries share the default connection; every transaction shares this one. */
 const WRITER = 'writer';
@@ -40,7 +47,7 @@ const CONNECTION_PRAGMAS = 'PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5
  * that every transaction runs on. Transactions must therefore take turns in this process, which
  * Database.transaction's queue ensures; readers see the last committed state beside them (WAL).
  */
-export function useLongLivedSqliteConnections(sequelize: Sequelize): SelectOne {
+export function useLongLivedSqliteConnections(sequelize: Sequelize): SqliteReads {
   const manager = sequelize.connectionManager as unknown as SqliteConnectionManager;
   const open = manager.getConnection.bind(manager);
   const prepared = new Map<SqliteHandle, Promise<void>>();
@@ -67,10 +74,6 @@ export function useLongLivedSqliteConnections(sequelize: Sequelize): SelectOne {
     await new Promise<void>((resolve) => { connection.close(() => { resolve(); }); });
   };
 
-  return async <T extends object>(sql: string, params: readonly unknown[]) => {
-    const reader = await manager.getConnection();
-    return new Promise<T | undefined>((resolve, reject) => {
-      reader.get(sql, params, (error, row) => { if (error) reject(error); else resolve(row as T | undefined); });
-    });
-  };
+  const reads = new PreparedReads(() => manager.getConnection());
+  return { selectOne: (sql, params) => reads.selectOne(sql, params), close: () => reads.close() };
 }
