@@ -34,10 +34,11 @@ function sqliteLookup(file: string): { lookup: Lookup; close(): Promise<void> } 
 }
 
 function postgresLookup(url: string): { lookup: Lookup; close(): Promise<void> } {
-  // The same pool size as the app's Sequelize pool: the floor gets no more connections than Tabsync.
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // The same pool size as the app's (DATABASE_POOL_MAX, 20 by default): the floor gets no more connections than Tabsync.
+  // A named statement, prepared once per connection (as the app's reads are).
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
   return {
-    lookup: async (id) => (await pool.query('SELECT * FROM user_sessions WHERE id = $1', [id])).rows[0] as unknown,
+    lookup: async (id) => (await pool.query({ name: 'session_by_id', text: 'SELECT * FROM user_sessions WHERE id = $1', values: [id] })).rows[0] as unknown,
     close: () => pool.end(),
   };
 }
