@@ -14,6 +14,8 @@ export interface S3Server {
 }
 
 const S3RVER = path.resolve('node_modules/s3rver/bin/s3rver.js');
+/** Makes the double answer a write once it is on disk (see the file). */
+const DURABLE_WRITES = path.resolve('test/support/s3rver-durable-writes.mjs');
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +33,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 /**
  * A real S3-protocol server (s3rver) as a child process: its own temp directory, a free port, one
- * bucket. It lists past 1000 keys with continuation tokens as S3 does.
+ * bucket. It lists past 1000 keys with continuation tokens as S3 does, and reads its writes as S3
+ * does once they are answered (s3rver-durable-writes.mjs).
  */
 export async function startS3rver(bucket = 'tabsync-test'): Promise<S3Server> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'tabsync-s3rver-'));
@@ -40,7 +43,7 @@ export async function startS3rver(bucket = 'tabsync-test'): Promise<S3Server> {
   const launch = async (): Promise<ChildProcess> => {
     const started = spawn(
       process.execPath,
-      ['--openssl-legacy-provider', S3RVER, '--directory', directory, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket],
+      ['--openssl-legacy-provider', '--import', DURABLE_WRITES, S3RVER, '--directory', directory, '--address', '127.0.0.1', '--port', String(port), '--silent', '--configure-bucket', bucket],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
