@@ -8,7 +8,8 @@ import { defineUserSession } from './models/user-session.js';
 import { migrationLockFor } from './migration-lock-for.js';
 import { createMigrator } from './migrator.js';
 import { postgresSelectOne } from './postgres-select-one.js';
-import { useLongLivedSqliteConnections, type SelectOne } from './sqlite-connections.js';
+import type { SelectOne } from './select-one.js';
+import { useLongLivedSqliteConnections } from './sqlite-connections.js';
 
 export type Models = ReturnType<typeof defineModels>;
 

@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import type { SelectOne } from './sqlite-connections.js';
+import type { SelectOne } from './select-one.js';
 
 /** The parts of a `pg` Client used here. */
 interface PgClient {

@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import type { SelectOne } from './select-one.js';
 import { PreparedReads, type PreparingHandle } from './sqlite-prepared-reads.js';
 
 /** The parts of a `sqlite3` Database handle used here. */
@@ -14,13 +15,6 @@ interface SqliteConnectionManager {
   releaseConnection(connection: SqliteHandle, force?: boolean): void;
   destroyConnection(connection: SqliteHandle): Promise<void>;
 }
-
-/**
- * One row of a plain SQL query (`$1`, `$2`… parameters), straight from the driver: for hot
- * primary-key reads, where Sequelize's SQLite dialect would first ask `PRAGMA table_info` of the
- * table and format a stack trace for every query.
- */
-export type SelectOne = <T extends object>(sql: string, params: readonly unknown[]) => Promise<T | undefined>;
 
 /** The plain reads of a SQLite database, and what must go before its connections close. */
 export interface SqliteReads {
