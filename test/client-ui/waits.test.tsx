@@ -39,3 +39,22 @@ describe('a wait the server asks for', () => {
     expect(server.callsOf('session.validate')).toBe(2);
   });
 });
+
+describe('a server that does not answer', () => {
+  it('is said over the app’s skeleton while the tab keeps trying, then the app opens (fault injected: two failed fetches of session.validate)', async () => {
+    const server = new FakeApiServer();
+    server.addSession();
+    server.failNext('session.validate', 'network', 2);
+    renderScreens({ server });
+
+    const skeleton = await screen.findByTestId('app-skeleton');
+    const notice = await within(skeleton).findByTestId('unreachable');
+    expect(notice.textContent).toBe('Tabsync cannot be reachedThis tab keeps trying, and opens your session as soon as the server answers.');
+    expect(within(skeleton).getByRole('status').textContent).toBe('Tabsync cannot be reached yet: still trying.');
+    expect(skeleton.querySelector('.messages-loading')).toBeNull();
+
+    await screen.findByRole('textbox', { name: 'Message' }, { timeout: 8000 });
+    expect(screen.queryByTestId('unreachable')).toBeNull();
+    expect(server.callsOf('session.validate')).toBe(1);
+  });
+});

@@ -75,7 +75,11 @@ export class SessionController {
 
   constructor(private readonly deps: SessionControllerDeps) {
     const { hub, onConnection } = deps;
-    this.retry = { onRateLimited: deps.notices.rateLimited, onOutage: () => { this.reachedThroughOutage = true; }, signal: this.abort.signal };
+    const onOutage = () => {
+      this.reachedThroughOutage = true;
+      deps.dispatch({ type: 'unreachable' });
+    };
+    this.retry = { onRateLimited: deps.notices.rateLimited, onOutage, signal: this.abort.signal };
     this.stopListening = [
       hub.onEvent((entry) => { this.handleEvent(entry.id, entry.event); }),
       hub.onSessionChange((sessionId, note) => { void this.followOtherTab(sessionId, note); }),

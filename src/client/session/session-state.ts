@@ -2,8 +2,11 @@ import type { SessionView } from '../../shared/session.js';
 import type { SessionEndReason } from '../api/failure.js';
 
 export type SessionState =
-  /** `resuming`: the stored session being asked about, whose unsent messages can be shown meanwhile. */
-  | { status: 'loading'; resuming?: string }
+  /**
+   * `resuming`: the stored session being asked about, whose unsent messages can be shown meanwhile;
+   * `unreachable`: the server has not answered yet (down, or no network), and the tab keeps trying.
+   */
+  | { status: 'loading'; resuming?: string; unreachable?: true }
   | { status: 'active'; session: SessionView }
   | { status: 'resetting'; session: SessionView }
   | { status: 'ended'; reason: SessionEndReason; replacedBy?: string }
@@ -12,6 +15,8 @@ export type SessionState =
 export type SessionAction =
   /** Looking for a session (start-up, or starting a new one after an end or error); `resuming` the stored one. */
   | { type: 'establishing'; resuming?: string }
+  /** A request for the session found no server; it is tried again. */
+  | { type: 'unreachable' }
   /** This tab is in `session` now: found, generated, replaced, or followed from another tab. */
   | { type: 'entered'; session: SessionView }
   /** The server told something new about the current session (a newer version). */
@@ -35,6 +40,8 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
   switch (action.type) {
     case 'establishing':
       return action.resuming === undefined ? { status: 'loading' } : { status: 'loading', resuming: action.resuming };
+    case 'unreachable':
+      return state.status === 'loading' && !state.unreachable ? { ...state, unreachable: true } : state;
     case 'entered':
       return { status: 'active', session: action.session };
     case 'updated':
