@@ -6,7 +6,7 @@ export function QueuesPanel({ overview }: { overview: AdminOverview }) {
     <section className="admin-card" aria-labelledby="admin-queues-title" data-testid="admin-queues">
       <div className="admin-card-head">
         <h2 id="admin-queues-title">Queues</h2>
-        {/* The dashboard asks for the token again: the browser's own prompt (any user name). */}
+        {/* The dashboard asks for the token again: the browser's own prompt (the user name is not checked). */}
         <a className="admin-link" href={overview.dashboardPath} target="_blank" rel="noreferrer" data-testid="admin-dashboard-link">
           Open the queue dashboard
         </a>

@@ -1,6 +1,6 @@
 /**
  * The admin token from an Authorization header: `Bearer <token>` (Prometheus, curl, the admin page)
- * or `Basic base64(<any user>:<token>)` (a browser's own login prompt, for the queue dashboard).
+ * or `Basic base64(<user>:<token>)` (the user is not checked; a browser's own login prompt, for the queue dashboard).
  */
 export function adminCredentialFrom(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
