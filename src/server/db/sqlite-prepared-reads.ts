@@ -39,7 +39,7 @@ export class PreparedReads {
     });
   }
 
-  /** Finalizes every kept statement: SQLite will not close a connection that has any. */
+  /** Finalizes every kept statement: SQLite will not close a connection that still has one. */
   async close(): Promise<void> {
     this.closed = true;
     const statements = [...this.kept.values()].flatMap((kept) => kept.statements);
