@@ -40,6 +40,7 @@ const CONNECTION_PRAGMAS = 'PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5
  * PRAGMA) and closing a connection for every transaction: one for reads outside transactions, one
  * that every transaction runs on. Transactions must therefore take turns in this process, which
  * Database.transaction's queue ensures; readers see the last committed state beside them (WAL).
+ * Returns the plain reads, which run on the read connection as kept statements.
  */
 export function useLongLivedSqliteConnections(sequelize: Sequelize): SqliteReads {
   const manager = sequelize.connectionManager as unknown as SqliteConnectionManager;

@@ -54,8 +54,7 @@ export class PreparedReads {
 
   /** The next kept statement for `sql` in turn, once all are prepared; until then, one more. */
   private statementFor(sql: string): Promise<SqliteStatement> {
-    const kept = this.kept.get(sql) ?? { statements: [], next: 0 };
-    this.kept.set(sql, kept);
+    const kept = this.kept.get(sql) ?? this.keep(sql);
     const inTurn = kept.statements[kept.next % STATEMENTS_PER_QUERY];
     if (kept.statements.length >= STATEMENTS_PER_QUERY && inTurn) {
       kept.next += 1;
@@ -66,6 +65,12 @@ export class PreparedReads {
     // A statement that failed to prepare (bad SQL, a closed connection) is not kept.
     prepared.catch(() => { kept.statements = kept.statements.filter((other) => other !== prepared); });
     return prepared;
+  }
+
+  private keep(sql: string): Kept {
+    const kept: Kept = { statements: [], next: 0 };
+    this.kept.set(sql, kept);
+    return kept;
   }
 
   private async prepare(sql: string): Promise<SqliteStatement> {
