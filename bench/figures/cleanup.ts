@@ -3,11 +3,12 @@
  * workers' own composition root) over 10,000 objects of 1,000 sessions that ended two days ago,
  * beside objects that must survive: active sessions' and those of sessions ended within the grace
  * period. The floor deletes exactly the orphaned keys, known in advance, in 1,000-key batches
- * straight against the store (unlink on disk, DeleteObjects on S3). wrong_deletions counts
+ * straight against the store (on disk: unlink, then rmdir of the directories they leave; on S3:
+ * DeleteObjects), and so leaves the store as the cleanup does. wrong_deletions counts
  * surviving objects that vanished (the floor's count is taken the same way).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -96,13 +97,52 @@ async function missing(storage: ObjectStore, keys: string[]): Promise<number> {
   return count;
 }
 
-/** The floor: the known keys, 1,000 per batch, straight to the store. */
-function directDelete(store: Store, root: string, s3: S3Server | undefined): (keys: string[]) => Promise<void> {
-  if (store === 'local') return async (keys) => { await Promise.all(keys.map((key) => rm(path.join(root, ...key.split('/')), { force: true }))); };
+/**
+ * The directories that `keys` leave on disk once their files are gone, deepest first, one level per
+ * entry (`sessions/<sid>/files/<fid>/`, then `sessions/<sid>/files/`, then `sessions/<sid>/`):
+ * nothing but these keys is under them here, so all of them go.
+ */
+function directoriesByDepth(root: string, keys: string[]): string[][] {
+  const levels = new Map<number, Set<string>>();
+  for (const key of keys) {
+    const segments = key.split('/');
+    // From the file's own directory up to the session's, not `sessions/` itself.
+    for (let depth = segments.length - 1; depth >= 2; depth -= 1) {
+      const level = levels.get(depth) ?? new Set<string>();
+      level.add(path.join(root, ...segments.slice(0, depth)));
+      levels.set(depth, level);
+    }
+  }
+  return [...levels.entries()].sort(([a], [b]) => b - a).map(([, level]) => [...level]);
+}
+
+/**
+ * The floor: the known keys, 1,000 per batch, straight to the store. On disk a key is a file and
+ * the directories its path made, so the floor ends where the store's own deletion (and so the
+ * cleanup) ends: the files unlinked, then their emptied directories removed, 1,000 at a time.
+ * Unlinking the files alone would leave their directories behind, empty; the figure logs that
+ * part's time too.
+ */
+function directDelete(store: Store, root: string, s3: S3Server | undefined, ctx: FigureContext): (keys: string[]) => Promise<void> {
+  if (store === 'local') {
+    return async (keys) => {
+      const started = performance.now();
+      for (let i = 0; i < keys.length; i += BATCH) {
+        await Promise.all(keys.slice(i, i + BATCH).map((key) => unlink(path.join(root, ...key.split('/')))));
+      }
+      const unlinkedMs = performance.now() - started;
+      for (const level of directoriesByDepth(root, keys)) {
+        for (let i = 0; i < level.length; i += BATCH) await Promise.all(level.slice(i, i + BATCH).map((directory) => rmdir(directory)));
+      }
+      ctx.log(`cleanup local direct: files unlinked in ${round(unlinkedMs, 0)} ms, their directories removed in ${round(performance.now() - started - unlinkedMs, 0)} ms`);
+    };
+  }
   if (!s3) throw new Error('no S3 server');
   const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   return async (keys) => {
-    await client.send(new DeleteObjectsCommand({ Bucket: s3.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+    for (let i = 0; i < keys.length; i += BATCH) {
+      await client.send(new DeleteObjectsCommand({ Bucket: s3.bucket, Delete: { Objects: keys.slice(i, i + BATCH).map((Key) => ({ Key })), Quiet: true } }));
+    }
   };
 }
 
@@ -136,9 +176,9 @@ async function runOnce(store: Store, ctx: FigureContext): Promise<Turn> {
 
     // The same keys again, for the floor to delete.
     await putAll(worker.storage, seeded.orphaned);
-    const remove = directDelete(store, path.join(data.dir, 'objects'), s3);
+    const remove = directDelete(store, path.join(data.dir, 'objects'), s3, ctx);
     const floorStarted = performance.now();
-    for (let i = 0; i < seeded.orphaned.length; i += BATCH) await remove(seeded.orphaned.slice(i, i + BATCH));
+    await remove(seeded.orphaned);
     const floorMs = performance.now() - floorStarted;
     const floorWrong = await missing(worker.storage, seeded.survivors);
     ctx.log(`cleanup ${store} direct ${BATCH}-key batches: ${round(floorMs, 0)} ms`);
