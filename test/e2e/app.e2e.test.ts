@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, useBrowserApp } from './support/browser-app.js';
 import { NETWORK_FAILURE } from './support/console-watch.js';
@@ -16,6 +16,20 @@ async function saveScreenshot(page: Page, name: string, fullPage = false): Promi
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage, animations: 'disabled' });
   return file;
+}
+
+/** Where an element's top comes to rest once it has stopped moving and shows in full (a toast slides and fades in). */
+async function restingTop(page: Page, element: Locator): Promise<number> {
+  let top = Number.NaN;
+  await expect.poll(async () => {
+    const before = await element.boundingBox();
+    await page.waitForTimeout(300);
+    const after = await element.boundingBox();
+    const opaque = (await element.evaluate((node) => getComputedStyle(node).opacity)) === '1';
+    top = after?.y ?? Number.NaN;
+    return before !== null && after !== null && before.y === after.y && opaque;
+  }, { timeout: 5000 }).toBe(true);
+  return top;
 }
 
 describe('the app in a real browser', () => {
@@ -127,6 +141,18 @@ describe('the app in a real browser', () => {
     await saveScreenshot(phone, 'phone-files');
     await phone.getByRole('button', { name: 'Conversation' }).click();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+
+    // A toast floats over the bottom of the conversation: the newest message scrolls clear of it.
+    // (Once an earlier test's toasts have gone: the room is one toast's.)
+    await phone.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await tabOne.getByTestId('file-input').setInputFiles({ name: 'toast-room.txt', mimeType: 'text/plain', buffer: Buffer.from('Removed at once.\n') });
+    await waitForFile(tabOne, 'toast-room.txt', 'stored');
+    await tabOne.getByRole('button', { name: 'Remove toast-room.txt' }).click();
+    const toast = phone.locator('.toast', { hasText: 'toast-room.txt' });
+    const toastTop = await restingTop(phone, toast);
+    const newest = await phone.getByTestId('message-list').locator('li.message').last().boundingBox();
+    expect(newest).not.toBeNull();
+    expect((newest?.y ?? 0) + (newest?.height ?? Infinity)).toBeLessThanOrEqual(toastTop);
     await saveScreenshot(phone, 'phone-session');
     await saveScreenshot(phone, 'phone-session-full', true);
 

@@ -30,8 +30,9 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
         </SessionProvider>
         {/* At the bottom, since at the top a toast would cover the session menu; lifted by more than
             the composer is tall at rest (a one-line field, its footer and the page's padding below
-            it), so that no toast covers the field or Send while the person writes. */}
-        <Toaster position="bottom-center" containerStyle={{ bottom: 160 }} />
+            it), so that no toast covers the field or Send while the person writes. The conversation
+            makes room for it above its newest message (MessageList). */}
+        <Toaster position="bottom-center" containerStyle={{ bottom: 160 }} toastOptions={{ className: 'toast' }} />
       </QueryClientProvider>
     </trpc.Provider>
   );

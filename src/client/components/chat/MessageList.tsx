@@ -4,6 +4,7 @@ import { MessageItem } from './MessageItem.js';
 import { formatDay, groupConversation } from './chat-time.js';
 import { UnsentMessage } from './UnsentMessage.js';
 import { useUnsentMessages } from './useSendMessage.js';
+import { useToastShown } from './useToastShown.js';
 import { describeFailure } from '../../api/failure.js';
 
 /** How close to an edge (px) counts as "at" it: at the top older messages load, at the bottom new ones stay in view. */
@@ -22,9 +23,11 @@ export function MessageList() {
   const unsent = useUnsentMessages(messages);
   const firstId = messages[0]?.messageId;
   const days = useMemo(() => groupConversation(messages), [messages]);
+  const toastShown = useToastShown();
 
-  // Runs before paint, so the view never flickers: a person at the bottom sees each new message;
-  // one reading older messages stays on the same line while a page is added above it.
+  // Runs before paint, so the view never flickers: a person at the bottom sees each new message,
+  // also above the room a toast takes; one reading older messages stays on the same line while a
+  // page is added above it.
   useLayoutEffect(() => {
     const list = listRef.current;
     if (!list) return;
@@ -32,7 +35,7 @@ export function MessageList() {
     renderedFirstId.current = firstId;
     if (distanceFromBottom.current < EDGE_PX) list.scrollTop = list.scrollHeight;
     else if (olderAdded) list.scrollTop = list.scrollHeight - list.clientHeight - distanceFromBottom.current;
-  }, [messages, unsent, firstId]);
+  }, [messages, unsent, firstId, toastShown]);
 
   // The list's own height changes too (a draft growing in the composer, a window resized, a phone's
   // keyboard): one that was at the bottom stays there, so the newest message is never hidden.
@@ -55,7 +58,7 @@ export function MessageList() {
   return (
     <div
       ref={listRef}
-      className="message-list"
+      className={toastShown ? 'message-list message-list-under-toast' : 'message-list'}
       data-testid="message-list"
       role="log"
       aria-label="Conversation"
