@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventHandlers, EventSource } from '../../src/client/realtime/event-source.js';
 import { TabHub } from '../../src/client/realtime/tab-hub.js';
+import type { ConnectionStatus } from '../../src/client/api/trpc-client.js';
 import type { SessionEvent } from '../../src/shared/events.js';
 import { eventually } from '../support/eventually.js';
 import { after } from '../support/subscription.js';
@@ -143,4 +144,43 @@ describe('TabHub (simulated tabs of one browser)', () => {
     await after(100, null);
     expect(heard).toEqual([[], ['refusals-dismissed'], ['refusals-dismissed']]);
   });
+  it('no longer hears a socket it let go: a late status or end of the old one leaves the new one’s standing', async () => {
+    // A source whose sockets answer only when the test says: the old one's close lands after the new one opened.
+    const sockets: { handlers: EventHandlers; closed: boolean }[] = [];
+    const source: EventSource = (_sessionId, _lastEventId, handlers) => {
+      const socket = { handlers, closed: false };
+      sockets.push(socket);
+      handlers.onStatus('connecting');
+      return { close: () => { socket.closed = true; } };
+    };
+    const hub = new TabHub({ source, channelName: `hub-${randomUUID()}`, channelOptions: { type: 'simulate' } });
+    hubs.push(hub);
+    let status: ConnectionStatus | undefined;
+    hub.onStatus((next) => { status = next; });
+    hub.setSession(randomUUID());
+    await eventually(() => sockets.length === 1);
+    const [old] = sockets;
+    old?.handlers.onStatus('connected');
+
+    hub.setSession(randomUUID()); // a reset: the old socket is let go, a new one opens
+    expect(sockets).toHaveLength(2);
+    expect(old?.closed).toBe(true);
+    sockets[1]?.handlers.onStatus('connected');
+    old?.handlers.onStatus('offline');
+    old?.handlers.onEnd({ kind: 'interrupted', message: 'WebSocket closed' });
+    expect(status).toBe('connected');
+
+    // In the same session too (a reconnect): the old socket's end neither opens another nor costs the
+    // hub its hold on the new one.
+    hub.reconnect();
+    expect(sockets).toHaveLength(3);
+    sockets[2]?.handlers.onStatus('connected');
+    sockets[1]?.handlers.onEnd({ kind: 'interrupted', message: 'WebSocket closed' });
+    expect(status).toBe('connected');
+    await after(1500, null);
+    expect(sockets).toHaveLength(3);
+    hub.setOffline(true);
+    expect(sockets[2]?.closed).toBe(true);
+  });
 });
+

@@ -50,6 +50,12 @@ export class TabHub implements FilesChannel {
   private sessionNote: SessionNote | undefined;
   private lastEventId: string | null = null;
   private subscription: { close(): void } | undefined;
+  /**
+   * Counts the subscriptions this tab opened and let go. A socket let go still reports for a while
+   * (tRPC's client closes it once it has opened, and says so when the close lands): only the
+   * current one's callbacks count, or a reset's old socket could say `offline` over the new one.
+   */
+  private generation = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private failedAttempts = 0;
   /** The browser's connection as the leader reports it. */
@@ -256,6 +262,7 @@ export class TabHub implements FilesChannel {
   }
 
   private unsubscribe(): void {
+    this.generation += 1;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.subscription?.close();
@@ -266,16 +273,20 @@ export class TabHub implements FilesChannel {
     this.unsubscribe();
     const sessionId = this.sessionId;
     if (!sessionId || this.closed || this.offline) return;
+    const generation = this.generation;
+    const current = () => generation === this.generation;
     this.subscription = this.opts.source(sessionId, this.lastEventId, {
       onEvent: (id, event) => {
+        if (!current()) return;
         this.failedAttempts = 0;
         if (this.deliver(sessionId, id, event)) this.post({ kind: 'event', sessionId, id, event });
       },
       onStatus: (status) => {
+        if (!current()) return;
         if (status === 'connected') this.failedAttempts = 0;
         this.setStatus(status, true);
       },
-      onEnd: (end) => { if (this.sessionId === sessionId) this.handleSubscriptionEnd(sessionId, end); },
+      onEnd: (end) => { if (current()) this.handleSubscriptionEnd(sessionId, end); },
     });
   }
 

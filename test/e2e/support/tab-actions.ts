@@ -7,11 +7,19 @@ const SYNC_TIMEOUT_MS = 20_000;
 
 /** Waits until the page shows the connection state (polled: the test never sleeps). */
 export async function waitForConnection(page: Page, status: ConnectionStatus): Promise<void> {
-  await page.waitForFunction(
-    (expected) => document.querySelector('[data-testid="connection-status"]')?.textContent === expected,
-    status,
-    { polling: 100, timeout: SYNC_TIMEOUT_MS },
-  );
+  try {
+    await page.waitForFunction(
+      (expected) => document.querySelector('[data-testid="connection-status"]')?.textContent === expected,
+      status,
+      { polling: 100, timeout: SYNC_TIMEOUT_MS },
+    );
+  } catch (error) {
+    // Say what the page showed instead, so that a failure in CI can be read from its report.
+    const shown = await page
+      .evaluate(() => document.querySelector('[data-testid="connection-status"]')?.textContent ?? '(no connection status)')
+      .catch(() => '(the page did not answer)');
+    throw new Error(`The page did not show "${status}" within ${SYNC_TIMEOUT_MS} ms; it shows "${shown}".`, { cause: error });
+  }
 }
 
 /**
