@@ -3,13 +3,15 @@
  * run, and writes bench/results.json. A figure is picked by its name or the part before a dash
  * (`validate` picks validate and validate-pg; `fanout` and `fanout2` are apart); no argument runs
  * them all. `BENCH_QUICK=1` is a short smoke run; `BENCH_RESULTS` writes elsewhere;
- * `BENCH_CPU_PROF=<dir>` has every server process write a CPU profile there.
+ * `BENCH_CPU_PROF=<dir>` has every server process write a CPU profile there. Tabsync's servers run
+ * the compiled dist/, built first when stale (bench/servers/tabsync.ts).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateRedis } from '../src/server/redis/locate-redis.js';
+import { buildIfStale } from '../scripts/dist-build.mjs';
 import { capacityFigure } from './figures/capacity.js';
 import { cleanupFigure, cleanupS3Figure } from './figures/cleanup.js';
 import { clusterFanoutFigure } from './figures/cluster-fanout.js';
@@ -58,6 +60,8 @@ const postgresAdminUrl = await findPostgres();
 log(`Redis: ${redis.url}; PostgreSQL: ${postgresAdminUrl ? 'answers' : 'does not answer (PostgreSQL figures are skipped)'}`);
 
 try {
+  // Tabsync's servers run the compiled dist/, as `npm start` does (bench/servers/tabsync.ts).
+  await buildIfStale(['code'], { say: log });
   const { results, rows, failed } = await runFigures(picked, { redisUrl: redis.url, postgresAdminUrl, log });
   log('');
   printTable(results, rows);
