@@ -167,6 +167,25 @@ describe('the app in a real browser', () => {
     await phone.close();
   });
 
+  it('lets the last file scroll clear of a toast on a short phone', async () => {
+    const phone = await app.openTab(home, 'phone');
+    // Short enough that the files column reaches below where a toast floats.
+    await phone.setViewportSize({ width: PHONE.width, height: 480 });
+    await phone.getByRole('button', { name: 'Files' }).click();
+    await waitForFile(phone, 'notes.txt', 'stored');
+    await phone.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await tabOne.getByTestId('file-input').setInputFiles({ name: 'files-room.txt', mimeType: 'text/plain', buffer: Buffer.from('Removed at once.\n') });
+    await waitForFile(tabOne, 'files-room.txt', 'stored');
+    await tabOne.getByRole('button', { name: 'Remove files-room.txt' }).click();
+    const toastTop = await restingTop(phone, phone.locator('.toast', { hasText: 'files-room.txt' }));
+    await phone.locator('aside.sidebar').evaluate((sidebar) => { sidebar.scrollTop = sidebar.scrollHeight; });
+    const last = await phone.getByTestId('file-list').locator('li').last().boundingBox();
+    if (!last) throw new Error('The files column shows no file.');
+    expect(last.y + last.height).toBeLessThanOrEqual(toastTop);
+    await saveScreenshot(phone, 'phone-files-under-toast');
+    await phone.close();
+  });
+
   it('keeps the session across a reload', async () => {
     const sessionId = await sessionIdOf(tabTwo);
     await tabTwo.reload();

@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ChatContainer } from './chat/ChatContainer.js';
 import { FilesPanel } from './files/FilesPanel.js';
 import { FilesProvider } from './files/FilesProvider.js';
 import { useKeptFileCount } from './files/useKeptFileCount.js';
 import { DevControls } from './dev/DevControls.js';
 import { DEV_CONTROLS_ENABLED } from './dev/dev-controls-enabled.js';
+import { useToastShown } from './useToastShown.js';
 
 type View = 'chat' | 'files';
 
@@ -20,10 +21,10 @@ export function Workspace() {
       <div className="workspace" data-view={view}>
         <ViewSwitch view={view} onChange={setView} />
         <ChatContainer />
-        <aside className="sidebar" aria-label="Files and tools">
+        <Sidebar>
           <FilesPanel />
           {DEV_CONTROLS_ENABLED && <DevControls />}
-        </aside>
+        </Sidebar>
       </div>
     </FilesProvider>
   );
@@ -42,5 +43,15 @@ function ViewSwitch({ view, onChange }: { view: View; onChange: (view: View) => 
         {kept > 0 && <span className="count-badge">{kept}</span>}
       </button>
     </div>
+  );
+}
+
+/** The files column; it alone re-renders when a toast comes and goes, not what it holds. */
+function Sidebar({ children }: { children: ReactNode }) {
+  const toastShown = useToastShown();
+  return (
+    <aside className={toastShown ? 'sidebar sidebar-under-toast' : 'sidebar'} aria-label="Files and tools">
+      {children}
+    </aside>
   );
 }

@@ -31,7 +31,8 @@ export function AppProviders({ children, baseUrl, fetch, source, storage, channe
         {/* At the bottom, since at the top a toast would cover the session menu; lifted by more than
             the composer is tall at rest (a one-line field, its footer and the page's padding below
             it), so that no toast covers the field or Send while the person writes. The conversation
-            makes room for it above its newest message (MessageList). */}
+            makes room for it above its newest message (MessageList), the files column below its
+            last file (Workspace). */}
         <Toaster position="bottom-center" containerStyle={{ bottom: 160 }} toastOptions={{ className: 'toast' }} />
       </QueryClientProvider>
     </trpc.Provider>

@@ -4,7 +4,7 @@ import { MessageItem } from './MessageItem.js';
 import { formatDay, groupConversation } from './chat-time.js';
 import { UnsentMessage } from './UnsentMessage.js';
 import { useUnsentMessages } from './useSendMessage.js';
-import { useToastShown } from './useToastShown.js';
+import { useToastShown } from '../useToastShown.js';
 import { describeFailure } from '../../api/failure.js';
 
 /** How close to an edge (px) counts as "at" it: at the top older messages load, at the bottom new ones stay in view. */
