@@ -1,6 +1,6 @@
 /**
- * Tabsync itself, as `npm start` runs it: the compiled dist/ (built by bench/run.ts) through its
- * composition root (createApp), in a child process of its own, with source maps off. Configuration
+ * Tabsync itself, as `npm start` runs it: the compiled dist/ (lib/dist.ts) through its composition
+ * root (createApp), in a child process of its own. Configuration
  * comes from the environment like the real server's; the harness adds a fresh Redis key prefix and,
  * for the validate figures, the no-op tRPC server in this same process (same runtime, same flags:
  * the only difference is the pipeline).
@@ -8,15 +8,11 @@
 import type * as AppModule from '../../src/server/app.js';
 import type * as ConfigModule from '../../src/server/config/env.js';
 import { memoryAfterGc, serveParent } from '../lib/child.js';
+import { fromDist } from '../lib/dist.js';
 import { startNoopTrpc } from './noop-trpc.js';
 
-// tsx, which runs this harness, turns source maps on for the whole process; plain node does not.
-// With them on, every stack read is mapped, and Sequelize reads one per SQLite query: ~2% of a
-// WebSocket validation's CPU that a deployed server never spends.
-process.setSourceMapsEnabled(false);
-const fromDist = (module: string) => import(new URL(`../../dist/src/server/${module}`, import.meta.url).href);
-const { createApp } = (await fromDist('app.js')) as typeof AppModule;
-const { loadConfig } = (await fromDist('config/env.js')) as typeof ConfigModule;
+const { createApp } = await fromDist<typeof AppModule>('src/server/app.js');
+const { loadConfig } = await fromDist<typeof ConfigModule>('src/server/config/env.js');
 
 export interface TabsyncReady {
   url: string;
