@@ -1,9 +1,9 @@
 /**
  * Tabsync itself, as `npm start` runs it: the compiled dist/ (lib/dist.ts) through its composition
- * root (createApp), in a child process of its own. Configuration
- * comes from the environment like the real server's; the harness adds a fresh Redis key prefix and,
- * for the validate figures, the no-op tRPC server in this same process (same runtime, same flags:
- * the only difference is the pipeline).
+ * root (createApp), in a child process of its own. Configuration comes from the environment like
+ * the real server's; the harness adds a fresh Redis key prefix and, for the validate figures, the
+ * no-op tRPC server in this same process (same runtime, same flags: the only difference is the
+ * pipeline).
  */
 import type * as AppModule from '../../src/server/app.js';
 import type * as ConfigModule from '../../src/server/config/env.js';
