@@ -32,6 +32,18 @@ async function restingTop(page: Page, element: Locator): Promise<number> {
   return top;
 }
 
+/**
+ * Once `watcher`'s earlier toasts have gone (so that the room measured is one toast's), `remover`
+ * uploads `name` and removes it; resolves to where the Undo toast comes to rest in `watcher`.
+ */
+async function removalToastTop(remover: Page, watcher: Page, name: string): Promise<number> {
+  await watcher.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 });
+  await remover.getByTestId('file-input').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from('Removed at once.\n') });
+  await waitForFile(remover, name, 'stored');
+  await remover.getByRole('button', { name: `Remove ${name}` }).click();
+  return restingTop(watcher, watcher.locator('.toast', { hasText: name }));
+}
+
 describe('the app in a real browser', () => {
   const app = useBrowserApp('app', {
     dataDirPrefix: 'tabsync-e2e-',
@@ -143,13 +155,7 @@ describe('the app in a real browser', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
 
     // A toast floats over the bottom of the conversation: the newest message scrolls clear of it.
-    // (Once an earlier test's toasts have gone: the room is one toast's.)
-    await phone.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 });
-    await tabOne.getByTestId('file-input').setInputFiles({ name: 'toast-room.txt', mimeType: 'text/plain', buffer: Buffer.from('Removed at once.\n') });
-    await waitForFile(tabOne, 'toast-room.txt', 'stored');
-    await tabOne.getByRole('button', { name: 'Remove toast-room.txt' }).click();
-    const toast = phone.locator('.toast', { hasText: 'toast-room.txt' });
-    const toastTop = await restingTop(phone, toast);
+    const toastTop = await removalToastTop(tabOne, phone, 'toast-room.txt');
     const newest = await phone.getByTestId('message-list').locator('li.message').last().boundingBox();
     if (!newest) throw new Error('The conversation shows no message.');
     expect(newest.y + newest.height).toBeLessThanOrEqual(toastTop);
@@ -173,11 +179,7 @@ describe('the app in a real browser', () => {
     await phone.setViewportSize({ width: PHONE.width, height: 480 });
     await phone.getByRole('button', { name: 'Files' }).click();
     await waitForFile(phone, 'notes.txt', 'stored');
-    await phone.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 });
-    await tabOne.getByTestId('file-input').setInputFiles({ name: 'files-room.txt', mimeType: 'text/plain', buffer: Buffer.from('Removed at once.\n') });
-    await waitForFile(tabOne, 'files-room.txt', 'stored');
-    await tabOne.getByRole('button', { name: 'Remove files-room.txt' }).click();
-    const toastTop = await restingTop(phone, phone.locator('.toast', { hasText: 'files-room.txt' }));
+    const toastTop = await removalToastTop(tabOne, phone, 'files-room.txt');
     await phone.locator('aside.sidebar').evaluate((sidebar) => { sidebar.scrollTop = sidebar.scrollHeight; });
     const last = await phone.getByTestId('file-list').locator('li').last().boundingBox();
     if (!last) throw new Error('The files column shows no file.');
