@@ -310,6 +310,7 @@ describe('the app in a real browser', () => {
     }
     await page.reload();
     await waitForMessage(page, `Message number ${count}.`);
+    await saveScreenshot(page, 'laptop-long-conversation');
     const oldest = page.getByTestId('message-list').locator('.message-text', { hasText: 'Message number 1.' });
     expect(await oldest.count()).toBe(0);
     await page.getByTestId('message-list').evaluate((list) => { list.scrollTop = 0; });
