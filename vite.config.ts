@@ -51,7 +51,7 @@ export default defineConfig({
   test: {
     root: '.',
     // expect.poll waits on real processes, servers and browsers: its default second is too short on a
-    // busy machine (CI's Node 24 leg saw a child process take longer to say it was waiting for a lock).
+    // busy machine.
     expect: { poll: { timeout: 10_000 } },
     projects: [
       {
