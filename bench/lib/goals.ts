@@ -10,7 +10,6 @@ interface Goal {
 
 const GOALS: [RegExp, Goal][] = [
   [/^validate(\.pg)?\.http_ratio$/, { on: 'ratio', op: '>=', value: 0.8 }],
-  [/^validate(\.pg)?\.peer_ratio$/, { on: 'ratio', op: '>=', value: 1.2 }],
   [/^validate(\.pg)?\.ws_ratio$/, { on: 'ratio', op: '>=', value: 0.5 }],
   [/^validate(\.pg)?\.ws_peer_ratio$/, { on: 'ratio', op: '>=', value: 1.2 }],
   [/^validate(\.pg)?\.p99_ratio$/, { on: 'ratio', op: '<=', value: 3 }],
