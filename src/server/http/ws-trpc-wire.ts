@@ -1,4 +1,4 @@
-import { getErrorShape, getTRPCErrorFromUnknown, isTrackedEnvelope, transformTRPCResponse, type AnyTRPCRouter, type TRPCDefaultErrorShape, type TRPCError, type TRPCProcedureType, type TRPCRootConfig } from '@trpc/server';
+import { getErrorShape, getTRPCErrorFromUnknown, isTrackedEnvelope, type AnyTRPCRouter, type TRPCDefaultErrorShape, type TRPCError, type TRPCProcedureType, type TRPCRootConfig } from '@trpc/server';
 import type { Encoder } from '@trpc/server/adapters/ws';
 import type { TRPCResponseMessage, TRPCResultMessage } from '@trpc/server/rpc';
 import { WebSocket } from 'ws';
@@ -106,8 +106,16 @@ export class TrpcWire<Ctx extends object> {
     socket.send(this.encode(message));
   }
 
+  /**
+   * Through the router's transformer as tRPC's `transformTRPCResponse` puts it, in object literals of
+   * our own: that helper copies each message and its result with a down-compiled spread that cost
+   * ~1.5% of a WebSocket validation's CPU.
+   */
   private encode(message: TRPCResponseMessage): ReturnType<Encoder['encode']> {
-    return this.encoder.encode(transformTRPCResponse(this.config, message));
+    const transformer = this.config.transformer.output;
+    if ('error' in message) return this.encoder.encode({ ...message, error: transformer.serialize(message.error) as unknown });
+    if (!('data' in message.result)) return this.encoder.encode(message);
+    return this.encoder.encode({ ...message, result: { ...message.result, data: transformer.serialize(message.result.data) as unknown } });
   }
 
   /** The message about `value` that `key` tells apart, encoded the first time it is asked for. */
