@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../support/eventually.js';
-import { encodings, iteratorLog, startOwnHandler, startTrpcAdapter, TEST_MAX_BATCH, type TestServer } from './support/ws-trpc-servers.js';
+import { encodings, iteratorLog, startOwnHandler, startTrpcAdapter, TEST_MAX_BATCH, transformingRouter, type TestServer } from './support/ws-trpc-servers.js';
 
 /** A raw socket that keeps every frame it is sent, to compare what two servers answer to one script. */
 class ScriptedSocket {
@@ -73,9 +73,9 @@ beforeAll(async () => { [trpc, own] = await Promise.all([startTrpcAdapter(), sta
 afterAll(async () => { await Promise.all([trpc.close(), own.close()]); });
 
 /** Runs `script` against tRPC's adapter and against the handler, and expects the same answers. */
-async function expectSameAnswers(script: Script, query = ''): Promise<ReturnType<ScriptedSocket['transcript']>> {
+async function expectSameAnswers(script: Script, query = '', servers = [trpc, own]): Promise<ReturnType<ScriptedSocket['transcript']>> {
   const transcripts = [];
-  for (const server of [trpc, own]) {
+  for (const server of servers) {
     const socket = await ScriptedSocket.open(server.url, query);
     try {
       await script(socket);
@@ -167,6 +167,27 @@ describe('the WebSocket handler answers as tRPC’s adapter does', () => {
       { error: { message: 'broke after one', data: { code: 'PRECONDITION_FAILED' } } },
       { result: { type: 'stopped' } },
     ]);
+  });
+
+  it('through the router’s transformer: data, errors and subscription values', async () => {
+    const servers = await Promise.all([startTrpcAdapter(transformingRouter), startOwnHandler(transformingRouter)]);
+    try {
+      const { byId } = await expectSameAnswers(async (socket) => {
+        socket.send(
+          call(1, 'query', 'hello'),
+          call(2, 'mutation', 'refuse'),
+          call(3, 'query', 'echo', { input: { tagged: { a: 1 } } }),
+          call(4, 'subscription', 'ticks'),
+        );
+        await socket.received(3 + 4);
+      }, '', servers);
+      expect(byId['1']).toEqual([{ id: 1, result: { type: 'data', data: { tagged: { text: 'hi', who: 'anonymous' } } } }]);
+      expect(byId['2']).toMatchObject([{ id: 2, error: { tagged: { message: 'not now', data: { code: 'CONFLICT' } } } }]);
+      expect(byId['3']).toEqual([{ id: 3, result: { type: 'data', data: { tagged: { input: { a: 1 } } } } }]);
+      expect(byId['4']?.[1]).toEqual({ id: 4, result: { type: 'data', data: { tagged: { id: '1', data: { tick: 1 } } }, id: '1' } });
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
   });
 
   it('to subscriptions to a value shared with others', async () => {

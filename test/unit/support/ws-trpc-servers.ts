@@ -114,6 +114,30 @@ export const testRouter = t.router({
   }),
 });
 
+/** Wraps every value it serializes, so that a transformer left out (or applied twice) shows in the bytes. */
+const taggingTransformer = {
+  serialize: (value: unknown) => ({ tagged: value }),
+  // A call without input carries none to unwrap.
+  deserialize: (value: unknown) => (value as { tagged: unknown } | undefined)?.tagged,
+};
+
+const tt = initTRPC.context<Who>().create({ isDev: false, transformer: taggingTransformer });
+
+/** A router with a transformer: answers, errors and subscription data all go through it. */
+export const transformingRouter = tt.router({
+  hello: tt.procedure.query(({ ctx }) => ({ text: 'hi', who: ctx.who })),
+  refuse: tt.procedure.mutation(() => {
+    throw new TRPCError({ code: 'CONFLICT', message: 'not now' });
+  }),
+  echo: tt.procedure.input(z.unknown()).query(({ input }) => ({ input })),
+  ticks: tt.procedure.subscription(async function* () {
+    yield await Promise.resolve(tracked('1', { tick: 1 }));
+    yield { plain: true };
+  }),
+});
+
+type TestRouter = typeof testRouter | typeof transformingRouter;
+
 export interface TestServer {
   url: string;
   /** Every frame the server received, as text, in order. */
@@ -148,11 +172,11 @@ function serverOf(wss: WebSocketServer, url: string, askToReconnect: () => void)
 }
 
 /** tRPC's own adapter, as the reference: what the handler must answer like. */
-export async function startTrpcAdapter(): Promise<TestServer> {
+export async function startTrpcAdapter(router: TestRouter = testRouter): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   const handler = applyWSSHandler({
     wss,
-    router: testRouter,
+    router,
     createContext: ({ info }) => ({ who: info.connectionParams?.who ?? 'anonymous' }),
   });
   return serverOf(wss, await listen(wss), handler.broadcastReconnectNotification);
@@ -163,10 +187,10 @@ class TestSocket extends WebSocket implements TrpcSocket {
 }
 
 /** The handler under test, on the same router. */
-export async function startOwnHandler(): Promise<TestServer> {
+export async function startOwnHandler(router: TestRouter = testRouter): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', WebSocket: TestSocket });
   const handler = createTrpcWsHandler<Who>({
-    router: testRouter,
+    router,
     encoder: {
       encode: (message) => {
         encodings.count += 1;
