@@ -118,7 +118,7 @@ describe.each(DATABASE_KINDS)('migration lock on %s', (kind) => {
   });
 
   it('is released when the process holding it is killed', async () => {
-    const holder = runTsProcess('test/db/support/hold-migration-lock.ts', { DATABASE_URL: testDb.url });
+    const holder = runTsProcess('test/db/support/hold-migration-lock.ts', { DATABASE_URL: testDb.url }, ['--expose-gc']);
     try {
       await holder.line('holding');
       const warned: string[] = [];

@@ -13,8 +13,8 @@ export interface ChildRun {
  * Runs a TypeScript entry point of this repository with `node --import tsx`, straight from src/: `npm run migrate`
  * runs the compiled dist/ (through scripts/launch.mjs), which a test would first have to build.
  */
-export function runTsProcess(entry: string, env: Record<string, string>): ChildRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function runTsProcess(entry: string, env: Record<string, string>, nodeFlags: readonly string[] = []): ChildRun {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], {
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
