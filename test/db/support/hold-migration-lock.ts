@@ -13,11 +13,12 @@ const db = createDatabase(url);
 await migrationLockFor(url, db.sequelize).run(() => {
   // A timer keeps the process alive: an open SQLite handle alone does not. The signal's listener keeps
   // this hold reachable: a promise nothing can settle is garbage, and collecting it closes the lock's
-  // connection, which releases the lock (CI's Node 24 leg saw a waiter take it at once).
+  // connection, which releases the lock.
   const held = new Promise<void>((release) => {
     const alive = setInterval(() => undefined, 60_000);
     process.once('SIGTERM', () => { clearInterval(alive); release(); });
   });
+  // On a later turn, once `run` waits on `held` and only what keeps the hold reachable is left.
   setTimeout(() => {
     collectGarbage?.();
     // A collected connection is closed by its finalizer, which runs after the collection.
