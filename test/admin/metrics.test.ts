@@ -46,9 +46,13 @@ describe('metrics at /metrics', () => {
     const subscription = recordEvents(ws, { sessionId });
     await subscription.started;
     try {
+      // "started" is sent when the procedure returns its iterator; the subscription joins the event bus
+      // once the iterator first runs, a moment later.
+      const subscribed = sample(before, 'tabsync_subscriptions') + 1;
+      await expect.poll(async () => sample(await scrape(t.url), 'tabsync_subscriptions')).toBe(subscribed);
       const during = await scrape(t.url);
       expect(sample(during, 'tabsync_ws_connections')).toBe(sample(before, 'tabsync_ws_connections') + 1);
-      expect(sample(during, 'tabsync_subscriptions')).toBe(sample(before, 'tabsync_subscriptions') + 1);
+      expect(sample(during, 'tabsync_subscriptions')).toBe(subscribed);
       const grew = (name: string, labels: Record<string, string> = {}) => sample(during, name, labels) - sample(before, name, labels);
       expect(grew('tabsync_session_events_total', { event: 'generated' })).toBe(LIMIT);
       expect(grew('tabsync_session_events_total', { event: 'validation_failed' })).toBe(1);
